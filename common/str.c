@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+#include "common/str.h"
+
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+
+bool tp_str_starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool tp_str_ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+int tp_str_to_i64(const char *s, size_t len, int64_t *out)
+{
+    size_t i = 0;
+    bool negative = false;
+    uint64_t value = 0;
+    if (len > 0 && s[0] == '-') {
+        negative = true;
+        i = 1;
+    }
+    if (i == len)
+        return TP_EINVAL;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return TP_EINVAL;
+        value = value * 10 + (uint64_t)(s[i] - '0');
+        if (value > (uint64_t)INT64_MAX)
+            return TP_EINVAL;
+    }
+    *out = negative ? -(int64_t)value : (int64_t)value;
+    return 0;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int tp_str_url_decode(const char *s, size_t len, bool plus_is_space, struct tp_buf *out)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '%') {
+            if (i + 2 >= len)
+                return TP_EINVAL;
+            int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return TP_EINVAL;
+            tp_buf_putc(out, (char)(hi * 16 + lo));
+            i += 2;
+        } else if (c == '+' && plus_is_space) {
+            tp_buf_putc(out, ' ');
+        } else {
+            tp_buf_putc(out, c);
+        }
+    }
+    if (out->data == NULL)
+        tp_buf_append(out, "", 0);
+    return 0;
+}
+
+void tp_str_url_encode(const char *s, struct tp_buf *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    strchr("-_.!~*'()", c) != NULL;
+        if (keep) {
+            tp_buf_putc(out, (char)c);
+        } else {
+            char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
+            tp_buf_append(out, esc, 3);
+        }
+    }
+    if (out->data == NULL)
+        tp_buf_append(out, "", 0);
+}
+
+bool tp_str_is_identifier(const char *s)
+{
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+        return false;
+    for (s++; *s; s++) {
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              *s == '_'))
+            return false;
+    }
+    return true;
+}

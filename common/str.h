@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Small string helpers shared by the rooms: prefix tests, strict number parsing, URL coding. */
+#ifndef TP_COMMON_STR_H
+#define TP_COMMON_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tp_buf;
+
+bool tp_str_starts_with(const char *s, const char *prefix);
+bool tp_str_ends_with(const char *s, const char *suffix);
+/*
+ * Parses a whole decimal integer (optional leading '-'). Returns 0, or TP_EINVAL when `s`
+ * is empty, has other characters, or overflows int64.
+ */
+int tp_str_to_i64(const char *s, size_t len, int64_t *out);
+/*
+ * Decodes %XX escapes (and '+' as space when `plus_is_space`) from s[0..len) into `out`.
+ * Returns 0, or TP_EINVAL for a malformed escape or an encoded NUL.
+ */
+int tp_str_url_decode(const char *s, size_t len, bool plus_is_space, struct tp_buf *out);
+/* Appends `s` percent-encoded as Jenkins' Util.rawEncode does (unreserved chars kept). */
+void tp_str_url_encode(const char *s, struct tp_buf *out);
+/* True when `s` is a valid shell/Java identifier [A-Za-z_][A-Za-z0-9_]*. */
+bool tp_str_is_identifier(const char *s);
+
+#endif

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine: the only room that knows both the store and the executor. It owns the queue
+ * and the executor slots, and walks a run's plan: stages in order, each step a child process
+ * or an in-process action, every state change and log chunk written to the store before
+ * anyone is told. Loop thread only.
+ *
+ * Run lifecycle (see runstate.h for the table): tp_engine_start() inserts a QUEUED run and
+ * returns it; on a later loop turn a free executor slot takes it (RUNNING); it ends FINISHED
+ * with a result. A Jenkinsfile that does not compile gives a run that fails at once with
+ * Jenkins' compilation messages in its log.
+ */
+#ifndef TP_ENGINE_ENGINE_H
+#define TP_ENGINE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "store/store.h"
+
+struct tp_arena;
+struct tp_engine;
+
+struct tp_engine_options {
+    const char *data_dir; /* absolute path; workspaces live in <data_dir>/workspace */
+    int executors;        /* number of runs that may run at once, >= 1 */
+    const char *root_url; /* e.g. "http://127.0.0.1:8080/", for JENKINS_URL and BUILD_URL */
+};
+
+/* What the engine tells its listeners, after the store has the change. */
+struct tp_engine_events {
+    /* Bytes appended to run `run_id`'s console log. */
+    void (*on_log)(void *ctx, int64_t run_id, const char *data, size_t len);
+    /* Run `run` changed state (QUEUED, RUNNING, FINISHED...). */
+    void (*on_run)(void *ctx, const struct tp_run_rec *run);
+    void *ctx;
+};
+
+/*
+ * Creates the engine; `store` and `loop` are borrowed and must outlive it.
+ * Returns 0, or one of: TP_EINVAL — bad options; a libuv error creating directories.
+ */
+int tp_engine_new(uv_loop_t *loop, struct tp_store *store, const struct tp_engine_options *opts,
+                  struct tp_engine **out);
+/* Frees the engine; call after tp_engine_shutdown() has reported completion. */
+void tp_engine_free(struct tp_engine *engine);
+/* Replaces the listeners (copied). */
+void tp_engine_set_events(struct tp_engine *engine, const struct tp_engine_events *events);
+
+/*
+ * Marks every run that a previous process left QUEUED or RUNNING as FINISHED/ABORTED, with a
+ * line in its log saying so: their processes died with that process. Call once at start-up.
+ * Returns 0 or TP_EDB.
+ */
+int tp_engine_recover(struct tp_engine *engine);
+
+/* Creates or updates pipeline `name` with Jenkinsfile text `script`. Returns 0 or TP_EDB. */
+int tp_engine_pipeline_put(struct tp_engine *engine, const char *name, const char *script,
+                           const char *source);
+
+/*
+ * Queues a run of pipeline `pipeline`, started by `user` (a "Started by user <user>" cause).
+ * `*queued` receives the QUEUED run as stored (strings in `arena`).
+ * Returns 0, or one of: TP_ENOTFOUND — no such pipeline; TP_ECONFLICT — shutting down;
+ * TP_EDB.
+ */
+int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *user,
+                    struct tp_arena *arena, struct tp_run_rec *queued);
+
+/*
+ * Stops everything: queued runs end ABORTED, running ones are killed (SIGTERM, then SIGKILL)
+ * and end ABORTED. `done` is called once no run is active any more.
+ */
+void tp_engine_shutdown(struct tp_engine *engine, void (*done)(void *ctx), void *ctx);
+
+/* Number of runs queued or running. */
+int tp_engine_active(const struct tp_engine *engine);
+
+#endif

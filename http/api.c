@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+#include "http/api.h"
+
+#include "http/blue.h"
+#include "http/router.h"
+
+static const struct tp_route_table *const surfaces[] = {
+    &tp_blue_table,
+};
+
+int tp_api_handle(struct tp_req *req, struct tp_resp *resp)
+{
+    return tp_router_dispatch(surfaces, sizeof(surfaces) / sizeof(surfaces[0]), req, resp);
+}

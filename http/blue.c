@@ -1,0 +1,730 @@
+/* SPDX-License-Identifier: MIT */
+/* Blue Ocean's REST API: the route table and its thin handlers (parse, ask, build JSON). */
+#include "http/blue.h"
+
+#include <llhttp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "common/timefmt.h"
+#include "engine/engine.h"
+#include "http/blue_json.h"
+#include "http/logview.h"
+#include "store/store.h"
+
+enum {
+    DEFAULT_LIMIT = 100,
+    SUMMARY_LOOKBACK = 50, /* runs looked at to say "broken since build #N" */
+};
+
+/* --- responses --- */
+
+static int send_json(struct tp_req *req, struct tp_resp *resp, cJSON *json)
+{
+    const char *pretty;
+    resp->content_type = "application/json;charset=UTF-8";
+    if (tp_req_query(req, "pretty", &pretty)) {
+        char *text = cJSON_Print(json);
+        tp_buf_puts(&resp->body, text);
+        free(text);
+    } else {
+        tp_json_print(json, &resp->body);
+    }
+    cJSON_Delete(json);
+    return 0;
+}
+
+static void finish(struct tp_req *req, struct tp_resp *resp)
+{
+    (void)req;
+    tp_resp_header(resp, "Cache-Control", "no-cache, no-store, no-transform");
+}
+
+/* --- parameters --- */
+
+static const char *param(const struct tp_req *req, size_t i)
+{
+    return i < req->nparams ? req->params[i] : "";
+}
+
+/* Every route starts with the organization: there is exactly one, "jenkins". */
+static bool org_ok(struct tp_req *req, struct tp_resp *resp)
+{
+    if (strcmp(param(req, 0), "jenkins") == 0)
+        return true;
+    tp_resp_error(resp, 404, "Organization %s not found", param(req, 0));
+    return false;
+}
+
+static bool load_pipeline(struct tp_req *req, struct tp_resp *resp, struct tp_pipeline_rec *out)
+{
+    if (!org_ok(req, resp))
+        return false;
+    int err = tp_store_pipeline_get(req->app->store, param(req, 1), req->arena, out);
+    if (err == TP_ENOTFOUND) {
+        tp_resp_error(resp, 404, "Pipeline %s not found", param(req, 1));
+        return false;
+    }
+    if (err < 0) {
+        tp_resp_error(resp, 500, "%s", tp_strerror(err));
+        return false;
+    }
+    return true;
+}
+
+static bool load_run(struct tp_req *req, struct tp_resp *resp, struct tp_pipeline_rec *pipeline,
+                     struct tp_run_rec *out)
+{
+    if (!load_pipeline(req, resp, pipeline))
+        return false;
+    const char *id = param(req, 2);
+    int64_t number;
+    int err = tp_str_to_i64(id, strlen(id), &number);
+    if (err == 0)
+        err = tp_store_run_get(req->app->store, pipeline->id, number, req->arena, out);
+    if (err == TP_EINVAL || err == TP_ENOTFOUND) {
+        tp_resp_error(resp, 404, "Run %s not found in organization jenkins and pipeline %s", id,
+                      pipeline->name);
+        return false;
+    }
+    if (err < 0) {
+        tp_resp_error(resp, 500, "%s", tp_strerror(err));
+        return false;
+    }
+    return true;
+}
+
+/* Reads start/limit (Blue Ocean: negative start is 0, negative limit is 100). */
+static bool page_params(struct tp_req *req, struct tp_resp *resp, int64_t *start, int64_t *limit)
+{
+    const char *text;
+    *start = 0;
+    *limit = DEFAULT_LIMIT;
+    if (tp_req_query(req, "start", &text) && tp_str_to_i64(text, strlen(text), start) < 0) {
+        tp_resp_error(resp, 400, "start must be a number");
+        return false;
+    }
+    if (tp_req_query(req, "limit", &text) && tp_str_to_i64(text, strlen(text), limit) < 0) {
+        tp_resp_error(resp, 400, "limit must be a number");
+        return false;
+    }
+    if (*start < 0)
+        *start = 0;
+    if (*limit < 0)
+        *limit = DEFAULT_LIMIT;
+    return true;
+}
+
+/* Link: <path?other-params&start=S&limit=L>; rel="next", always sent, as Blue Ocean does. */
+static void link_next(struct tp_req *req, struct tp_resp *resp, int64_t start, int64_t limit)
+{
+    struct tp_buf url;
+    tp_buf_init(&url);
+    tp_buf_printf(&url, "%s?", req->path);
+    const char *p = req->query;
+    while (*p) {
+        size_t len = strcspn(p, "&");
+        const char *eq = memchr(p, '=', len);
+        bool paging = (len >= 6 && strncmp(p, "start=", 6) == 0) ||
+                      (len >= 6 && strncmp(p, "limit=", 6) == 0);
+        /* Parameters that are not exactly one name=value pair are dropped. */
+        if (!paging && eq != NULL && memchr(eq + 1, '=', len - (size_t)(eq - p) - 1) == NULL) {
+            tp_buf_append(&url, p, len);
+            tp_buf_putc(&url, '&');
+        }
+        p += len;
+        if (*p == '&')
+            p++;
+    }
+    tp_buf_printf(&url, "start=%lld&limit=%lld", (long long)(start + limit), (long long)limit);
+    tp_resp_header(resp, "Link", "<%s>; rel=\"next\"", url.data);
+    tp_buf_close(&url);
+}
+
+/* --- figures derived from history --- */
+
+struct history_ctx {
+    int finished, failed;
+    int64_t durations[3];
+    int ndurations;
+    int64_t fallback[3];
+    int nfallback;
+};
+
+static int collect_history(void *ctx, const struct tp_run_rec *run)
+{
+    struct history_ctx *h = ctx;
+    if (run->state != TP_STATE_FINISHED)
+        return 0;
+    if (h->finished < 5) {
+        h->finished++;
+        if (run->result == TP_RESULT_FAILURE)
+            h->failed++;
+    }
+    int64_t d = run->end_ms - run->start_ms;
+    if ((run->result == TP_RESULT_SUCCESS || run->result == TP_RESULT_UNSTABLE) &&
+        h->ndurations < 3)
+        h->durations[h->ndurations++] = d;
+    else if (run->result != TP_RESULT_ABORTED && h->nfallback < 3)
+        h->fallback[h->nfallback++] = d;
+    return 0;
+}
+
+/* Jenkins' build-stability weather (last 5 builds) and duration estimate (last 3 good). */
+static void pipeline_history(struct tp_req *req, int64_t pipeline_id, struct tp_blue_history *out)
+{
+    struct history_ctx h = { 0 };
+    tp_store_run_list(req->app->store, pipeline_id, TP_RUNS_BUILDS, 0, 20, req->arena,
+                      collect_history, &h);
+    out->weather_score = h.finished ? 100 * (h.finished - h.failed) / h.finished : 100;
+    for (int i = 0; h.ndurations < 3 && i < h.nfallback; i++)
+        h.durations[h.ndurations++] = h.fallback[i];
+    int64_t sum = 0;
+    for (int i = 0; i < h.ndurations; i++)
+        sum += h.durations[i];
+    out->estimated_duration_ms = h.ndurations ? sum / h.ndurations : -1;
+}
+
+/* The previous finished run before `number`, within the lookback; false when none. */
+static bool previous_finished(struct tp_req *req, int64_t pipeline_id, int64_t number,
+                              struct tp_run_rec *out)
+{
+    for (int64_t n = number - 1; n > 0 && n > number - SUMMARY_LOOKBACK; n--) {
+        if (tp_store_run_get(req->app->store, pipeline_id, n, req->arena, out) == 0 &&
+            out->state == TP_STATE_FINISHED)
+            return true;
+    }
+    return false;
+}
+
+/* Run.getBuildStatusSummary, for the results tidepool produces. */
+static const char *run_summary(struct tp_req *req, const struct tp_run_rec *run)
+{
+    struct tp_run_rec prev;
+    switch (run->result) {
+    case TP_RESULT_SUCCESS:
+        if (!previous_finished(req, run->pipeline_id, run->number, &prev) ||
+            prev.result == TP_RESULT_SUCCESS)
+            return "stable";
+        return "back to normal";
+    case TP_RESULT_FAILURE: {
+        int64_t since = run->number;
+        int64_t at = run->number;
+        while (previous_finished(req, run->pipeline_id, at, &prev) &&
+               prev.result == TP_RESULT_FAILURE) {
+            since = prev.number;
+            at = prev.number;
+            if (run->number - at > SUMMARY_LOOKBACK)
+                return "broken for a long time";
+        }
+        if (since == run->number)
+            return "broken since this build";
+        return tp_arena_printf(req->arena, "broken since build #%lld", (long long)since);
+    }
+    case TP_RESULT_UNSTABLE:
+        return "unstable";
+    case TP_RESULT_ABORTED:
+        return "aborted";
+    case TP_RESULT_NOT_BUILT:
+        return "not built";
+    default:
+        return "?";
+    }
+}
+
+static bool is_build(struct tp_req *req, int64_t pipeline_id, int64_t number)
+{
+    struct tp_run_rec other;
+    return number > 0 &&
+           tp_store_run_get(req->app->store, pipeline_id, number, req->arena, &other) == 0 &&
+           other.state != TP_STATE_QUEUED;
+}
+
+static cJSON *run_json(struct tp_req *req, const struct tp_run_rec *run, int64_t estimate,
+                       bool summary)
+{
+    struct tp_blue_run_context ctx = { .estimated_duration_ms = estimate };
+    if (run->state != TP_STATE_QUEUED) {
+        ctx.prev_number = is_build(req, run->pipeline_id, run->number - 1) ? run->number - 1 : 0;
+        ctx.next_number = is_build(req, run->pipeline_id, run->number + 1) ? run->number + 1 : 0;
+        if (run->state == TP_STATE_FINISHED)
+            ctx.run_summary = run_summary(req, run);
+    }
+    return tp_blue_run_json(run, &ctx, summary);
+}
+
+/* --- organizations and pipelines --- */
+
+static int get_organizations(struct tp_req *req, struct tp_resp *resp)
+{
+    cJSON *list = cJSON_CreateArray();
+    cJSON_AddItemToArray(list, tp_blue_organization_json());
+    link_next(req, resp, 0, DEFAULT_LIMIT);
+    return send_json(req, resp, list);
+}
+
+static int get_organization(struct tp_req *req, struct tp_resp *resp)
+{
+    if (!org_ok(req, resp))
+        return 0;
+    return send_json(req, resp, tp_blue_organization_json());
+}
+
+static cJSON *pipeline_json(struct tp_req *req, const struct tp_pipeline_rec *pipeline)
+{
+    struct tp_blue_history history;
+    pipeline_history(req, pipeline->id, &history);
+    /* latestRun is the newest build: queued runs are not builds yet. */
+    struct tp_run_rec latest;
+    bool found = false;
+    cJSON *latest_json = NULL;
+    int64_t newest = pipeline->next_number - 1;
+    for (int64_t n = newest; n > 0 && !found && newest - n <= SUMMARY_LOOKBACK; n--) {
+        found = tp_store_run_get(req->app->store, pipeline->id, n, req->arena, &latest) == 0 &&
+                latest.state != TP_STATE_QUEUED;
+    }
+    if (found)
+        latest_json = run_json(req, &latest, history.estimated_duration_ms, true);
+    cJSON *o = tp_blue_pipeline_json(pipeline, &history, latest_json);
+    cJSON_Delete(latest_json);
+    return o;
+}
+
+struct list_ctx {
+    struct tp_req *req;
+    cJSON *list;
+    int64_t skip, limit, estimate;
+};
+
+static int add_pipeline(void *ctx, const struct tp_pipeline_rec *rec)
+{
+    struct list_ctx *c = ctx;
+    if (c->skip > 0) {
+        c->skip--;
+        return 0;
+    }
+    if (c->limit-- <= 0)
+        return 1;
+    cJSON_AddItemToArray(c->list, pipeline_json(c->req, rec));
+    return 0;
+}
+
+static int get_pipelines(struct tp_req *req, struct tp_resp *resp)
+{
+    int64_t start, limit;
+    if (!org_ok(req, resp) || !page_params(req, resp, &start, &limit))
+        return 0;
+    struct list_ctx ctx = { .req = req, .list = cJSON_CreateArray(), .skip = start,
+                            .limit = limit };
+    int err = tp_store_pipeline_list(req->app->store, req->arena, add_pipeline, &ctx);
+    if (err < 0) {
+        cJSON_Delete(ctx.list);
+        return err;
+    }
+    link_next(req, resp, start, limit);
+    return send_json(req, resp, ctx.list);
+}
+
+static int get_pipeline(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    if (!load_pipeline(req, resp, &pipeline))
+        return 0;
+    return send_json(req, resp, pipeline_json(req, &pipeline));
+}
+
+/* --- runs --- */
+
+static int add_run(void *ctx, const struct tp_run_rec *rec)
+{
+    struct list_ctx *c = ctx;
+    cJSON_AddItemToArray(c->list, run_json(c->req, rec, c->estimate, false));
+    return 0;
+}
+
+static int get_runs(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    int64_t start, limit;
+    if (!load_pipeline(req, resp, &pipeline) || !page_params(req, resp, &start, &limit))
+        return 0;
+    struct tp_blue_history history;
+    pipeline_history(req, pipeline.id, &history);
+    struct list_ctx ctx = { .req = req, .list = cJSON_CreateArray(),
+                            .estimate = history.estimated_duration_ms };
+    /* Queued runs come first on every page; paging counts only the builds. */
+    int err = tp_store_run_list(req->app->store, pipeline.id, TP_RUNS_QUEUED, 0, INT64_MAX,
+                                req->arena, add_run, &ctx);
+    if (err == 0)
+        err = tp_store_run_list(req->app->store, pipeline.id, TP_RUNS_BUILDS, start, limit,
+                                req->arena, add_run, &ctx);
+    if (err < 0) {
+        cJSON_Delete(ctx.list);
+        return err;
+    }
+    link_next(req, resp, start, limit);
+    return send_json(req, resp, ctx.list);
+}
+
+static int post_runs(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    if (!load_pipeline(req, resp, &pipeline))
+        return 0;
+    if (req->body_len > 0) {
+        /* The body may carry parameters; parameterized pipelines come with the engine issue,
+         * and Jenkins ignores the body of a job without parameters. It must still be JSON. */
+        cJSON *body = cJSON_ParseWithLength(req->body, req->body_len);
+        if (body == NULL)
+            return tp_resp_error(resp, 400, "Request body is not valid JSON");
+        cJSON_Delete(body);
+    }
+    struct tp_run_rec queued;
+    int err = tp_engine_start(req->app->engine, pipeline.name, "anonymous", req->arena, &queued);
+    if (err == TP_ECONFLICT)
+        return tp_resp_error(resp, 503, "tidepool is shutting down");
+    if (err < 0)
+        return err;
+    return send_json(req, resp, run_json(req, &queued, -1, false));
+}
+
+static int get_run(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    if (!load_run(req, resp, &pipeline, &run))
+        return 0;
+    struct tp_blue_history history;
+    pipeline_history(req, pipeline.id, &history);
+    return send_json(req, resp, run_json(req, &run, history.estimated_duration_ms, false));
+}
+
+static int get_run_log(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    if (!load_run(req, resp, &pipeline, &run))
+        return 0;
+    if (run.state == TP_STATE_QUEUED)
+        return tp_resp_error(resp, 404, "Run %lld has not started", (long long)run.number);
+    return tp_logview_respond(req, resp, req->app->store, run.id, 0, run.log_complete, NULL);
+}
+
+/* --- nodes --- */
+
+struct nodes_ctx {
+    struct tp_node_rec *items;
+    size_t count, cap;
+    struct tp_arena *arena;
+};
+
+static int collect_node(void *ctx, const struct tp_node_rec *rec)
+{
+    struct nodes_ctx *c = ctx;
+    if (c->count == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        struct tp_node_rec *items = tp_arena_alloc(c->arena, cap * sizeof(*items));
+        if (c->count)
+            memcpy(items, c->items, c->count * sizeof(*items));
+        c->items = items;
+        c->cap = cap;
+    }
+    c->items[c->count++] = *rec;
+    return 0;
+}
+
+/* The node's edges that point at nodes of `all`: Blue Ocean never links to a node it does
+ * not list (a stage not reached yet has no row). */
+static const char *present_edges(struct tp_req *req, const struct tp_node_rec *node,
+                                 const struct nodes_ctx *all)
+{
+    struct tp_buf out;
+    tp_buf_init(&out);
+    const char *p = node->edges;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " ");
+        if (n == 0)
+            break;
+        int64_t id;
+        if (tp_str_to_i64(p, n, &id) == 0) {
+            for (size_t i = 0; i < all->count; i++) {
+                if (all->items[i].node_id == id) {
+                    tp_buf_printf(&out, "%s%lld", out.len ? " " : "", (long long)id);
+                    break;
+                }
+            }
+        }
+        p += n;
+    }
+    const char *edges = tp_arena_strdup(req->arena, tp_buf_str(&out));
+    tp_buf_close(&out);
+    return edges;
+}
+
+static bool load_nodes(struct tp_req *req, struct tp_resp *resp, const struct tp_run_rec *run,
+                       struct nodes_ctx *nodes)
+{
+    memset(nodes, 0, sizeof(*nodes));
+    nodes->arena = req->arena;
+    int err = tp_store_node_list(req->app->store, run->id, req->arena, collect_node, nodes);
+    if (err < 0) {
+        tp_resp_error(resp, 500, "%s", tp_strerror(err));
+        return false;
+    }
+    return true;
+}
+
+static const struct tp_node_rec *find_node(struct tp_req *req, struct tp_resp *resp,
+                                           const struct tp_pipeline_rec *pipeline,
+                                           const struct nodes_ctx *nodes)
+{
+    const char *id = param(req, 3);
+    int64_t node_id;
+    if (tp_str_to_i64(id, strlen(id), &node_id) == 0) {
+        for (size_t i = 0; i < nodes->count; i++) {
+            if (nodes->items[i].node_id == node_id)
+                return &nodes->items[i];
+        }
+    }
+    tp_resp_error(resp, 404, "Stage %s not found in pipeline %s.", id, pipeline->name);
+    return NULL;
+}
+
+static int get_nodes(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    struct nodes_ctx nodes;
+    if (!load_run(req, resp, &pipeline, &run) || !load_nodes(req, resp, &run, &nodes))
+        return 0;
+    int64_t now = tp_time_now_ms();
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < nodes.count; i++)
+        cJSON_AddItemToArray(list, tp_blue_node_json(&run, &nodes.items[i],
+                                                     present_edges(req, &nodes.items[i], &nodes),
+                                                     now));
+    return send_json(req, resp, list);
+}
+
+static int get_node(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    struct nodes_ctx nodes;
+    if (!load_run(req, resp, &pipeline, &run) || !load_nodes(req, resp, &run, &nodes))
+        return 0;
+    const struct tp_node_rec *node = find_node(req, resp, &pipeline, &nodes);
+    if (node == NULL)
+        return 0;
+    return send_json(req, resp, tp_blue_node_json(&run, node, present_edges(req, node, &nodes),
+                                                  tp_time_now_ms()));
+}
+
+/* --- steps --- */
+
+struct steps_ctx {
+    cJSON *list;
+    const char *container;
+    int64_t now;
+    struct tp_logview_part *parts; /* for node logs */
+    size_t nparts, cap;
+    struct tp_arena *arena;
+};
+
+static bool step_has_log(const struct tp_step_rec *step)
+{
+    return step->log_size > 0 || step->state == TP_STATE_RUNNING || step->error != NULL;
+}
+
+static int add_step(void *ctx, const struct tp_step_rec *rec)
+{
+    struct steps_ctx *c = ctx;
+    cJSON_AddItemToArray(c->list, tp_blue_step_json(rec, c->container, step_has_log(rec), c->now));
+    return 0;
+}
+
+static const char *run_href(struct tp_req *req, const struct tp_run_rec *run)
+{
+    struct tp_buf href;
+    tp_buf_init(&href);
+    tp_blue_pipeline_href(run->pipeline, &href);
+    tp_buf_printf(&href, "runs/%lld/", (long long)run->number);
+    const char *out = tp_arena_strdup(req->arena, href.data);
+    tp_buf_close(&href);
+    return out;
+}
+
+static int get_run_steps(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    if (!load_run(req, resp, &pipeline, &run))
+        return 0;
+    struct steps_ctx ctx = { .list = cJSON_CreateArray(), .container = run_href(req, &run),
+                             .now = tp_time_now_ms() };
+    int err = tp_store_step_list(req->app->store, run.id, 0, req->arena, add_step, &ctx);
+    if (err < 0) {
+        cJSON_Delete(ctx.list);
+        return err;
+    }
+    return send_json(req, resp, ctx.list);
+}
+
+static int get_node_steps(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    struct nodes_ctx nodes;
+    if (!load_run(req, resp, &pipeline, &run) || !load_nodes(req, resp, &run, &nodes))
+        return 0;
+    const struct tp_node_rec *node = find_node(req, resp, &pipeline, &nodes);
+    if (node == NULL)
+        return 0;
+    struct steps_ctx ctx = {
+        .list = cJSON_CreateArray(),
+        .container = tp_arena_printf(req->arena, "%snodes/%lld/", run_href(req, &run),
+                                     (long long)node->node_id),
+        .now = tp_time_now_ms() };
+    int err = tp_store_step_list(req->app->store, run.id, node->node_id, req->arena, add_step,
+                                 &ctx);
+    if (err < 0) {
+        cJSON_Delete(ctx.list);
+        return err;
+    }
+    return send_json(req, resp, ctx.list);
+}
+
+/* Steps are looked up in the whole run, even under a node (as Blue Ocean does). */
+static bool load_step(struct tp_req *req, struct tp_resp *resp, const struct tp_run_rec *run,
+                      size_t index, struct tp_step_rec *out)
+{
+    const char *id = param(req, index);
+    int64_t step_id;
+    int err = tp_str_to_i64(id, strlen(id), &step_id);
+    if (err == 0)
+        err = tp_store_step_get(req->app->store, run->id, step_id, req->arena, out);
+    if (err == 0)
+        return true;
+    if (err == TP_EINVAL || err == TP_ENOTFOUND)
+        tp_resp_error(resp, 404, "Step %s not found in run %lld", id, (long long)run->number);
+    else
+        tp_resp_error(resp, 500, "%s", tp_strerror(err));
+    return false;
+}
+
+static int step_json_response(struct tp_req *req, struct tp_resp *resp, size_t step_index,
+                              bool under_node)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    struct tp_step_rec step;
+    if (!load_run(req, resp, &pipeline, &run) || !load_step(req, resp, &run, step_index, &step))
+        return 0;
+    const char *container = run_href(req, &run);
+    if (under_node)
+        container = tp_arena_printf(req->arena, "%snodes/%s/", container, param(req, 3));
+    return send_json(req, resp, tp_blue_step_json(&step, container, step_has_log(&step),
+                                                  tp_time_now_ms()));
+}
+
+static int get_run_step(struct tp_req *req, struct tp_resp *resp)
+{
+    return step_json_response(req, resp, 3, false);
+}
+
+static int get_node_step(struct tp_req *req, struct tp_resp *resp)
+{
+    return step_json_response(req, resp, 4, true);
+}
+
+static int step_log_response(struct tp_req *req, struct tp_resp *resp, size_t step_index)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    struct tp_step_rec step;
+    if (!load_run(req, resp, &pipeline, &run) || !load_step(req, resp, &run, step_index, &step))
+        return 0;
+    bool complete = step.state == TP_STATE_FINISHED || run.log_complete;
+    return tp_logview_respond(req, resp, req->app->store, run.id, step.step_id, complete,
+                              step.error);
+}
+
+static int get_run_step_log(struct tp_req *req, struct tp_resp *resp)
+{
+    return step_log_response(req, resp, 3);
+}
+
+static int get_node_step_log(struct tp_req *req, struct tp_resp *resp)
+{
+    return step_log_response(req, resp, 4);
+}
+
+static int collect_part(void *ctx, const struct tp_step_rec *rec)
+{
+    struct steps_ctx *c = ctx;
+    if (c->nparts == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        struct tp_logview_part *parts = tp_arena_alloc(c->arena, cap * sizeof(*parts));
+        if (c->nparts)
+            memcpy(parts, c->parts, c->nparts * sizeof(*parts));
+        c->parts = parts;
+        c->cap = cap;
+    }
+    c->parts[c->nparts++] = (struct tp_logview_part){ .step_id = rec->step_id,
+                                                      .error = rec->error };
+    return 0;
+}
+
+static int get_node_log(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    struct nodes_ctx nodes;
+    if (!load_run(req, resp, &pipeline, &run) || !load_nodes(req, resp, &run, &nodes))
+        return 0;
+    const struct tp_node_rec *node = find_node(req, resp, &pipeline, &nodes);
+    if (node == NULL)
+        return 0;
+    struct steps_ctx ctx = { .arena = req->arena };
+    int err = tp_store_step_list(req->app->store, run.id, node->node_id, req->arena, collect_part,
+                                 &ctx);
+    if (err < 0)
+        return err;
+    return tp_logview_respond_node(req, resp, req->app->store, run.id, ctx.parts, ctx.nparts);
+}
+
+#define ORG "/blue/rest/organizations/{org}"
+#define RUN ORG "/pipelines/{pipeline}/runs/{run}"
+
+static const struct tp_route blue_routes[] = {
+    { HTTP_GET, "/blue/rest/organizations/", get_organizations },
+    { HTTP_GET, ORG "/", get_organization },
+    { HTTP_GET, ORG "/pipelines/", get_pipelines },
+    { HTTP_GET, ORG "/pipelines/{pipeline}/", get_pipeline },
+    { HTTP_GET, ORG "/pipelines/{pipeline}/runs/", get_runs },
+    { HTTP_POST, ORG "/pipelines/{pipeline}/runs/", post_runs },
+    { HTTP_GET, RUN "/", get_run },
+    { HTTP_GET, RUN "/log/", get_run_log },
+    { HTTP_GET, RUN "/nodes/", get_nodes },
+    { HTTP_GET, RUN "/nodes/{node}/", get_node },
+    { HTTP_GET, RUN "/nodes/{node}/log/", get_node_log },
+    { HTTP_GET, RUN "/nodes/{node}/steps/", get_node_steps },
+    { HTTP_GET, RUN "/nodes/{node}/steps/{step}/", get_node_step },
+    { HTTP_GET, RUN "/nodes/{node}/steps/{step}/log/", get_node_step_log },
+    { HTTP_GET, RUN "/steps/", get_run_steps },
+    { HTTP_GET, RUN "/steps/{step}/", get_run_step },
+    { HTTP_GET, RUN "/steps/{step}/log/", get_run_step_log },
+};
+
+const struct tp_route_table tp_blue_table = {
+    .prefix = "/blue/rest",
+    .routes = blue_routes,
+    .count = sizeof(blue_routes) / sizeof(blue_routes[0]),
+    .json_writes = true,
+    .finish = finish,
+};

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+#include "http/blue_json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/json.h"
+#include "common/str.h"
+
+#define LINK_CLASS "io.jenkins.blueocean.rest.hal.Link"
+#define ORG_HREF "/blue/rest/organizations/jenkins/"
+
+static void add_link(cJSON *links, const char *rel, const char *href)
+{
+    cJSON *link = cJSON_AddObjectToObject(links, rel);
+    cJSON_AddStringToObject(link, "_class", LINK_CLASS);
+    cJSON_AddStringToObject(link, "href", href);
+}
+
+/* Adds `_links` with `self` = base and one entry per rel: base + rel + "/". */
+static cJSON *add_links(cJSON *obj, const char *base, const char *const *rels, size_t nrels)
+{
+    cJSON *links = cJSON_AddObjectToObject(obj, "_links");
+    add_link(links, "self", base);
+    struct tp_buf href;
+    tp_buf_init(&href);
+    for (size_t i = 0; i < nrels; i++) {
+        tp_buf_reset(&href);
+        tp_buf_printf(&href, "%s%s/", base, rels[i]);
+        add_link(links, rels[i], href.data);
+    }
+    tp_buf_close(&href);
+    return links;
+}
+
+void tp_blue_pipeline_href(const char *pipeline, struct tp_buf *out)
+{
+    tp_buf_puts(out, ORG_HREF "pipelines/");
+    tp_str_url_encode(pipeline, out);
+    tp_buf_putc(out, '/');
+}
+
+cJSON *tp_blue_organization_json(void)
+{
+    static const char *const rels[] = { "pipelines", "users", "user" };
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", "io.jenkins.blueocean.service.embedded.rest.OrganizationImpl");
+    add_links(o, ORG_HREF, rels, 3);
+    cJSON_AddStringToObject(o, "displayName", "Jenkins");
+    cJSON_AddStringToObject(o, "name", "jenkins");
+    return o;
+}
+
+static void add_permissions(cJSON *o)
+{
+    /* Auth is off: everyone may do everything (the --users option will change this). */
+    cJSON *p = cJSON_AddObjectToObject(o, "permissions");
+    cJSON_AddBoolToObject(p, "create", 1);
+    cJSON_AddBoolToObject(p, "configure", 1);
+    cJSON_AddBoolToObject(p, "read", 1);
+    cJSON_AddBoolToObject(p, "start", 1);
+    cJSON_AddBoolToObject(p, "stop", 1);
+}
+
+cJSON *tp_blue_pipeline_json(const struct tp_pipeline_rec *pipeline,
+                             const struct tp_blue_history *history, const cJSON *latest_run)
+{
+    static const char *const rels[] = { "runs", "queue", "actions", "trends" };
+    struct tp_buf href;
+    tp_buf_init(&href);
+    tp_blue_pipeline_href(pipeline->name, &href);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", "io.jenkins.blueocean.rest.impl.pipeline.PipelineImpl");
+    add_links(o, href.data, rels, 4);
+    cJSON_AddArrayToObject(o, "actions");
+    tp_json_add_bool(o, "disabled", pipeline->disabled);
+    cJSON_AddStringToObject(o, "displayName", pipeline->name);
+    tp_json_add_i64(o, "estimatedDurationInMillis", history->estimated_duration_ms);
+    cJSON_AddStringToObject(o, "fullDisplayName", pipeline->name);
+    cJSON_AddStringToObject(o, "fullName", pipeline->name);
+    if (latest_run != NULL)
+        cJSON_AddItemToObject(o, "latestRun", cJSON_Duplicate(latest_run, 1));
+    else
+        cJSON_AddNullToObject(o, "latestRun");
+    cJSON_AddStringToObject(o, "name", pipeline->name);
+    cJSON_AddStringToObject(o, "organization", "jenkins");
+    cJSON_AddArrayToObject(o, "parameters");
+    add_permissions(o);
+    tp_json_add_i64(o, "weatherScore", history->weather_score);
+    tp_buf_close(&href);
+    return o;
+}
+
+static cJSON *cause_json(const struct tp_run_rec *run)
+{
+    cJSON *causes = cJSON_CreateArray();
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "_class",
+                            "io.jenkins.blueocean.service.embedded.rest.AbstractRunImpl$BlueCauseImpl");
+    cJSON_AddStringToObject(c, "shortDescription", run->cause ? run->cause : "Started");
+    if (run->cause_user != NULL) {
+        cJSON_AddStringToObject(c, "userId", run->cause_user);
+        cJSON_AddStringToObject(c, "userName", run->cause_user);
+    }
+    cJSON_AddItemToArray(causes, c);
+    return causes;
+}
+
+cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_context *ctx,
+                        bool summary)
+{
+    static const char *const queued_rels[] = { "changeSet", "artifacts", "actions", "tests",
+                                               "blueTestSummary", "log" };
+    static const char *const run_rels[] = { "changeSet", "artifacts", "actions", "tests",
+                                            "blueTestSummary", "log", "nodes", "steps" };
+    const bool queued = run->state == TP_STATE_QUEUED;
+    struct tp_buf base, href;
+    tp_buf_init(&base);
+    tp_buf_init(&href);
+    tp_blue_pipeline_href(run->pipeline, &base);
+    tp_buf_printf(&href, "%sruns/%lld/", base.data, (long long)run->number);
+
+    cJSON *o = cJSON_CreateObject();
+    const char *cls = queued    ? "io.jenkins.blueocean.service.embedded.rest.QueuedBlueRun"
+                      : summary ? "io.jenkins.blueocean.rest.impl.pipeline.PipelineImpl$PipelineRunSummary"
+                                : "io.jenkins.blueocean.rest.impl.pipeline.PipelineRunImpl";
+    cJSON_AddStringToObject(o, "_class", cls);
+    cJSON *links = queued ? add_links(o, href.data, queued_rels, 6)
+                          : add_links(o, href.data, run_rels, summary ? 6 : 8);
+    add_link(links, "parent", base.data);
+    if (!queued && ctx->prev_number > 0) {
+        tp_buf_reset(&href);
+        tp_buf_printf(&href, "%sruns/%lld/", base.data, (long long)ctx->prev_number);
+        add_link(links, "prevRun", href.data);
+    }
+    if (!queued && ctx->next_number > 0) {
+        tp_buf_reset(&href);
+        tp_buf_printf(&href, "%sruns/%lld/", base.data, (long long)ctx->next_number);
+        add_link(links, "nextRun", href.data);
+    }
+    cJSON_AddArrayToObject(o, "actions");
+    cJSON_AddNullToObject(o, "artifactsZipFile");
+    if (queued)
+        cJSON_AddStringToObject(o, "causeOfBlockage", "Waiting for next available executor");
+    else
+        cJSON_AddNullToObject(o, "causeOfBlockage");
+    cJSON_AddItemToObject(o, "causes", cause_json(run));
+    cJSON_AddArrayToObject(o, "changeSet");
+    cJSON_AddNullToObject(o, "description");
+    const bool finished = run->state == TP_STATE_FINISHED;
+    if (queued)
+        cJSON_AddNullToObject(o, "durationInMillis");
+    else
+        tp_json_add_i64(o, "durationInMillis", finished ? run->end_ms - run->start_ms : 0);
+    tp_json_add_time(o, "enQueueTime", queued ? 0 : run->enqueue_ms);
+    tp_json_add_time(o, "endTime", finished ? run->end_ms : 0);
+    if (queued)
+        cJSON_AddNullToObject(o, "estimatedDurationInMillis");
+    else
+        tp_json_add_i64(o, "estimatedDurationInMillis", ctx->estimated_duration_ms);
+    tp_json_add_id(o, "id", run->number);
+    cJSON_AddNullToObject(o, "name");
+    cJSON_AddStringToObject(o, "organization", "jenkins");
+    cJSON_AddStringToObject(o, "pipeline", run->pipeline);
+    if (queued)
+        tp_json_add_id(o, "queueId", run->queue_id);
+    tp_json_add_bool(o, "replayable", false);
+    /* Blue Ocean reports UNKNOWN while a run is going, whatever it will end as. */
+    cJSON_AddStringToObject(o, "result", finished ? tp_result_name(run->result) : "UNKNOWN");
+    tp_json_add_str(o, "runSummary", queued ? NULL : finished ? ctx->run_summary : "?");
+    tp_json_add_time(o, "startTime", queued ? 0 : run->start_ms);
+    cJSON_AddStringToObject(o, "state", tp_state_name(run->state));
+    cJSON_AddStringToObject(o, "type", queued ? "QueuedItem" : "WorkflowRun");
+    if (!queued && !summary) {
+        cJSON_AddNullToObject(o, "branch");
+        cJSON_AddNullToObject(o, "commitId");
+        cJSON_AddNullToObject(o, "commitUrl");
+        cJSON_AddNullToObject(o, "pullRequest");
+    }
+    tp_buf_close(&base);
+    tp_buf_close(&href);
+    return o;
+}
+
+static int64_t duration(enum tp_state state, int64_t start_ms, int64_t end_ms, int64_t now_ms)
+{
+    if (start_ms <= 0)
+        return 0;
+    if (state == TP_STATE_RUNNING || state == TP_STATE_PAUSED || end_ms <= 0)
+        return now_ms > start_ms ? now_ms - start_ms : 0;
+    return end_ms - start_ms;
+}
+
+cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec *node,
+                         const char *edges, int64_t now_ms)
+{
+    static const char *const rels[] = { "actions", "steps" };
+    struct tp_buf href;
+    tp_buf_init(&href);
+    tp_blue_pipeline_href(run->pipeline, &href);
+    tp_buf_printf(&href, "runs/%lld/nodes/%lld/", (long long)run->number,
+                  (long long)node->node_id);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", "io.jenkins.blueocean.rest.impl.pipeline.PipelineNodeImpl");
+    add_links(o, href.data, rels, 2);
+    cJSON_AddArrayToObject(o, "actions");
+    cJSON_AddNullToObject(o, "displayDescription");
+    cJSON_AddStringToObject(o, "displayName", node->name);
+    tp_json_add_i64(o, "durationInMillis", duration(node->state, node->start_ms, node->end_ms,
+                                                    now_ms));
+    cJSON *edge_list = cJSON_AddArrayToObject(o, "edges");
+    for (const char *p = edges; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " ");
+        if (n == 0)
+            break;
+        cJSON *edge = cJSON_CreateObject();
+        cJSON_AddStringToObject(edge, "_class",
+                                "io.jenkins.blueocean.rest.impl.pipeline.PipelineNodeImpl$EdgeImpl");
+        char id[24];
+        snprintf(id, sizeof(id), "%.*s", (int)n, p);
+        cJSON_AddStringToObject(edge, "id", id);
+        cJSON_AddStringToObject(edge, "type", "STAGE");
+        cJSON_AddItemToArray(edge_list, edge);
+        p += n;
+    }
+    if (node->first_parent > 0)
+        tp_json_add_id(o, "firstParent", node->first_parent);
+    else
+        cJSON_AddNullToObject(o, "firstParent");
+    tp_json_add_id(o, "id", node->node_id);
+    cJSON_AddNullToObject(o, "input");
+    tp_json_add_str(o, "result", tp_result_name(node->result));
+    tp_json_add_time(o, "startTime", node->start_ms);
+    tp_json_add_str(o, "state", tp_state_name(node->state));
+    cJSON_AddStringToObject(o, "type", node->type == TP_NODE_PARALLEL ? "PARALLEL" : "STAGE");
+    cJSON_AddNullToObject(o, "causeOfBlockage");
+    /* Restarting stages is not supported yet, so no stage offers it. */
+    tp_json_add_bool(o, "restartable", false);
+    tp_buf_close(&href);
+    return o;
+}
+
+cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_href,
+                         bool has_log, int64_t now_ms)
+{
+    static const char *const rels[] = { "actions" };
+    struct tp_buf href;
+    tp_buf_init(&href);
+    tp_buf_printf(&href, "%ssteps/%lld/", container_href, (long long)step->step_id);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", "io.jenkins.blueocean.rest.impl.pipeline.PipelineStepImpl");
+    add_links(o, href.data, rels, 1);
+    cJSON *actions = cJSON_AddArrayToObject(o, "actions");
+    if (has_log) {
+        /* The LogAction proxy; Blue Ocean writes `_class` twice (proxy, then action). */
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "_class",
+                                "io.jenkins.blueocean.service.embedded.rest.ActionProxiesImpl");
+        cJSON *links = cJSON_AddObjectToObject(a, "_links");
+        tp_buf_puts(&href, "log/");
+        add_link(links, "self", href.data);
+        cJSON_AddStringToObject(a, "urlName", "log");
+        cJSON_AddStringToObject(a, "_class",
+                                "org.jenkinsci.plugins.workflow.support.actions.LogStorageAction");
+        cJSON_AddItemToArray(actions, a);
+    }
+    tp_json_add_str(o, "displayDescription", step->description);
+    cJSON_AddStringToObject(o, "displayName", step->display_name);
+    tp_json_add_i64(o, "durationInMillis", duration(step->state, step->start_ms, step->end_ms,
+                                                    now_ms));
+    tp_json_add_id(o, "id", step->step_id);
+    cJSON_AddNullToObject(o, "input");
+    tp_json_add_str(o, "result", tp_result_name(step->result));
+    tp_json_add_time(o, "startTime", step->start_ms);
+    tp_json_add_str(o, "state", tp_state_name(step->state));
+    cJSON_AddStringToObject(o, "type", "STEP");
+    tp_buf_close(&href);
+    return o;
+}

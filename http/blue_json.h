@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Blue Ocean's resources as JSON (spec §3): one builder per resource, pure, `_class` first,
+ * `_links` with hrefs that end in '/', nulls written out, ids as strings. Each returns a new
+ * cJSON object the caller owns. Inputs are borrowed.
+ */
+#ifndef TP_HTTP_BLUE_JSON_H
+#define TP_HTTP_BLUE_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "store/store.h"
+
+struct tp_buf;
+
+/* The pipeline's figures Jenkins derives from its build history. */
+struct tp_blue_history {
+    int weather_score;               /* 0..100 */
+    int64_t estimated_duration_ms;   /* -1 when unknown */
+};
+
+/* Facts about a run that depend on the runs around it. */
+struct tp_blue_run_context {
+    const char *run_summary;       /* "stable", "back to normal", ... or NULL */
+    int64_t prev_number;           /* 0 when none */
+    int64_t next_number;           /* 0 when none */
+    int64_t estimated_duration_ms; /* the pipeline's, -1 when unknown */
+};
+
+/* Appends "/blue/rest/organizations/jenkins/pipelines/<name>/" (name encoded) to `out`. */
+void tp_blue_pipeline_href(const char *pipeline, struct tp_buf *out);
+
+cJSON *tp_blue_organization_json(void);
+cJSON *tp_blue_pipeline_json(const struct tp_pipeline_rec *pipeline,
+                             const struct tp_blue_history *history, const cJSON *latest_run);
+/* A run, full (PipelineRunImpl), as a summary (latestRun: PipelineRunSummary), or queued
+ * (QueuedBlueRun), depending on its state and `summary`. */
+cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_context *ctx,
+                        bool summary);
+/*
+ * A node of the run graph. `edges` lists the ids this node points to that the answer
+ * contains (Blue Ocean never points at a node it does not list); `now_ms` times running
+ * nodes.
+ */
+cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec *node,
+                         const char *edges, int64_t now_ms);
+/* A step, its self link under `container_href` (".../runs/N/" or ".../nodes/M/"). */
+cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_href,
+                         bool has_log, int64_t now_ms);
+
+#endif

@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: MIT */
+/* tidepool: Jenkins and Blue Ocean in one small binary. This file wires the rooms together
+ * and owns the event loop; see docs/ARCHITECTURE.md. */
+#define _XOPEN_SOURCE 700
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/str.h"
+#include "engine/engine.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "jenkinsfile/lexer.h"
+#include "jenkinsfile/plan.h"
+#include "store/store.h"
+
+#ifndef TP_VERSION
+#    define TP_VERSION "0.0.0"
+#endif
+/* The Jenkins version whose API tidepool answers as (the X-Jenkins header clients read). */
+#define TP_JENKINS_API_VERSION "2.479.3"
+
+static const char usage[] =
+    "usage: tidepool <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve [--port N] [--bind ADDR] [--data DIR] [--jobs DIR] [--executors N]\n"
+    "        Serve the Blue Ocean REST API. Defaults: port 8080, bind 127.0.0.1,\n"
+    "        data ./tidepool-data, no jobs dir, 2 executors. In the jobs dir,\n"
+    "        NAME.Jenkinsfile or NAME/Jenkinsfile becomes pipeline NAME.\n"
+    "        SIGINT or SIGTERM stop it cleanly.\n"
+    "  run FILE [--param K=V]... [--data DIR]\n"
+    "        Run one Jenkinsfile without a server and stream its console log to\n"
+    "        stdout. Exit status 0 when the run ends SUCCESS, 1 otherwise.\n"
+    "        Without --data, a temporary data dir is used and removed.\n"
+    "  lint FILE...\n"
+    "        Check Jenkinsfiles; print FILE:LINE:COL: message for each problem.\n"
+    "        Exit status 0 valid, 1 invalid, 2 unreadable.\n"
+    "  --version   Print the version.\n"
+    "  --help      Print this help.\n";
+
+__attribute__((format(printf, 1, 2))) static int die_usage(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "tidepool: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see tidepool --help)\n");
+    return 2;
+}
+
+/* Reads a whole file, at most TP_LEX_MAX_SOURCE bytes. Returns 0, a -errno, or TP_ETOOBIG. */
+static int read_file(const char *path, struct tp_buf *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -errno;
+    char chunk[16384];
+    size_t n;
+    int err = 0;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (out->len + n > TP_LEX_MAX_SOURCE) {
+            err = TP_ETOOBIG;
+            break;
+        }
+        tp_buf_append(out, chunk, n);
+    }
+    if (err == 0 && ferror(f))
+        err = -EIO;
+    fclose(f);
+    if (err == 0 && out->data == NULL)
+        tp_buf_append(out, "", 0);
+    return err;
+}
+
+static int make_dirs(const char *path)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+        return -ENAMETOOLONG;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+                return -errno;
+            *p = '/';
+        }
+    }
+    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+static bool parse_int(const char *text, long min, long max, long *out)
+{
+    int64_t v;
+    if (tp_str_to_i64(text, strlen(text), &v) < 0 || v < min || v > max)
+        return false;
+    *out = (long)v;
+    return true;
+}
+
+/* --- lint --- */
+
+static int cmd_lint(int argc, char **argv)
+{
+    if (argc < 1)
+        return die_usage("%s", "lint needs at least one FILE");
+    int status = 0;
+    for (int i = 0; i < argc; i++) {
+        struct tp_buf text;
+        tp_buf_init(&text);
+        int err = read_file(argv[i], &text);
+        if (err < 0) {
+            fprintf(stderr, "%s: cannot read: %s\n", argv[i], tp_strerror(err));
+            tp_buf_close(&text);
+            status = 2;
+            continue;
+        }
+        struct tp_plan *plan;
+        err = tp_plan_compile(text.data, text.len, &plan);
+        for (size_t k = 0; k < plan->diags.count; k++) {
+            const struct tp_diag *d = &plan->diags.items[k];
+            printf("%s:%d:%d: %s\n", argv[i], d->line, d->col, d->message);
+        }
+        if (err < 0 && status == 0)
+            status = 1;
+        tp_plan_free(plan);
+        tp_buf_close(&text);
+    }
+    return status;
+}
+
+/* --- shared start-up of store and engine --- */
+
+struct app {
+    uv_loop_t *loop;
+    struct tp_store *store;
+    struct tp_engine *engine;
+    struct tp_server *server;
+    uv_signal_t sigint, sigterm;
+    struct tp_app http;
+    char session[16];
+    int exit_status;
+    int64_t run_id; /* `run`: the run being watched */
+    bool stopping;
+};
+
+static int open_data(struct app *app, const char *data_dir, char *absolute)
+{
+    int err = make_dirs(data_dir);
+    if (err < 0) {
+        fprintf(stderr, "tidepool: cannot create data dir %s: %s\n", data_dir, tp_strerror(err));
+        return err;
+    }
+    if (realpath(data_dir, absolute) == NULL) {
+        fprintf(stderr, "tidepool: %s: %s\n", data_dir, strerror(errno));
+        return -errno;
+    }
+    char db[PATH_MAX + 16];
+    snprintf(db, sizeof(db), "%s/tidepool.db", absolute);
+    err = tp_store_open(db, &app->store);
+    if (err < 0)
+        fprintf(stderr, "tidepool: cannot open %s: %s\n", db, tp_strerror(err));
+    return err;
+}
+
+static void on_closed_quietly(uv_handle_t *handle)
+{
+    (void)handle;
+}
+
+static void on_engine_stopped(void *ctx)
+{
+    struct app *app = ctx;
+    if (app->server != NULL)
+        tp_server_stop(app->server);
+    app->server = NULL;
+    uv_close((uv_handle_t *)&app->sigint, on_closed_quietly);
+    uv_close((uv_handle_t *)&app->sigterm, on_closed_quietly);
+    uv_stop(app->loop);
+}
+
+static void on_signal(uv_signal_t *signal, int signum)
+{
+    struct app *app = signal->data;
+    if (app->stopping) {
+        tp_log(TP_LOG_WARN, "main", "second signal=%d: exiting now", signum);
+        exit(130);
+    }
+    app->stopping = true;
+    tp_log(TP_LOG_INFO, "main", "signal=%d: shutting down", signum);
+    tp_engine_shutdown(app->engine, on_engine_stopped, app);
+}
+
+static void watch_signals(struct app *app)
+{
+    uv_signal_init(app->loop, &app->sigint);
+    uv_signal_init(app->loop, &app->sigterm);
+    app->sigint.data = app->sigterm.data = app;
+    uv_signal_start(&app->sigint, on_signal, SIGINT);
+    uv_signal_start(&app->sigterm, on_signal, SIGTERM);
+}
+
+static void close_app(struct app *app)
+{
+    tp_engine_free(app->engine);
+    /* Run the loop until every handle's close callback has run. */
+    uv_run(app->loop, UV_RUN_DEFAULT);
+    uv_loop_close(app->loop);
+    tp_store_close(app->store);
+}
+
+/* --- serve --- */
+
+/* Adds `<dir>/<name>.Jenkinsfile` and `<dir>/<name>/Jenkinsfile` as pipelines. */
+static int load_jobs(struct app *app, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        fprintf(stderr, "tidepool: cannot open jobs dir %s: %s\n", dir, strerror(errno));
+        return -errno;
+    }
+    struct dirent *entry;
+    int count = 0;
+    while ((entry = readdir(d)) != NULL) {
+        const char *name = entry->d_name;
+        if (name[0] == '.')
+            continue;
+        char path[PATH_MAX], job[NAME_MAX + 1];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        if (stat(path, &st) < 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            snprintf(path, sizeof(path), "%s/%s/Jenkinsfile", dir, name);
+            if (access(path, R_OK) < 0)
+                continue;
+            snprintf(job, sizeof(job), "%s", name);
+        } else if (tp_str_ends_with(name, ".Jenkinsfile") && strlen(name) > 12) {
+            snprintf(job, sizeof(job), "%.*s", (int)(strlen(name) - 12), name);
+        } else {
+            continue;
+        }
+        struct tp_buf text;
+        tp_buf_init(&text);
+        int err = read_file(path, &text);
+        if (err == 0)
+            err = tp_engine_pipeline_put(app->engine, job, text.data, path);
+        tp_buf_close(&text);
+        if (err < 0) {
+            tp_log(TP_LOG_WARN, "main", "job skipped path=%s err=%s", path, tp_strerror(err));
+            continue;
+        }
+        tp_log(TP_LOG_INFO, "main", "job loaded name=%s path=%s", job, path);
+        count++;
+    }
+    closedir(d);
+    tp_store_flush(app->store);
+    return count;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    long port = 8080, executors = 2;
+    const char *bind = "127.0.0.1", *data = "./tidepool-data", *jobs = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *opt = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (value == NULL)
+            return die_usage("option %s needs a value", opt);
+        if (strcmp(opt, "--port") == 0) {
+            if (!parse_int(value, 0, 65535, &port))
+                return die_usage("bad port: %s", value);
+        } else if (strcmp(opt, "--executors") == 0) {
+            if (!parse_int(value, 1, 1024, &executors))
+                return die_usage("bad executor count: %s", value);
+        } else if (strcmp(opt, "--bind") == 0) {
+            bind = value;
+        } else if (strcmp(opt, "--data") == 0) {
+            data = value;
+        } else if (strcmp(opt, "--jobs") == 0) {
+            jobs = value;
+        } else {
+            return die_usage("unknown option: %s", opt);
+        }
+        i++;
+    }
+
+    struct app app = { .loop = uv_default_loop() };
+    char absolute[PATH_MAX];
+    if (open_data(&app, data, absolute) < 0)
+        return 1;
+    unsigned char random[4];
+    uv_random(NULL, NULL, random, sizeof(random), 0, NULL);
+    snprintf(app.session, sizeof(app.session), "%02x%02x%02x%02x", random[0], random[1],
+             random[2], random[3]);
+    app.http = (struct tp_app){ .store = app.store, .version = TP_JENKINS_API_VERSION,
+                                .session = app.session };
+    int err = tp_server_start(app.loop, bind, (int)port, tp_api_handle, &app.http, &app.server);
+    if (err < 0) {
+        fprintf(stderr, "tidepool: cannot listen on %s:%ld: %s\n", bind, port, uv_strerror(err));
+        tp_store_close(app.store);
+        return 1;
+    }
+    char root_url[300];
+    if (strchr(bind, ':') != NULL)
+        snprintf(root_url, sizeof(root_url), "http://[%s]:%d/", bind, tp_server_port(app.server));
+    else
+        snprintf(root_url, sizeof(root_url), "http://%s:%d/", bind, tp_server_port(app.server));
+    struct tp_engine_options options = { .data_dir = absolute, .executors = (int)executors,
+                                         .root_url = root_url };
+    err = tp_engine_new(app.loop, app.store, &options, &app.engine);
+    if (err == 0)
+        err = tp_engine_recover(app.engine);
+    if (err < 0) {
+        fprintf(stderr, "tidepool: cannot start the engine: %s\n", tp_strerror(err));
+        return 1;
+    }
+    app.http.engine = app.engine;
+    if (jobs != NULL && load_jobs(&app, jobs) < 0)
+        return 1;
+    watch_signals(&app);
+    tp_log(TP_LOG_INFO, "main", "listening url=%s data=%s executors=%ld", root_url, absolute,
+           executors);
+    printf("tidepool %s serving %s (Blue Ocean API: %sblue/rest/organizations/jenkins/)\n",
+           TP_VERSION, root_url, root_url);
+    fflush(stdout);
+    uv_run(app.loop, UV_RUN_DEFAULT);
+    close_app(&app);
+    tp_log(TP_LOG_INFO, "main", "stopped");
+    return 0;
+}
+
+/* --- run --- */
+
+static void on_run_log(void *ctx, int64_t run_id, const char *data, size_t len)
+{
+    struct app *app = ctx;
+    if (run_id == app->run_id) {
+        fwrite(data, 1, len, stdout);
+        fflush(stdout);
+    }
+}
+
+static void on_run_change(void *ctx, const struct tp_run_rec *run)
+{
+    struct app *app = ctx;
+    if (run->id != app->run_id || run->state != TP_STATE_FINISHED)
+        return;
+    app->exit_status = run->result == TP_RESULT_SUCCESS ? 0 : 1;
+    if (!app->stopping) {
+        app->stopping = true;
+        tp_engine_shutdown(app->engine, on_engine_stopped, app);
+    }
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    const char *file = NULL, *data = NULL;
+    int nparams = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--param") == 0 || strcmp(argv[i], "--data") == 0) {
+            if (i + 1 >= argc)
+                return die_usage("option %s needs a value", argv[i]);
+            if (argv[i][2] == 'd') {
+                data = argv[i + 1];
+            } else {
+                if (strchr(argv[i + 1], '=') == NULL)
+                    return die_usage("--param needs K=V, got %s", argv[i + 1]);
+                nparams++;
+            }
+            i++;
+        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            return die_usage("unknown option: %s", argv[i]);
+        } else if (file == NULL) {
+            file = argv[i];
+        } else {
+            return die_usage("unexpected argument: %s", argv[i]);
+        }
+    }
+    if (file == NULL)
+        return die_usage("%s", "run needs a FILE");
+    struct tp_buf text;
+    tp_buf_init(&text);
+    int err = read_file(file, &text);
+    if (err < 0) {
+        fprintf(stderr, "tidepool: cannot read %s: %s\n", file, tp_strerror(err));
+        tp_buf_close(&text);
+        return 2;
+    }
+    if (nparams > 0)
+        fprintf(stderr, "tidepool: note: --param values are ignored until parameters {} is "
+                        "supported\n");
+
+    char temp[] = "/tmp/tidepool-run-XXXXXX";
+    if (data == NULL) {
+        if (mkdtemp(temp) == NULL) {
+            fprintf(stderr, "tidepool: cannot create a temporary dir: %s\n", strerror(errno));
+            return 1;
+        }
+        data = temp;
+    }
+    tp_log_threshold = TP_LOG_WARN;
+    struct app app = { .loop = uv_default_loop(), .exit_status = 1 };
+    char absolute[PATH_MAX];
+    if (open_data(&app, data, absolute) < 0)
+        return 1;
+    struct tp_engine_options options = { .data_dir = absolute, .executors = 1,
+                                         .root_url = "http://127.0.0.1:8080/" };
+    err = tp_engine_new(app.loop, app.store, &options, &app.engine);
+    if (err < 0) {
+        fprintf(stderr, "tidepool: cannot start the engine: %s\n", tp_strerror(err));
+        return 1;
+    }
+    struct tp_engine_events events = { .on_log = on_run_log, .on_run = on_run_change,
+                                       .ctx = &app };
+    tp_engine_set_events(app.engine, &events);
+
+    /* The pipeline is named after the file: build.Jenkinsfile -> build. */
+    const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+    char name[NAME_MAX + 1];
+    snprintf(name, sizeof(name), "%s", base);
+    if (tp_str_ends_with(name, ".Jenkinsfile") && strlen(name) > 12)
+        name[strlen(name) - 12] = '\0';
+    struct tp_arena arena;
+    tp_arena_init(&arena);
+    struct tp_run_rec queued;
+    err = tp_engine_pipeline_put(app.engine, name, text.data, file);
+    if (err == 0)
+        err = tp_engine_start(app.engine, name, "anonymous", &arena, &queued);
+    tp_buf_close(&text);
+    if (err < 0) {
+        fprintf(stderr, "tidepool: cannot start the run: %s\n", tp_strerror(err));
+        tp_arena_close(&arena);
+        return 1;
+    }
+    app.run_id = queued.id;
+    tp_arena_close(&arena);
+    watch_signals(&app);
+    uv_run(app.loop, UV_RUN_DEFAULT);
+    close_app(&app);
+    if (data == temp)
+        nftw(temp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return app.exit_status;
+}
+
+int main(int argc, char **argv)
+{
+    tp_json_init();
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("tidepool %s\n", TP_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "serve") == 0)
+        return cmd_serve(argc - 2, argv + 2);
+    if (strcmp(argv[1], "run") == 0)
+        return cmd_run(argc - 2, argv + 2);
+    if (strcmp(argv[1], "lint") == 0)
+        return cmd_lint(argc - 2, argv + 2);
+    return die_usage("unknown command: %s", argv[1]);
+}
