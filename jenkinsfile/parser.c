@@ -27,6 +27,7 @@ struct parser {
 
 static struct tp_block *parse_block_body(struct parser *p, int line, int col);
 static struct tp_expr *parse_expression(struct parser *p);
+static struct tp_expr *parse_command_expression(struct parser *p);
 static struct tp_stmt *parse_statement(struct parser *p);
 static struct tp_block *parse_braced_block(struct parser *p);
 
@@ -306,7 +307,12 @@ static void parse_paren_args(struct parser *p, struct tp_expr *call)
     p->nl_skip++;
     while (!is(p, TP_TOK_RPAREN)) {
         parse_argument(p, call, &pos_cap, &named_cap);
-        if (!accept(p, TP_TOK_COMMA))
+        /* Leniency seen in real files Jenkins accepts: `a, , b` and named arguments
+         * separated by a line break alone. */
+        bool separated = false;
+        while (accept(p, TP_TOK_COMMA))
+            separated = true;
+        if (!separated && !(raw(p)->newline_before && at_named_key(p)))
             break;
     }
     expect(p, TP_TOK_RPAREN);
@@ -401,6 +407,42 @@ static const char *parse_type_name(struct parser *p)
     return name;
 }
 
+static struct tp_expr *parse_unary(struct parser *p);
+
+/* `(String) x`: a parenthesised type name followed by an operand is a cast. */
+static bool at_cast(struct parser *p)
+{
+    size_t i = p->pos + 1;
+    if (i >= p->count || p->toks[i].kind != TP_TOK_IDENT)
+        return false;
+    const char *name = p->toks[i].text;
+    static const char *const primitives[] = { "int", "long", "boolean", "double", "float" };
+    bool type_like = name[0] >= 'A' && name[0] <= 'Z';
+    for (size_t k = 0; k < sizeof(primitives) / sizeof(primitives[0]); k++)
+        type_like = type_like || strcmp(name, primitives[k]) == 0;
+    if (!type_like)
+        return false;
+    i++;
+    while (i + 1 < p->count && p->toks[i].kind == TP_TOK_DOT &&
+           p->toks[i + 1].kind == TP_TOK_IDENT)
+        i += 2;
+    if (i + 1 >= p->count || p->toks[i].kind != TP_TOK_RPAREN)
+        return false;
+    switch (p->toks[i + 1].kind) {
+    case TP_TOK_IDENT:
+    case TP_TOK_STRING:
+    case TP_TOK_GSTRING:
+    case TP_TOK_INT:
+    case TP_TOK_FLOAT:
+    case TP_TOK_LPAREN:
+    case TP_TOK_LBRACKET:
+    case TP_TOK_NOT:
+        return !p->toks[i + 1].newline_before;
+    default:
+        return false;
+    }
+}
+
 static struct tp_expr *parse_primary(struct parser *p)
 {
     const struct tp_token *t = tok(p);
@@ -430,6 +472,14 @@ static struct tp_expr *parse_primary(struct parser *p)
         next(p);
         return parse_gstring(p, t);
     case TP_TOK_LPAREN:
+        if (at_cast(p)) {
+            next(p);
+            e = new_expr(p, TP_EXPR_CAST, t);
+            e->text = parse_type_name(p);
+            expect(p, TP_TOK_RPAREN);
+            e->a = parse_unary(p);
+            return e;
+        }
         next(p);
         p->nl_skip++;
         e = parse_expression(p);
@@ -755,7 +805,7 @@ static struct tp_expr *parse_rest(struct parser *p, struct tp_expr *lhs)
         e = new_expr(p, TP_EXPR_ASSIGN, t);
         e->op = t->kind;
         e->a = cond;
-        e->b = parse_expression(p);
+        e->b = parse_command_expression(p);
     }
     p->depth--;
     return e;
@@ -789,8 +839,15 @@ static bool starts_command_arg(struct parser *p)
     }
 }
 
-static struct tp_expr *parse_expression_statement(struct parser *p)
+/*
+ * An expression that may be a parenthesis-free command call: a statement, or the right-hand
+ * side of an assignment or declaration (`def r = readCSV file: 'x.csv'`).
+ */
+static struct tp_expr *parse_command_expression(struct parser *p)
 {
+    const struct tp_token *t = tok(p);
+    if (t->kind != TP_TOK_IDENT || (is_keyword(t->text) && strcmp(t->text, "this") != 0))
+        return parse_expression(p);
     struct tp_expr *e = parse_postfix(p, parse_primary(p));
     if ((e->kind == TP_EXPR_IDENT || e->kind == TP_EXPR_PROP) && starts_command_arg(p)) {
         /* Command syntax: `sh 'make'`, `junit testResults: 'x', allowEmptyResults: true`. */
@@ -933,7 +990,7 @@ static struct tp_stmt *parse_declaration(struct parser *p, const char *type)
     s->text = type;
     if (accept(p, TP_TOK_ASSIGN)) {
         skip_newlines(p);
-        s->expr = parse_expression(p);
+        s->expr = parse_command_expression(p);
     }
     return s;
 }
@@ -1199,6 +1256,14 @@ static struct tp_stmt *parse_statement(struct parser *p)
     }
     const struct tp_token *t = tok(p);
     struct tp_stmt *s = NULL;
+    /* A label (`retry: for (...)`, or a mistaken `echo: 'x'`) names the next statement. */
+    while (t->kind == TP_TOK_IDENT && !is_keyword(t->text) && p->pos + 1 < p->count &&
+           p->toks[p->pos + 1].kind == TP_TOK_COLON) {
+        next(p);
+        next(p);
+        skip_newlines(p);
+        t = tok(p);
+    }
     while (t->kind == TP_TOK_IDENT && is_modifier(t->text) && p->pos + 1 < p->count &&
            p->toks[p->pos + 1].kind == TP_TOK_IDENT) {
         next(p);
@@ -1219,7 +1284,7 @@ static struct tp_stmt *parse_statement(struct parser *p)
         s->body = parse_braced_block(p);
     } else if (s == NULL) {
         s = new_stmt(p, TP_STMT_EXPR, t);
-        s->expr = parse_expression_statement(p);
+        s->expr = parse_command_expression(p);
     }
     s->annotation = annotation;
     if (!at_terminator(p))

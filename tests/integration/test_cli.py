@@ -1,0 +1,146 @@
+"""The command line: run, lint, serve options, version and help."""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from tp import BINARY, SOURCE_DIR, run_tests  # noqa: E402
+
+SAMPLES = os.path.join(SOURCE_DIR, "samples")
+
+
+def tidepool(*args, timeout=60):
+    return subprocess.run([BINARY] + list(args), capture_output=True, timeout=timeout)
+
+
+def write(text, suffix=".Jenkinsfile"):
+    f = tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False)
+    f.write(text)
+    f.close()
+    return f.name
+
+
+def test_version_and_help():
+    r = tidepool("--version")
+    assert r.returncode == 0 and r.stdout.decode().startswith("tidepool ")
+    r = tidepool("--help")
+    assert r.returncode == 0
+    for word in ("serve", "--port", "--bind", "--data", "--jobs", "--executors", "run",
+                 "--param", "lint"):
+        assert word in r.stdout.decode(), word
+    r = tidepool()
+    assert r.returncode != 0 and b"usage" in r.stderr
+    r = tidepool("frobnicate")
+    assert r.returncode != 0 and b"unknown command" in r.stderr
+
+
+def test_serve_rejects_bad_options():
+    for args in (["--port", "99999"], ["--port", "x"], ["--executors", "0"], ["--nope", "1"],
+                 ["--port"]):
+        r = tidepool("serve", *args)
+        assert r.returncode != 0 and r.stderr.startswith(b"tidepool: "), (args, r.stderr)
+    r = tidepool("serve", "--bind", "not-an-address", "--port", "0", "--data",
+                 tempfile.mkdtemp())
+    assert r.returncode != 0 and b"cannot listen" in r.stderr
+
+
+def test_run_streams_log_and_exits_with_result():
+    r = tidepool("run", os.path.join(SAMPLES, "build-test-deploy.Jenkinsfile"))
+    out = r.stdout.decode()
+    assert r.returncode == 0, (out, r.stderr)
+    assert out.startswith("Started by user anonymous\n[Pipeline] Start of Pipeline\n")
+    assert "[Pipeline] { (Build)\n" in out and out.endswith("Finished: SUCCESS\n")
+    r = tidepool("run", os.path.join(SAMPLES, "failing.Jenkinsfile"))
+    assert r.returncode == 1 and r.stdout.decode().endswith("Finished: FAILURE\n")
+
+
+def test_run_uses_real_shell_semantics():
+    text = """pipeline {
+    agent any
+    stages {
+        stage('Shell') {
+            steps {
+                sh 'yes | head -1'
+                sh '''#!/bin/bash
+echo "bash without -x: ${BASH_VERSION:+yes}"
+'''
+                sh 'echo to-stderr >&2; echo to-stdout'
+                sh 'pwd'
+            }
+        }
+    }
+}
+"""
+    path = write(text)
+    data = tempfile.mkdtemp()
+    r = tidepool("run", path, "--data", data)
+    out = r.stdout.decode()
+    assert r.returncode == 0, out
+    assert "Broken pipe" not in out  # SIGPIPE is back to default in children
+    assert "bash without -x: yes\n" in out and "+ echo bash" not in out
+    assert "to-stderr\n" in out and "to-stdout\n" in out
+    assert "\n%s/workspace/" % os.path.realpath(data) in out
+    assert os.path.isdir(os.path.join(data, "workspace"))
+
+
+def test_run_with_a_broken_jenkinsfile():
+    path = write("pipeline {\n  agent any\n  stages {\n    stage('x') {\n      sh 'make'\n"
+                 "    }\n  }\n}\n")
+    r = tidepool("run", path)
+    out = r.stdout.decode()
+    assert r.returncode == 1
+    assert "WorkflowScript: 5: Unknown stage section \"sh\". Starting with version 0.5, steps " \
+           "in a stage must be in a ‘steps’ block. @ line 5, column 7." in out, out
+    assert out.endswith("Finished: FAILURE\n")
+    r = tidepool("run", "/nonexistent/file")
+    assert r.returncode == 2 and b"cannot read" in r.stderr
+
+
+def test_lint_reports_file_line_col_and_exit_codes():
+    good = os.path.join(SAMPLES, "hello.Jenkinsfile")
+    r = tidepool("lint", good)
+    assert r.returncode == 0 and r.stdout == b""
+    bad = write("pipeline {\n  agent any\n  stages {\n    stage('a') { steps { echo 'x' } }\n"
+                "    stage('a') { steps { echo 'y' } }\n  }\n  bogus { }\n}\n")
+    r = tidepool("lint", good, bad)
+    lines = r.stdout.decode().splitlines()
+    assert r.returncode == 1
+    assert "%s:7:3: Undefined section \"bogus\"" % bad in lines, lines
+    assert "%s:5:5: Duplicate stage name: \"a\"" % bad in lines, lines
+    syntax = write("pipeline {\n  agent any\n  stages {\n    stage('a') { steps { echo 'x }\n")
+    r = tidepool("lint", syntax)
+    assert r.returncode == 1 and r.stdout.decode().startswith("%s:4:" % syntax)
+    assert b"Unterminated string literal" in r.stdout
+    r = tidepool("lint", "/nonexistent")
+    assert r.returncode == 2 and b"cannot read" in r.stderr
+    r = tidepool("lint")
+    assert r.returncode != 0
+
+
+def test_sigint_stops_serve_cleanly():
+    data = tempfile.mkdtemp()
+    p = subprocess.Popen([BINARY, "serve", "--port", "0", "--data", data],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    line = p.stdout.readline()
+    assert b"serving http://127.0.0.1:" in line
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=10)
+    assert p.returncode == 0
+    err = p.stderr.read().decode()
+    assert "shutting down" in err and "stopped" in err
+    assert os.path.exists(os.path.join(data, "tidepool.db"))
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_version_and_help,
+        test_serve_rejects_bad_options,
+        test_run_streams_log_and_exits_with_result,
+        test_run_uses_real_shell_semantics,
+        test_run_with_a_broken_jenkinsfile,
+        test_lint_reports_file_line_col_and_exit_codes,
+        test_sigint_stops_serve_cleanly,
+    ])
