@@ -75,7 +75,7 @@ void tp_arena_close(struct tp_arena *a)
 
 void *tp_arena_alloc(struct tp_arena *a, size_t size)
 {
-    const size_t align = sizeof(max_align_t);
+    const size_t align = _Alignof(max_align_t);
     size = (size + align - 1) / align * align;
     if (size == 0)
         size = align;

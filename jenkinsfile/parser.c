@@ -1263,6 +1263,13 @@ static struct tp_stmt *parse_statement(struct parser *p)
         next(p);
         skip_newlines(p);
         t = tok(p);
+        if (t->kind == TP_TOK_LBRACE) {
+            s = new_stmt(p, TP_STMT_BLOCK, t);
+            s->body = parse_braced_block(p);
+            s->annotation = annotation;
+            p->depth--;
+            return s;
+        }
     }
     while (t->kind == TP_TOK_IDENT && is_modifier(t->text) && p->pos + 1 < p->count &&
            p->toks[p->pos + 1].kind == TP_TOK_IDENT) {
@@ -1280,8 +1287,14 @@ static struct tp_stmt *parse_statement(struct parser *p)
         const char *type = parse_type_name(p);
         s = parse_declaration(p, type);
     } else if (s == NULL && t->kind == TP_TOK_LBRACE) {
-        s = new_stmt(p, TP_STMT_BLOCK, t);
-        s->body = parse_braced_block(p);
+        /* Groovy has no bare blocks: a '{' opening a statement is this error (the usual
+         * cause is `pipeline` with its '{' on the next line). */
+        fail(p, t,
+             "Ambiguous expression could be a parameterless closure expression, an isolated "
+             "open code block, or it may continue a previous statement; solution: Add an "
+             "explicit parameter list, e.g. {it -> ...}, or force it to be treated as an open "
+             "block by giving it a label, e.g. L:{...}, and also either remove the previous "
+             "newline, or add an explicit semicolon ';'");
     } else if (s == NULL) {
         s = new_stmt(p, TP_STMT_EXPR, t);
         s->expr = parse_command_expression(p);

@@ -523,9 +523,11 @@ int tp_plan_compile(const char *src, size_t len, struct tp_plan **out)
     for (size_t i = 0; i < plan->script.body->count; i++) {
         const struct tp_stmt *s = plan->script.body->items[i];
         const struct tp_expr *call = stmt_call(s);
-        if (call == NULL || strcmp(call->text, "pipeline") != 0)
+        bool bare = s->kind == TP_STMT_EXPR && s->expr->kind == TP_EXPR_IDENT &&
+                    strcmp(s->expr->text, "pipeline") == 0;
+        if (!bare && (call == NULL || strcmp(call->text, "pipeline") != 0))
             continue;
-        if (call_block(call) == NULL) {
+        if (bare || call_block(call) == NULL) {
             tp_diags_add(&plan->diags, s->line, s->col,
                          "Expected a block with the \"pipeline\" step");
             continue;
