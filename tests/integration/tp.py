@@ -61,10 +61,16 @@ class Server:
     def __enter__(self):
         return self.start()
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, *exc):
+        code = self.stop()
         if self.own_data:
             shutil.rmtree(self.data, ignore_errors=True)
+        if exc_type is None:
+            # A clean stop, and nothing from the sanitizers (the Asan build runs these too).
+            log = self.log()
+            assert code == 0, "server exited %s:\n%s" % (code, log[-3000:])
+            for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+                assert marker not in log, log[-5000:]
 
     def conn(self):
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)

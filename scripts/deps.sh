@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs the Debian packages tidepool needs to build and test, when any is missing.
+# Safe to run again: it does nothing when everything is there.
+set -eu
+
+PACKAGES="cmake ninja-build pkg-config gcc make libc6-dev libuv1-dev libcjson-dev \
+libsqlite3-dev node-llhttp python3"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "tidepool: installing$missing" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing
