@@ -279,7 +279,7 @@ static int cmd_serve(int argc, char **argv)
 {
     long port = 8080, executors = 2;
     const char *bind = "127.0.0.1", *data = "./tidepool-data", *jobs = NULL;
-    for (int i = 0; i < argc; i++) {
+    for (int i = 0; i < argc; i += 2) {
         const char *opt = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (value == NULL)
@@ -299,7 +299,6 @@ static int cmd_serve(int argc, char **argv)
         } else {
             return die_usage("unknown option: %s", opt);
         }
-        i++;
     }
 
     struct app app = { .loop = uv_default_loop() };
@@ -308,9 +307,10 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     unsigned char random[4];
     uv_random(NULL, NULL, random, sizeof(random), 0, NULL);
-    snprintf(app.session, sizeof(app.session), "%02x%02x%02x%02x", random[0], random[1],
-             random[2], random[3]);
-    app.http = (struct tp_app){ .store = app.store, .version = TP_JENKINS_API_VERSION,
+    snprintf(app.session, sizeof(app.session), "%02x%02x%02x%02x", random[0], random[1], random[2],
+             random[3]);
+    app.http = (struct tp_app){ .store = app.store,
+                                .version = TP_JENKINS_API_VERSION,
                                 .session = app.session };
     int err = tp_server_start(app.loop, bind, (int)port, tp_api_handle, &app.http, &app.server);
     if (err < 0) {
@@ -323,7 +323,8 @@ static int cmd_serve(int argc, char **argv)
         snprintf(root_url, sizeof(root_url), "http://[%s]:%d/", bind, tp_server_port(app.server));
     else
         snprintf(root_url, sizeof(root_url), "http://%s:%d/", bind, tp_server_port(app.server));
-    struct tp_engine_options options = { .data_dir = absolute, .executors = (int)executors,
+    struct tp_engine_options options = { .data_dir = absolute,
+                                         .executors = (int)executors,
                                          .root_url = root_url };
     err = tp_engine_new(app.loop, app.store, &options, &app.engine);
     if (err == 0)
@@ -429,15 +430,15 @@ static int cmd_run(int argc, char **argv)
     char absolute[PATH_MAX];
     if (open_data(&app, data, absolute) < 0)
         return 1;
-    struct tp_engine_options options = { .data_dir = absolute, .executors = 1,
+    struct tp_engine_options options = { .data_dir = absolute,
+                                         .executors = 1,
                                          .root_url = "http://127.0.0.1:8080/" };
     err = tp_engine_new(app.loop, app.store, &options, &app.engine);
     if (err < 0) {
         fprintf(stderr, "tidepool: cannot start the engine: %s\n", tp_strerror(err));
         return 1;
     }
-    struct tp_engine_events events = { .on_log = on_run_log, .on_run = on_run_change,
-                                       .ctx = &app };
+    struct tp_engine_events events = { .on_log = on_run_log, .on_run = on_run_change, .ctx = &app };
     tp_engine_set_events(app.engine, &events);
 
     /* The pipeline is named after the file: build.Jenkinsfile -> build. */

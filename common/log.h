@@ -17,10 +17,10 @@ enum tp_log_level {
 extern enum tp_log_level tp_log_threshold;
 
 /* Arguments are evaluated only when the level is enabled. */
-#define tp_log(level, module, ...)                              \
-    do {                                                        \
-        if ((level) >= tp_log_threshold)                        \
-            tp_log_write((level), (module), __VA_ARGS__);       \
+#define tp_log(level, module, ...)                        \
+    do {                                                  \
+        if ((level) >= tp_log_threshold)                  \
+            tp_log_write((level), (module), __VA_ARGS__); \
     } while (0)
 
 void tp_log_write(enum tp_log_level level, const char *module, const char *fmt, ...)

@@ -55,7 +55,9 @@ struct tp_arena_block {
     max_align_t data[];
 };
 
-enum { ARENA_BLOCK = 8192 };
+enum {
+    ARENA_BLOCK = 8192
+};
 
 void tp_arena_init(struct tp_arena *a)
 {

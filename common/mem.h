@@ -22,10 +22,11 @@ char *tp_xstrndup(const char *s, size_t len);
  * The caller owns the struct (tp_arena_init / tp_arena_close).
  */
 struct tp_arena_block;
+
 struct tp_arena {
     struct tp_arena_block *head;
-    size_t used; /* bytes used in head */
-    size_t cap;  /* bytes available in head */
+    size_t used;  /* bytes used in head */
+    size_t cap;   /* bytes available in head */
     size_t total; /* bytes allocated over the arena's life, for bounds checks */
 };
 

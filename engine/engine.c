@@ -303,9 +303,9 @@ static int prepare_workspace(struct run *run)
     /* Jenkins gives a concurrent run of the same job <job>@2, @3, ... */
     for (int n = 1;; n++) {
         char *path = n == 1 ? tp_arena_printf(&run->arena, "%s/workspace/%s", engine->data_dir,
-                                               run->rec.pipeline)
-                            : tp_arena_printf(&run->arena, "%s/workspace/%s@%d",
-                                              engine->data_dir, run->rec.pipeline, n);
+                                              run->rec.pipeline)
+                            : tp_arena_printf(&run->arena, "%s/workspace/%s@%d", engine->data_dir,
+                                              run->rec.pipeline, n);
         bool taken = false;
         for (struct run *other = engine->active; other != NULL; other = other->next)
             taken = taken || (other->workspace != NULL && strcmp(other->workspace, path) == 0);
@@ -336,17 +336,18 @@ static void set_core_env(struct run *run)
     tp_env_set(env, "BUILD_NUMBER", number);
     tp_env_set(env, "BUILD_ID", number);
     tp_env_set(env, "BUILD_DISPLAY_NAME", tp_arena_printf(&run->arena, "#%s", number));
-    tp_env_set(env, "BUILD_TAG", tp_arena_printf(&run->arena, "jenkins-%s-%s", rec->pipeline,
-                                                 number));
+    tp_env_set(env, "BUILD_TAG",
+               tp_arena_printf(&run->arena, "jenkins-%s-%s", rec->pipeline, number));
     tp_env_set(env, "JOB_NAME", rec->pipeline);
     const char *slash = strrchr(rec->pipeline, '/');
     tp_env_set(env, "JOB_BASE_NAME", slash ? slash + 1 : rec->pipeline);
     tp_env_set(env, "JENKINS_URL", engine->root_url);
     tp_env_set(env, "HUDSON_URL", engine->root_url);
-    tp_env_set(env, "JOB_URL", tp_arena_printf(&run->arena, "%sjob/%s/", engine->root_url,
-                                               rec->pipeline));
-    tp_env_set(env, "BUILD_URL", tp_arena_printf(&run->arena, "%sjob/%s/%s/", engine->root_url,
-                                                 rec->pipeline, number));
+    tp_env_set(env, "JOB_URL",
+               tp_arena_printf(&run->arena, "%sjob/%s/", engine->root_url, rec->pipeline));
+    tp_env_set(
+        env, "BUILD_URL",
+        tp_arena_printf(&run->arena, "%sjob/%s/%s/", engine->root_url, rec->pipeline, number));
     tp_env_set(env, "JENKINS_HOME", engine->data_dir);
     tp_env_set(env, "CI", "true");
     tp_env_set(env, "NODE_NAME", "built-in");
@@ -402,10 +403,16 @@ static void run_end(struct run *run)
 static void enter_stage(struct run *run, const struct tp_plan_stage *stage)
 {
     run->in_stage = true;
-    run->node = (struct tp_node_rec){
-        .run_id = run->rec.id, .node_id = stage->id, .seq = stage->seq, .type = TP_NODE_STAGE,
-        .name = stage->name, .first_parent = stage->first_parent, .edges = stage->edges,
-        .state = TP_STATE_RUNNING, .result = TP_RESULT_UNKNOWN, .start_ms = tp_time_now_ms() };
+    run->node = (struct tp_node_rec){ .run_id = run->rec.id,
+                                      .node_id = stage->id,
+                                      .seq = stage->seq,
+                                      .type = TP_NODE_STAGE,
+                                      .name = stage->name,
+                                      .first_parent = stage->first_parent,
+                                      .edges = stage->edges,
+                                      .state = TP_STATE_RUNNING,
+                                      .result = TP_RESULT_UNKNOWN,
+                                      .start_ms = tp_time_now_ms() };
     save_node(run);
     tp_run_logf(run, 0, "[Pipeline] stage\n[Pipeline] { (%s)\n", stage->name);
     tp_env_close(&run->stage_env);
@@ -433,11 +440,17 @@ static void leave_stage(struct run *run, const struct tp_plan_stage *stage, enum
 static void skip_stage(struct run *run, const struct tp_plan_stage *stage)
 {
     int64_t now = tp_time_now_ms();
-    run->node = (struct tp_node_rec){
-        .run_id = run->rec.id, .node_id = stage->id, .seq = stage->seq, .type = TP_NODE_STAGE,
-        .name = stage->name, .first_parent = stage->first_parent, .edges = stage->edges,
-        .state = TP_STATE_SKIPPED, .result = TP_RESULT_NOT_BUILT, .start_ms = now,
-        .end_ms = now };
+    run->node = (struct tp_node_rec){ .run_id = run->rec.id,
+                                      .node_id = stage->id,
+                                      .seq = stage->seq,
+                                      .type = TP_NODE_STAGE,
+                                      .name = stage->name,
+                                      .first_parent = stage->first_parent,
+                                      .edges = stage->edges,
+                                      .state = TP_STATE_SKIPPED,
+                                      .result = TP_RESULT_NOT_BUILT,
+                                      .start_ms = now,
+                                      .end_ms = now };
     save_node(run);
     tp_run_logf(run, 0,
                 "[Pipeline] stage\n[Pipeline] { (%s)\nStage \"%s\" skipped due to earlier "
@@ -476,18 +489,23 @@ static bool start_step(struct run *run, const struct tp_plan_stage *stage,
         /* Jenkins fails before creating any flow node for an unknown method. */
         struct tp_buf message;
         tp_buf_init(&message);
-        tp_buf_printf(&message, "java.lang.NoSuchMethodError: No such DSL method '%s' found "
-                                "among steps ",
+        tp_buf_printf(&message,
+                      "java.lang.NoSuchMethodError: No such DSL method '%s' found "
+                      "among steps ",
                       step->name);
         tp_steps_list(&message);
         tp_run_fail(run, TP_RESULT_FAILURE, false, tp_buf_str(&message));
         tp_buf_close(&message);
         return true;
     }
-    run->step = (struct tp_step_rec){
-        .run_id = run->rec.id, .step_id = step->id, .node_id = stage->id, .name = def->name,
-        .display_name = def->display_name, .state = TP_STATE_RUNNING,
-        .result = TP_RESULT_UNKNOWN, .start_ms = tp_time_now_ms() };
+    run->step = (struct tp_step_rec){ .run_id = run->rec.id,
+                                      .step_id = step->id,
+                                      .node_id = stage->id,
+                                      .name = def->name,
+                                      .display_name = def->display_name,
+                                      .state = TP_STATE_RUNNING,
+                                      .result = TP_RESULT_UNKNOWN,
+                                      .start_ms = tp_time_now_ms() };
     run->step_active = true;
     run->step_log_size = 0;
     tp_run_logf(run, 0, "[Pipeline] %s\n", def->name);
@@ -711,6 +729,11 @@ static int recover_one(void *ctx, const struct tp_run_rec *rec)
     }
     struct run *run = run_new(engine, rec);
     const char *line = "tidepool stopped while this run was in progress; it cannot be resumed\n";
+    /* The stored size lags behind the chunks (it is written with state changes): the
+     * chunks themselves say where the log ends. */
+    int64_t raw = 0, lf = 0;
+    tp_store_log_measure(engine->store, rec->id, 0, 0, &raw, &lf);
+    run->rec.log_size = raw;
     run->executor = 0;
     tp_run_puts(run, line);
     run->rec.result = TP_RESULT_ABORTED;
@@ -720,6 +743,7 @@ static int recover_one(void *ctx, const struct tp_run_rec *rec)
     run->rec.log_complete = true;
     flush_pending(run);
     tp_store_run_update(engine->store, &run->rec);
+    tp_store_run_close_open_nodes(engine->store, run->rec.id, TP_RESULT_ABORTED, run->rec.end_ms);
     tp_log(TP_LOG_WARN, "engine", "aborted run left unfinished pipeline=%s number=%lld",
            rec->pipeline, (long long)rec->number);
     run_free(run);

@@ -12,7 +12,9 @@
 
 #include "common/buf.h"
 
-enum { TP_LINEBUF_MAX = 64 * 1024 };
+enum {
+    TP_LINEBUF_MAX = 64 * 1024
+};
 
 struct tp_linebuf {
     struct tp_buf pending; /* bytes of an unfinished line */

@@ -42,7 +42,9 @@ struct tp_child {
     char buffer[65536];
 };
 
-enum { EOF_GRACE_MS = 100 };
+enum {
+    EOF_GRACE_MS = 100
+};
 
 static void on_closed(uv_handle_t *handle)
 {

@@ -29,10 +29,10 @@ typedef void (*tp_exec_output_cb)(void *data, const char *bytes, size_t len);
 typedef void (*tp_exec_exit_cb)(void *data, int64_t exit_status, int term_signal);
 
 struct tp_exec_options {
-    const char *file;  /* program to run (searched in PATH if it has no '/') */
-    char **argv;       /* NULL-terminated; borrowed for the call only */
-    char **env;        /* NULL-terminated KEY=VALUE list; borrowed for the call only */
-    const char *cwd;   /* working directory, must exist */
+    const char *file; /* program to run (searched in PATH if it has no '/') */
+    char **argv;      /* NULL-terminated; borrowed for the call only */
+    char **env;       /* NULL-terminated KEY=VALUE list; borrowed for the call only */
+    const char *cwd;  /* working directory, must exist */
     tp_exec_output_cb on_output;
     tp_exec_exit_cb on_exit;
     void *data;

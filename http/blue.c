@@ -317,8 +317,9 @@ static int get_pipelines(struct tp_req *req, struct tp_resp *resp)
     int64_t start, limit;
     if (!org_ok(req, resp) || !page_params(req, resp, &start, &limit))
         return 0;
-    struct list_ctx ctx = { .req = req, .list = cJSON_CreateArray(), .skip = start,
-                            .limit = limit };
+    struct list_ctx ctx = {
+        .req = req, .list = cJSON_CreateArray(), .skip = start, .limit = limit
+    };
     int err = tp_store_pipeline_list(req->app->store, req->arena, add_pipeline, &ctx);
     if (err < 0) {
         cJSON_Delete(ctx.list);
@@ -353,7 +354,8 @@ static int get_runs(struct tp_req *req, struct tp_resp *resp)
         return 0;
     struct tp_blue_history history;
     pipeline_history(req, pipeline.id, &history);
-    struct list_ctx ctx = { .req = req, .list = cJSON_CreateArray(),
+    struct list_ctx ctx = { .req = req,
+                            .list = cJSON_CreateArray(),
                             .estimate = history.estimated_duration_ms };
     /* Queued runs come first on every page; paging counts only the builds. */
     int err = tp_store_run_list(req->app->store, pipeline.id, TP_RUNS_QUEUED, 0, INT64_MAX,
@@ -505,9 +507,9 @@ static int get_nodes(struct tp_req *req, struct tp_resp *resp)
     int64_t now = tp_time_now_ms();
     cJSON *list = cJSON_CreateArray();
     for (size_t i = 0; i < nodes.count; i++)
-        cJSON_AddItemToArray(list, tp_blue_node_json(&run, &nodes.items[i],
-                                                     present_edges(req, &nodes.items[i], &nodes),
-                                                     now));
+        cJSON_AddItemToArray(list,
+                             tp_blue_node_json(&run, &nodes.items[i],
+                                               present_edges(req, &nodes.items[i], &nodes), now));
     return send_json(req, resp, list);
 }
 
@@ -521,8 +523,9 @@ static int get_node(struct tp_req *req, struct tp_resp *resp)
     const struct tp_node_rec *node = find_node(req, resp, &pipeline, &nodes);
     if (node == NULL)
         return 0;
-    return send_json(req, resp, tp_blue_node_json(&run, node, present_edges(req, node, &nodes),
-                                                  tp_time_now_ms()));
+    return send_json(
+        req, resp,
+        tp_blue_node_json(&run, node, present_edges(req, node, &nodes), tp_time_now_ms()));
 }
 
 /* --- steps --- */
@@ -565,7 +568,8 @@ static int get_run_steps(struct tp_req *req, struct tp_resp *resp)
     struct tp_run_rec run;
     if (!load_run(req, resp, &pipeline, &run))
         return 0;
-    struct steps_ctx ctx = { .list = cJSON_CreateArray(), .container = run_href(req, &run),
+    struct steps_ctx ctx = { .list = cJSON_CreateArray(),
+                             .container = run_href(req, &run),
                              .now = tp_time_now_ms() };
     int err = tp_store_step_list(req->app->store, run.id, 0, req->arena, add_step, &ctx);
     if (err < 0) {
@@ -585,13 +589,13 @@ static int get_node_steps(struct tp_req *req, struct tp_resp *resp)
     const struct tp_node_rec *node = find_node(req, resp, &pipeline, &nodes);
     if (node == NULL)
         return 0;
-    struct steps_ctx ctx = {
-        .list = cJSON_CreateArray(),
-        .container = tp_arena_printf(req->arena, "%snodes/%lld/", run_href(req, &run),
-                                     (long long)node->node_id),
-        .now = tp_time_now_ms() };
-    int err = tp_store_step_list(req->app->store, run.id, node->node_id, req->arena, add_step,
-                                 &ctx);
+    struct steps_ctx ctx = { .list = cJSON_CreateArray(),
+                             .container =
+                                 tp_arena_printf(req->arena, "%snodes/%lld/", run_href(req, &run),
+                                                 (long long)node->node_id),
+                             .now = tp_time_now_ms() };
+    int err =
+        tp_store_step_list(req->app->store, run.id, node->node_id, req->arena, add_step, &ctx);
     if (err < 0) {
         cJSON_Delete(ctx.list);
         return err;
@@ -628,8 +632,8 @@ static int step_json_response(struct tp_req *req, struct tp_resp *resp, size_t s
     const char *container = run_href(req, &run);
     if (under_node)
         container = tp_arena_printf(req->arena, "%snodes/%s/", container, param(req, 3));
-    return send_json(req, resp, tp_blue_step_json(&step, container, step_has_log(&step),
-                                                  tp_time_now_ms()));
+    return send_json(req, resp,
+                     tp_blue_step_json(&step, container, step_has_log(&step), tp_time_now_ms()));
 }
 
 static int get_run_step(struct tp_req *req, struct tp_resp *resp)
@@ -675,8 +679,8 @@ static int collect_part(void *ctx, const struct tp_step_rec *rec)
         c->parts = parts;
         c->cap = cap;
     }
-    c->parts[c->nparts++] = (struct tp_logview_part){ .step_id = rec->step_id,
-                                                      .error = rec->error };
+    c->parts[c->nparts++] =
+        (struct tp_logview_part){ .step_id = rec->step_id, .error = rec->error };
     return 0;
 }
 
@@ -691,8 +695,8 @@ static int get_node_log(struct tp_req *req, struct tp_resp *resp)
     if (node == NULL)
         return 0;
     struct steps_ctx ctx = { .arena = req->arena };
-    int err = tp_store_step_list(req->app->store, run.id, node->node_id, req->arena, collect_part,
-                                 &ctx);
+    int err =
+        tp_store_step_list(req->app->store, run.id, node->node_id, req->arena, collect_part, &ctx);
     if (err < 0)
         return err;
     return tp_logview_respond_node(req, resp, req->app->store, run.id, ctx.parts, ctx.nparts);

@@ -9,7 +9,7 @@
 #include "common/str.h"
 
 #define LINK_CLASS "io.jenkins.blueocean.rest.hal.Link"
-#define ORG_HREF "/blue/rest/organizations/jenkins/"
+#define ORG_HREF   "/blue/rest/organizations/jenkins/"
 
 static void add_link(cJSON *links, const char *rel, const char *href)
 {
@@ -45,7 +45,8 @@ cJSON *tp_blue_organization_json(void)
 {
     static const char *const rels[] = { "pipelines", "users", "user" };
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "_class", "io.jenkins.blueocean.service.embedded.rest.OrganizationImpl");
+    cJSON_AddStringToObject(o, "_class",
+                            "io.jenkins.blueocean.service.embedded.rest.OrganizationImpl");
     add_links(o, ORG_HREF, rels, 3);
     cJSON_AddStringToObject(o, "displayName", "Jenkins");
     cJSON_AddStringToObject(o, "name", "jenkins");
@@ -96,8 +97,8 @@ static cJSON *cause_json(const struct tp_run_rec *run)
 {
     cJSON *causes = cJSON_CreateArray();
     cJSON *c = cJSON_CreateObject();
-    cJSON_AddStringToObject(c, "_class",
-                            "io.jenkins.blueocean.service.embedded.rest.AbstractRunImpl$BlueCauseImpl");
+    cJSON_AddStringToObject(
+        c, "_class", "io.jenkins.blueocean.service.embedded.rest.AbstractRunImpl$BlueCauseImpl");
     cJSON_AddStringToObject(c, "shortDescription", run->cause ? run->cause : "Started");
     if (run->cause_user != NULL) {
         cJSON_AddStringToObject(c, "userId", run->cause_user);
@@ -110,10 +111,10 @@ static cJSON *cause_json(const struct tp_run_rec *run)
 cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_context *ctx,
                         bool summary)
 {
-    static const char *const queued_rels[] = { "changeSet", "artifacts", "actions", "tests",
-                                               "blueTestSummary", "log" };
-    static const char *const run_rels[] = { "changeSet", "artifacts", "actions", "tests",
-                                            "blueTestSummary", "log", "nodes", "steps" };
+    static const char *const queued_rels[] = { "changeSet", "artifacts",       "actions",
+                                               "tests",     "blueTestSummary", "log" };
+    static const char *const run_rels[] = { "changeSet",       "artifacts", "actions", "tests",
+                                            "blueTestSummary", "log",       "nodes",   "steps" };
     const bool queued = run->state == TP_STATE_QUEUED;
     struct tp_buf base, href;
     tp_buf_init(&base);
@@ -122,9 +123,10 @@ cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_c
     tp_buf_printf(&href, "%sruns/%lld/", base.data, (long long)run->number);
 
     cJSON *o = cJSON_CreateObject();
-    const char *cls = queued    ? "io.jenkins.blueocean.service.embedded.rest.QueuedBlueRun"
-                      : summary ? "io.jenkins.blueocean.rest.impl.pipeline.PipelineImpl$PipelineRunSummary"
-                                : "io.jenkins.blueocean.rest.impl.pipeline.PipelineRunImpl";
+    const char *cls =
+        queued    ? "io.jenkins.blueocean.service.embedded.rest.QueuedBlueRun"
+        : summary ? "io.jenkins.blueocean.rest.impl.pipeline.PipelineImpl$PipelineRunSummary"
+                  : "io.jenkins.blueocean.rest.impl.pipeline.PipelineRunImpl";
     cJSON_AddStringToObject(o, "_class", cls);
     cJSON *links = queued ? add_links(o, href.data, queued_rels, 6)
                           : add_links(o, href.data, run_rels, summary ? 6 : 8);
@@ -199,16 +201,16 @@ cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec 
     struct tp_buf href;
     tp_buf_init(&href);
     tp_blue_pipeline_href(run->pipeline, &href);
-    tp_buf_printf(&href, "runs/%lld/nodes/%lld/", (long long)run->number,
-                  (long long)node->node_id);
+    tp_buf_printf(&href, "runs/%lld/nodes/%lld/", (long long)run->number, (long long)node->node_id);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "_class", "io.jenkins.blueocean.rest.impl.pipeline.PipelineNodeImpl");
+    cJSON_AddStringToObject(o, "_class",
+                            "io.jenkins.blueocean.rest.impl.pipeline.PipelineNodeImpl");
     add_links(o, href.data, rels, 2);
     cJSON_AddArrayToObject(o, "actions");
     cJSON_AddNullToObject(o, "displayDescription");
     cJSON_AddStringToObject(o, "displayName", node->name);
-    tp_json_add_i64(o, "durationInMillis", duration(node->state, node->start_ms, node->end_ms,
-                                                    now_ms));
+    tp_json_add_i64(o, "durationInMillis",
+                    duration(node->state, node->start_ms, node->end_ms, now_ms));
     cJSON *edge_list = cJSON_AddArrayToObject(o, "edges");
     for (const char *p = edges; *p;) {
         while (*p == ' ')
@@ -217,8 +219,8 @@ cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec 
         if (n == 0)
             break;
         cJSON *edge = cJSON_CreateObject();
-        cJSON_AddStringToObject(edge, "_class",
-                                "io.jenkins.blueocean.rest.impl.pipeline.PipelineNodeImpl$EdgeImpl");
+        cJSON_AddStringToObject(
+            edge, "_class", "io.jenkins.blueocean.rest.impl.pipeline.PipelineNodeImpl$EdgeImpl");
         char id[24];
         snprintf(id, sizeof(id), "%.*s", (int)n, p);
         cJSON_AddStringToObject(edge, "id", id);
@@ -243,15 +245,16 @@ cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec 
     return o;
 }
 
-cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_href,
-                         bool has_log, int64_t now_ms)
+cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_href, bool has_log,
+                         int64_t now_ms)
 {
     static const char *const rels[] = { "actions" };
     struct tp_buf href;
     tp_buf_init(&href);
     tp_buf_printf(&href, "%ssteps/%lld/", container_href, (long long)step->step_id);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "_class", "io.jenkins.blueocean.rest.impl.pipeline.PipelineStepImpl");
+    cJSON_AddStringToObject(o, "_class",
+                            "io.jenkins.blueocean.rest.impl.pipeline.PipelineStepImpl");
     add_links(o, href.data, rels, 1);
     cJSON *actions = cJSON_AddArrayToObject(o, "actions");
     if (has_log) {
@@ -269,8 +272,8 @@ cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_h
     }
     tp_json_add_str(o, "displayDescription", step->description);
     cJSON_AddStringToObject(o, "displayName", step->display_name);
-    tp_json_add_i64(o, "durationInMillis", duration(step->state, step->start_ms, step->end_ms,
-                                                    now_ms));
+    tp_json_add_i64(o, "durationInMillis",
+                    duration(step->state, step->start_ms, step->end_ms, now_ms));
     tp_json_add_id(o, "id", step->step_id);
     cJSON_AddNullToObject(o, "input");
     tp_json_add_str(o, "result", tp_result_name(step->result));

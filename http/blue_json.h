@@ -18,8 +18,8 @@ struct tp_buf;
 
 /* The pipeline's figures Jenkins derives from its build history. */
 struct tp_blue_history {
-    int weather_score;               /* 0..100 */
-    int64_t estimated_duration_ms;   /* -1 when unknown */
+    int weather_score;             /* 0..100 */
+    int64_t estimated_duration_ms; /* -1 when unknown */
 };
 
 /* Facts about a run that depend on the runs around it. */
@@ -48,7 +48,7 @@ cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_c
 cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec *node,
                          const char *edges, int64_t now_ms);
 /* A step, its self link under `container_href` (".../runs/N/" or ".../nodes/M/"). */
-cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_href,
-                         bool has_log, int64_t now_ms);
+cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_href, bool has_log,
+                         int64_t now_ms);
 
 #endif

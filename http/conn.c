@@ -190,8 +190,7 @@ static int on_headers_complete(llhttp_t *parser)
     if (conn->last_was_value && push_header(conn) < 0)
         return -1;
     conn->last_was_value = false;
-    if ((parser->flags & F_CONTENT_LENGTH) &&
-        parser->content_length > conn->limits->max_body_bytes)
+    if ((parser->flags & F_CONTENT_LENGTH) && parser->content_length > conn->limits->max_body_bytes)
         return over_limit(conn, 413);
     for (size_t i = 0; i < conn->nheaders; i++) {
         if (strcasecmp(conn->headers[i].name, "Expect") == 0 &&

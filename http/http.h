@@ -30,10 +30,12 @@ struct tp_header {
     const char *value;
 };
 
-enum { TP_ROUTE_MAX_PARAMS = 8 };
+enum {
+    TP_ROUTE_MAX_PARAMS = 8
+};
 
 struct tp_req {
-    int method;        /* llhttp_method_t; HEAD is answered as GET without a body */
+    int method; /* llhttp_method_t; HEAD is answered as GET without a body */
     bool head;
     const char *path;  /* raw path, without the query */
     const char *query; /* raw query without '?', "" when none */

@@ -98,7 +98,7 @@ int tp_router_dispatch(const struct tp_route_table *const *tables, size_t ntable
                           llhttp_method_name((llhttp_method_t)req->method), req->path);
         else
             tp_resp_error(resp, 404, "Not Found: %s", req->path);
-    finish:
+finish:
         if (err < 0) {
             tp_resp_error(resp, tp_err_http_status(err), "%s", tp_strerror(err));
             err = 0;

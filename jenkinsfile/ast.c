@@ -32,15 +32,16 @@ void tp_diags_add(struct tp_diags *diags, int line, int col, const char *fmt, ..
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
     diags->items[diags->count++] = (struct tp_diag){
-        .line = line, .col = col, .message = tp_arena_strdup(diags->arena, message) };
+        .line = line, .col = col, .message = tp_arena_strdup(diags->arena, message)
+    };
 }
 
 const char *tp_expr_kind_name(enum tp_expr_kind kind)
 {
     static const char *const names[] = {
-        "null", "bool", "int", "float", "str", "gstr", "id", "prop", "index", "call",
-        "closure", "list", "map", "unary", "postfix", "binary", "ternary", "elvis", "assign",
-        "new", "cast", "methodref",
+        "null",    "bool",  "int",     "float", "str",  "gstr",      "id",      "prop",
+        "index",   "call",  "closure", "list",  "map",  "unary",     "postfix", "binary",
+        "ternary", "elvis", "assign",  "new",   "cast", "methodref",
     };
     return (size_t)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
 }
@@ -137,9 +138,9 @@ void tp_ast_dump_expr(const struct tp_expr *e, struct tp_buf *out)
 
 static void dump_stmt(const struct tp_stmt *s, struct tp_buf *out)
 {
-    static const char *const names[] = { "expr", "decl", "if", "for-in", "for", "while",
-                                         "return", "throw", "break", "continue", "try",
-                                         "switch", "block", "method", "import", "class" };
+    static const char *const names[] = { "expr",   "decl",   "if",     "for-in",   "for", "while",
+                                         "return", "throw",  "break",  "continue", "try", "switch",
+                                         "block",  "method", "import", "class" };
     if (s->kind == TP_STMT_EXPR) {
         tp_ast_dump_expr(s->expr, out);
         return;

@@ -29,7 +29,9 @@ struct tp_diags {
     struct tp_arena *arena;
 };
 
-enum { TP_DIAGS_MAX = 100 };
+enum {
+    TP_DIAGS_MAX = 100
+};
 
 void tp_diags_init(struct tp_diags *diags, struct tp_arena *arena);
 /* Adds a message (printf-style); beyond TP_DIAGS_MAX messages are dropped. */
@@ -40,26 +42,26 @@ void tp_diags_add(struct tp_diags *diags, int line, int col, const char *fmt, ..
 
 enum tp_expr_kind {
     TP_EXPR_NULL,
-    TP_EXPR_BOOL,    /* flag */
-    TP_EXPR_INT,     /* ival, text */
-    TP_EXPR_FLOAT,   /* fval, text */
-    TP_EXPR_STRING,  /* text/len: decoded value */
-    TP_EXPR_GSTRING, /* parts: STRING or any expression, in order */
-    TP_EXPR_IDENT,   /* text: name (also `this`) */
-    TP_EXPR_PROP,    /* a.name; flag = safe navigation (?.), spread (*.) in `op` */
-    TP_EXPR_INDEX,   /* a[b] */
-    TP_EXPR_CALL,    /* a.text(args) or text(args); a may be NULL; callee in b if not named */
-    TP_EXPR_CLOSURE, /* closure */
-    TP_EXPR_LIST,    /* args */
-    TP_EXPR_MAP,     /* named */
-    TP_EXPR_UNARY,   /* op a */
-    TP_EXPR_POSTFIX, /* a op (++/--) */
-    TP_EXPR_BINARY,  /* a op b */
-    TP_EXPR_TERNARY, /* a ? b : c */
-    TP_EXPR_ELVIS,   /* a ?: b */
-    TP_EXPR_ASSIGN,  /* a op b, op is ASSIGN or a compound assignment */
-    TP_EXPR_NEW,     /* new text(args) */
-    TP_EXPR_CAST,    /* a as text */
+    TP_EXPR_BOOL,       /* flag */
+    TP_EXPR_INT,        /* ival, text */
+    TP_EXPR_FLOAT,      /* fval, text */
+    TP_EXPR_STRING,     /* text/len: decoded value */
+    TP_EXPR_GSTRING,    /* parts: STRING or any expression, in order */
+    TP_EXPR_IDENT,      /* text: name (also `this`) */
+    TP_EXPR_PROP,       /* a.name; flag = safe navigation (?.), spread (*.) in `op` */
+    TP_EXPR_INDEX,      /* a[b] */
+    TP_EXPR_CALL,       /* a.text(args) or text(args); a may be NULL; callee in b if not named */
+    TP_EXPR_CLOSURE,    /* closure */
+    TP_EXPR_LIST,       /* args */
+    TP_EXPR_MAP,        /* named */
+    TP_EXPR_UNARY,      /* op a */
+    TP_EXPR_POSTFIX,    /* a op (++/--) */
+    TP_EXPR_BINARY,     /* a op b */
+    TP_EXPR_TERNARY,    /* a ? b : c */
+    TP_EXPR_ELVIS,      /* a ?: b */
+    TP_EXPR_ASSIGN,     /* a op b, op is ASSIGN or a compound assignment */
+    TP_EXPR_NEW,        /* new text(args) */
+    TP_EXPR_CAST,       /* a as text */
     TP_EXPR_METHOD_REF, /* a.&text */
 };
 
@@ -108,22 +110,22 @@ struct tp_expr {
 /* --- statements --- */
 
 enum tp_stmt_kind {
-    TP_STMT_EXPR,     /* expr */
-    TP_STMT_DECL,     /* [def|Type] name [= expr]; text = type or "def" */
-    TP_STMT_IF,       /* if (expr) body else else_body */
-    TP_STMT_FOR_IN,   /* for (name in expr) body */
-    TP_STMT_FOR,      /* for (init; expr; update) body */
-    TP_STMT_WHILE,    /* while (expr) body */
-    TP_STMT_RETURN,   /* return [expr] */
-    TP_STMT_THROW,    /* throw expr */
+    TP_STMT_EXPR,   /* expr */
+    TP_STMT_DECL,   /* [def|Type] name [= expr]; text = type or "def" */
+    TP_STMT_IF,     /* if (expr) body else else_body */
+    TP_STMT_FOR_IN, /* for (name in expr) body */
+    TP_STMT_FOR,    /* for (init; expr; update) body */
+    TP_STMT_WHILE,  /* while (expr) body */
+    TP_STMT_RETURN, /* return [expr] */
+    TP_STMT_THROW,  /* throw expr */
     TP_STMT_BREAK,
     TP_STMT_CONTINUE,
-    TP_STMT_TRY,      /* try body catches finally_body */
-    TP_STMT_SWITCH,   /* switch (expr) cases */
-    TP_STMT_BLOCK,    /* { body } */
-    TP_STMT_METHOD,   /* def name(params) body */
-    TP_STMT_IMPORT,   /* import text */
-    TP_STMT_CLASS,    /* class text { ... } (kept as a name only) */
+    TP_STMT_TRY,    /* try body catches finally_body */
+    TP_STMT_SWITCH, /* switch (expr) cases */
+    TP_STMT_BLOCK,  /* { body } */
+    TP_STMT_METHOD, /* def name(params) body */
+    TP_STMT_IMPORT, /* import text */
+    TP_STMT_CLASS,  /* class text { ... } (kept as a name only) */
 };
 
 struct tp_stmt;

@@ -156,17 +156,21 @@ static void skip_comment_or_space(struct lexer *lx, bool *saw_newline, struct to
         int c = peek_at(lx, 0);
         if (c == ' ' || c == '\t' || c == '\r' || c == '\f') {
             advance(lx);
-        } else if (c == '\\' && (peek_at(lx, 1) == '\n' ||
-                                 (peek_at(lx, 1) == '\r' && peek_at(lx, 2) == '\n'))) {
+        } else if (c == '\\' &&
+                   (peek_at(lx, 1) == '\n' || (peek_at(lx, 1) == '\r' && peek_at(lx, 2) == '\n'))) {
             /* Line continuation outside strings. */
             advance(lx);
             while (peek_at(lx, 0) != '\n')
                 advance(lx);
             advance(lx);
         } else if (c == '\n') {
-            struct tp_token t = { .kind = TP_TOK_NEWLINE, .line = lx->line, .col = lx->col,
-                                  .start = (uint32_t)lx->pos, .end = (uint32_t)lx->pos + 1,
-                                  .text = "\n", .len = 1 };
+            struct tp_token t = { .kind = TP_TOK_NEWLINE,
+                                  .line = lx->line,
+                                  .col = lx->col,
+                                  .start = (uint32_t)lx->pos,
+                                  .end = (uint32_t)lx->pos + 1,
+                                  .text = "\n",
+                                  .len = 1 };
             advance(lx);
             if (out->count > 0 && out->items[out->count - 1].kind != TP_TOK_NEWLINE)
                 vec_push(out, &t);
@@ -281,9 +285,11 @@ static void flush_literal(struct lexer *lx, struct tp_buf *b, struct tp_gstr_par
         *cap = *cap ? *cap * 2 : 4;
         *parts = tp_xrealloc(*parts, *cap * sizeof(**parts));
     }
-    (*parts)[(*nparts)++] = (struct tp_gstr_part){
-        .text = tp_arena_strndup(lx->arena, b->data, b->len), .len = b->len, .line = line,
-        .col = col };
+    (*parts)[(*nparts)++] =
+        (struct tp_gstr_part){ .text = tp_arena_strndup(lx->arena, b->data, b->len),
+                               .len = b->len,
+                               .line = line,
+                               .col = col };
     tp_buf_reset(b);
 }
 
@@ -308,8 +314,9 @@ static void read_interpolation(struct lexer *lx, struct tp_gstr_part *part)
     } else {
         /* $a.b.c: a dotted path of identifiers. */
         for (;;) {
-            struct tp_token t = { .kind = TP_TOK_IDENT, .line = lx->line, .col = lx->col,
-                                  .start = (uint32_t)lx->pos };
+            struct tp_token t = {
+                .kind = TP_TOK_IDENT, .line = lx->line, .col = lx->col, .start = (uint32_t)lx->pos
+            };
             size_t begin = lx->pos;
             while (is_ident_char(peek_at(lx, 0)) && peek_at(lx, 0) != '$')
                 advance(lx);
@@ -318,9 +325,13 @@ static void read_interpolation(struct lexer *lx, struct tp_gstr_part *part)
             t.len = lx->pos - begin;
             vec_push(&inner, &t);
             if (peek_at(lx, 0) == '.' && is_ident_start(peek_at(lx, 1)) && peek_at(lx, 1) != '$') {
-                struct tp_token dot = { .kind = TP_TOK_DOT, .line = lx->line, .col = lx->col,
+                struct tp_token dot = { .kind = TP_TOK_DOT,
+                                        .line = lx->line,
+                                        .col = lx->col,
                                         .start = (uint32_t)lx->pos,
-                                        .end = (uint32_t)lx->pos + 1, .text = ".", .len = 1 };
+                                        .end = (uint32_t)lx->pos + 1,
+                                        .text = ".",
+                                        .len = 1 };
                 advance(lx);
                 vec_push(&inner, &dot);
                 continue;
@@ -328,19 +339,23 @@ static void read_interpolation(struct lexer *lx, struct tp_gstr_part *part)
             break;
         }
     }
-    struct tp_token eof = { .kind = TP_TOK_EOF, .line = lx->line, .col = lx->col,
-                            .start = (uint32_t)lx->pos, .end = (uint32_t)lx->pos, .text = "" };
+    struct tp_token eof = { .kind = TP_TOK_EOF,
+                            .line = lx->line,
+                            .col = lx->col,
+                            .start = (uint32_t)lx->pos,
+                            .end = (uint32_t)lx->pos,
+                            .text = "" };
     vec_push(&inner, &eof);
     part->tokens = vec_finish(&inner, lx->arena, &part->ntokens);
 }
 
 enum quote_style {
-    Q_SINGLE,       /* '...'   */
-    Q_DOUBLE,       /* "..."   */
+    Q_SINGLE,        /* '...'   */
+    Q_DOUBLE,        /* "..."   */
     Q_TRIPLE_SINGLE, /* '''...''' */
     Q_TRIPLE_DOUBLE, /* """...""" */
-    Q_SLASHY,       /* /.../   */
-    Q_DOLLAR_SLASHY /* $/.../$ */
+    Q_SLASHY,        /* /.../   */
+    Q_DOLLAR_SLASHY  /* $/.../$ */
 };
 
 static bool at_close(const struct lexer *lx, enum quote_style style)
@@ -461,7 +476,8 @@ static void read_number(struct lexer *lx, struct tp_token *t)
             }
         }
         int suffix = peek_at(lx, 0);
-        if (suffix != -1 && strchr("gGlLiIdDfF", suffix) != NULL && !is_ident_char(peek_at(lx, 1))) {
+        if (suffix != -1 && strchr("gGlLiIdDfF", suffix) != NULL &&
+            !is_ident_char(peek_at(lx, 1))) {
             if (strchr("dDfF", suffix) != NULL)
                 is_float = true;
             advance(lx);
@@ -504,7 +520,9 @@ static int lex_tokens(struct lexer *lx, struct tokvec *out, bool stop_at_rbrace)
         bool saw_newline = false;
         skip_comment_or_space(lx, &saw_newline, out);
         int c = peek_at(lx, 0);
-        struct tp_token t = { .line = lx->line, .col = lx->col, .start = (uint32_t)lx->pos,
+        struct tp_token t = { .line = lx->line,
+                              .col = lx->col,
+                              .start = (uint32_t)lx->pos,
                               .newline_before = saw_newline };
         const struct tp_token *prev = out->count ? &out->items[out->count - 1] : NULL;
         if (prev != NULL && prev->kind == TP_TOK_NEWLINE)
@@ -565,15 +583,20 @@ int tp_lex(const char *src, size_t len, struct tp_arena *arena, struct tp_diags 
         tp_diags_add(diags, 1, 1, "Jenkinsfile is larger than %d bytes", TP_LEX_MAX_SOURCE);
         return TP_ETOOBIG;
     }
-    struct lexer lx = { .src = src, .len = len, .line = 1, .col = 1, .arena = arena,
-                        .diags = diags };
+    struct lexer lx = {
+        .src = src, .len = len, .line = 1, .col = 1, .arena = arena, .diags = diags
+    };
     struct tokvec out = { 0 };
     /* A byte-order mark is not part of the script. */
     if (len >= 3 && memcmp(src, "\xEF\xBB\xBF", 3) == 0)
         lx.pos = 3;
     lex_tokens(&lx, &out, false);
-    struct tp_token eof = { .kind = TP_TOK_EOF, .line = lx.line, .col = lx.col,
-                            .start = (uint32_t)lx.pos, .end = (uint32_t)lx.pos, .text = "",
+    struct tp_token eof = { .kind = TP_TOK_EOF,
+                            .line = lx.line,
+                            .col = lx.col,
+                            .start = (uint32_t)lx.pos,
+                            .end = (uint32_t)lx.pos,
+                            .text = "",
                             .newline_before = 1 };
     vec_push(&out, &eof);
     *tokens = vec_finish(&out, arena, count);

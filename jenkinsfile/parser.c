@@ -43,7 +43,7 @@ __attribute__((noreturn)) static void unexpected(struct parser *p, const struct 
     if (t->kind == TP_TOK_EOF)
         fail(p, t, "Unexpected input: end of file reached (unbalanced braces or parentheses?)");
     const char *text = t->kind == TP_TOK_STRING || t->kind == TP_TOK_GSTRING ? "string literal"
-                       : t->kind == TP_TOK_NEWLINE                          ? "newline"
+                       : t->kind == TP_TOK_NEWLINE                           ? "newline"
                                                                              : t->text;
     char message[160];
     snprintf(message, sizeof(message), "unexpected token: %s", text);
@@ -156,11 +156,11 @@ static void named_push(struct parser *p, struct tp_named_list *list, size_t *cap
 }
 
 static const char *const keywords[] = {
-    "as",    "assert",     "break",  "case",    "catch",   "class",     "continue", "def",
-    "default", "do",       "else",   "extends", "false",   "finally",   "for",      "if",
-    "implements", "import", "in",    "instanceof", "interface", "new",  "null",     "package",
-    "return", "super",     "switch", "this",    "throw",   "throws",    "true",     "try",
-    "while",
+    "as",    "assert",  "break",      "case",   "catch",   "class",      "continue",
+    "def",   "default", "do",         "else",   "extends", "false",      "finally",
+    "for",   "if",      "implements", "import", "in",      "instanceof", "interface",
+    "new",   "null",    "package",    "return", "super",   "switch",     "this",
+    "throw", "throws",  "true",       "try",    "while",
 };
 
 static bool is_keyword(const char *word)
@@ -189,8 +189,12 @@ static struct tp_expr *parse_gstring(struct parser *p, const struct tp_token *t)
             item->len = part->len;
         } else {
             /* Parse the embedded tokens with a sub-parser sharing arena, diags and bail. */
-            struct parser sub = { .toks = part->tokens, .count = part->ntokens, .nl_skip = 1,
-                                  .depth = p->depth, .arena = p->arena, .diags = p->diags,
+            struct parser sub = { .toks = part->tokens,
+                                  .count = part->ntokens,
+                                  .nl_skip = 1,
+                                  .depth = p->depth,
+                                  .arena = p->arena,
+                                  .diags = p->diags,
                                   .bail = p->bail };
             if (part->ntokens <= 1) {
                 item = new_expr(p, TP_EXPR_NULL, t);
@@ -321,8 +325,8 @@ static void parse_paren_args(struct parser *p, struct tp_expr *call)
 
 static struct tp_expr *make_call(struct parser *p, struct tp_expr *callee)
 {
-    struct tp_expr *call = new_expr(p, TP_EXPR_CALL, &(struct tp_token){ .line = callee->line,
-                                                                         .col = callee->col });
+    struct tp_expr *call =
+        new_expr(p, TP_EXPR_CALL, &(struct tp_token){ .line = callee->line, .col = callee->col });
     if (callee->kind == TP_EXPR_IDENT) {
         call->text = callee->text;
         call->len = callee->len;
@@ -423,8 +427,7 @@ static bool at_cast(struct parser *p)
     if (!type_like)
         return false;
     i++;
-    while (i + 1 < p->count && p->toks[i].kind == TP_TOK_DOT &&
-           p->toks[i + 1].kind == TP_TOK_IDENT)
+    while (i + 1 < p->count && p->toks[i].kind == TP_TOK_DOT && p->toks[i + 1].kind == TP_TOK_IDENT)
         i += 2;
     if (i + 1 >= p->count || p->toks[i].kind != TP_TOK_RPAREN)
         return false;
@@ -538,7 +541,8 @@ static struct tp_expr *parse_postfix(struct parser *p, struct tp_expr *e)
             size_t i = p->pos;
             while (i < p->count && p->toks[i].kind == TP_TOK_NEWLINE)
                 i++;
-            if (i < p->count && (p->toks[i].kind == TP_TOK_DOT || p->toks[i].kind == TP_TOK_SAFE_DOT)) {
+            if (i < p->count &&
+                (p->toks[i].kind == TP_TOK_DOT || p->toks[i].kind == TP_TOK_SAFE_DOT)) {
                 p->pos = i;
                 continue;
             }
@@ -552,8 +556,8 @@ static struct tp_expr *parse_postfix(struct parser *p, struct tp_expr *e)
             next(p);
             skip_newlines(p);
             const struct tp_token *name = tok(p);
-            struct tp_expr *prop = new_expr(p, t->kind == TP_TOK_METHOD_REF ? TP_EXPR_METHOD_REF
-                                                                            : TP_EXPR_PROP, name);
+            struct tp_expr *prop =
+                new_expr(p, t->kind == TP_TOK_METHOD_REF ? TP_EXPR_METHOD_REF : TP_EXPR_PROP, name);
             prop->a = e;
             prop->op = t->kind;
             prop->flag = t->kind == TP_TOK_SAFE_DOT;
@@ -773,7 +777,8 @@ static struct tp_expr *parse_rest(struct parser *p, struct tp_expr *lhs)
         size_t i = p->pos;
         while (i < p->count && p->toks[i].kind == TP_TOK_NEWLINE)
             i++;
-        if (i < p->count && (p->toks[i].kind == TP_TOK_QUESTION || p->toks[i].kind == TP_TOK_ELVIS)) {
+        if (i < p->count &&
+            (p->toks[i].kind == TP_TOK_QUESTION || p->toks[i].kind == TP_TOK_ELVIS)) {
             p->pos = i;
             t = tok(p);
         }
@@ -910,8 +915,8 @@ static bool at_typed_declaration(struct parser *p)
     const struct tp_token *t = tok(p);
     if (t->kind != TP_TOK_IDENT || is_keyword(t->text))
         return false;
-    static const char *const primitives[] = { "int", "long", "boolean", "double", "float",
-                                              "char", "byte", "short", "void", "var" };
+    static const char *const primitives[] = { "int",  "long", "boolean", "double", "float",
+                                              "char", "byte", "short",   "void",   "var" };
     bool type_like = t->text[0] >= 'A' && t->text[0] <= 'Z';
     for (size_t i = 0; i < sizeof(primitives) / sizeof(primitives[0]); i++)
         type_like = type_like || strcmp(t->text, primitives[i]) == 0;
@@ -928,10 +933,12 @@ static bool at_typed_declaration(struct parser *p)
             angle--;
         else if (k == TP_TOK_SHR)
             angle -= 2;
-        else if (angle == 0 && !(k == TP_TOK_DOT && i + 1 < p->count &&
-                                 p->toks[i + 1].kind == TP_TOK_IDENT && p->toks[i - 1].kind == TP_TOK_IDENT) &&
+        else if (angle == 0 &&
+                 !(k == TP_TOK_DOT && i + 1 < p->count && p->toks[i + 1].kind == TP_TOK_IDENT &&
+                   p->toks[i - 1].kind == TP_TOK_IDENT) &&
                  !(k == TP_TOK_IDENT && p->toks[i - 1].kind == TP_TOK_DOT) &&
-                 !(k == TP_TOK_LBRACKET && i + 1 < p->count && p->toks[i + 1].kind == TP_TOK_RBRACKET) &&
+                 !(k == TP_TOK_LBRACKET && i + 1 < p->count &&
+                   p->toks[i + 1].kind == TP_TOK_RBRACKET) &&
                  !(k == TP_TOK_RBRACKET && p->toks[i - 1].kind == TP_TOK_LBRACKET))
             break;
         else if (k != TP_TOK_IDENT && k != TP_TOK_COMMA && k != TP_TOK_QUESTION && angle > 0)
@@ -1089,8 +1096,8 @@ static struct tp_stmt *parse_try(struct parser *p, const struct tp_token *t)
             p->nl_skip--;
             skip_newlines(p);
             s->catches = grow(p, s->catches, s->ncatches, &cap, sizeof(*s->catches));
-            s->catches[s->ncatches++] = (struct tp_catch){ .type = type, .name = name,
-                                                           .body = parse_braced_block(p) };
+            s->catches[s->ncatches++] =
+                (struct tp_catch){ .type = type, .name = name, .body = parse_braced_block(p) };
         } else if (is_word(p, "finally")) {
             next(p);
             skip_newlines(p);
@@ -1233,8 +1240,8 @@ static struct tp_stmt *parse_keyword_statement(struct parser *p, const struct tp
 
 static bool is_modifier(const char *w)
 {
-    static const char *const mods[] = { "final", "static", "private", "public", "protected",
-                                        "synchronized", "abstract" };
+    static const char *const mods[] = { "final",     "static",       "private", "public",
+                                        "protected", "synchronized", "abstract" };
     for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
         if (strcmp(w, mods[i]) == 0)
             return true;
@@ -1345,8 +1352,9 @@ int tp_parse(const char *src, size_t len, struct tp_arena *arena, struct tp_diag
     if (err < 0)
         return err;
     jmp_buf bail;
-    struct parser p = { .toks = toks, .count = count, .arena = arena, .diags = diags,
-                        .bail = &bail };
+    struct parser p = {
+        .toks = toks, .count = count, .arena = arena, .diags = diags, .bail = &bail
+    };
     if (setjmp(bail) != 0)
         return TP_ESYNTAX;
     out->body = parse_block_body(&p, 1, 1);

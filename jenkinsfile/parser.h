@@ -14,7 +14,9 @@
 
 struct tp_arena;
 
-enum { TP_PARSE_MAX_DEPTH = 200 };
+enum {
+    TP_PARSE_MAX_DEPTH = 200
+};
 
 /*
  * Lexes and parses src[0..len) into `*out` (memory in `arena`). Every syntax error is added

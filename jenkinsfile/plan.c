@@ -11,10 +11,10 @@
 
 /* Sections Jenkins knows that this version of tidepool does not run yet: reported as a
  * clear error rather than ignored, so no pipeline silently does less than it says. */
-static const char *const sections_not_yet[] = { "post",     "options", "parameters", "triggers",
-                                                "tools",    "libraries" };
-static const char *const stage_items_not_yet[] = { "agent",  "when",   "options",  "input",
-                                                   "tools",  "post",   "parallel", "matrix",
+static const char *const sections_not_yet[] = { "post",     "options", "parameters",
+                                                "triggers", "tools",   "libraries" };
+static const char *const stage_items_not_yet[] = { "agent",  "when",    "options",  "input",
+                                                   "tools",  "post",    "parallel", "matrix",
                                                    "stages", "failFast" };
 static const char *const renamed_sections[][2] = {
     { "properties", "The ‘properties’ section has been renamed as of version 0.8. Use ‘options’ "
@@ -187,8 +187,8 @@ static void lower_environment(struct lower *lw, const struct tp_expr *call,
         }
         if (!env_value_ok(lw, value))
             continue;
-        env[n++] = (struct tp_plan_env){ .key = key, .value = value, .line = s->line,
-                                         .col = s->col };
+        env[n++] =
+            (struct tp_plan_env){ .key = key, .value = value, .line = s->line, .col = s->col };
     }
     *out = env;
     *nout = n;
@@ -200,9 +200,8 @@ static void lower_agent(struct lower *lw, const struct tp_expr *call)
 {
     const struct tp_closure *block = call_block(call);
     if (block == NULL) {
-        const struct tp_expr *arg = call->args.count == 1 && call->named.count == 0
-                                        ? call->args.items[0]
-                                        : NULL;
+        const struct tp_expr *arg =
+            call->args.count == 1 && call->named.count == 0 ? call->args.items[0] : NULL;
         if (arg != NULL && arg->kind == TP_EXPR_IDENT && strcmp(arg->text, "any") == 0) {
             lw->plan->agent = TP_AGENT_ANY;
             return;
@@ -236,8 +235,8 @@ static void lower_agent(struct lower *lw, const struct tp_expr *call)
         lw->plan->agent_label = type->args.items[0]->text;
         return;
     }
-    static const char *const known[] = { "any", "docker", "dockerfile", "kubernetes", "label",
-                                         "none", "node" };
+    static const char *const known[] = { "any",   "docker", "dockerfile", "kubernetes",
+                                         "label", "none",   "node" };
     if (type != NULL && !in_list(type->text, known, sizeof(known) / sizeof(known[0]))) {
         tp_diags_add(lw->diags, s->line, s->col,
                      "Invalid agent type \"%s\" specified. Must be one of [any, docker, "
@@ -452,9 +451,11 @@ static void lower_pipeline(struct lower *lw, const struct tp_expr *pipeline)
             tp_diags_add(lw->diags, s->line, s->col, "Undefined section \"%s\"", call->text);
     }
     if (sections[SECTION_STAGES] == NULL)
-        tp_diags_add(lw->diags, pipeline->line, pipeline->col, "Missing required section \"stages\"");
+        tp_diags_add(lw->diags, pipeline->line, pipeline->col,
+                     "Missing required section \"stages\"");
     if (sections[SECTION_AGENT] == NULL)
-        tp_diags_add(lw->diags, pipeline->line, pipeline->col, "Missing required section \"agent\"");
+        tp_diags_add(lw->diags, pipeline->line, pipeline->col,
+                     "Missing required section \"agent\"");
     if (sections[SECTION_AGENT] != NULL)
         lower_agent(lw, sections[SECTION_AGENT]);
     if (sections[SECTION_ENVIRONMENT] != NULL)

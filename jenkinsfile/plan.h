@@ -37,15 +37,15 @@ struct tp_plan_env {
 
 struct tp_plan_step {
     int64_t id;
-    const char *name;            /* the step function: "sh", "echo", ... */
-    const struct tp_expr *call;  /* its call: positional and named arguments */
+    const char *name;           /* the step function: "sh", "echo", ... */
+    const struct tp_expr *call; /* its call: positional and named arguments */
     int line, col;
 };
 
 struct tp_plan_stage {
     const char *name;
-    int64_t id;  /* Blue Ocean node id: the stage's body-start flow node */
-    int64_t seq; /* position in Blue Ocean's node list */
+    int64_t id;           /* Blue Ocean node id: the stage's body-start flow node */
+    int64_t seq;          /* position in Blue Ocean's node list */
     int64_t first_parent; /* 0 when none */
     const char *edges;    /* space-separated ids of the nodes this one points to */
     struct tp_plan_env *env;

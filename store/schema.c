@@ -85,15 +85,14 @@ int tp_store_migrate(struct tp_store *store)
         return err;
     if (sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK ||
         sqlite3_step(stmt) != SQLITE_ROW) {
-        tp_log(TP_LOG_ERROR, "store", "reading user_version failed: %s",
-               sqlite3_errmsg(store->db));
+        tp_log(TP_LOG_ERROR, "store", "reading user_version failed: %s", sqlite3_errmsg(store->db));
         err = TP_EDB;
         goto out;
     }
     version = sqlite3_column_int(stmt, 0);
     if (version > latest) {
-        tp_log(TP_LOG_ERROR, "store", "schema version=%d is newer than this binary's %d",
-               version, latest);
+        tp_log(TP_LOG_ERROR, "store", "schema version=%d is newer than this binary's %d", version,
+               latest);
         err = TP_ESCHEMA;
         goto out;
     }

@@ -10,11 +10,11 @@
 #include "common/timefmt.h"
 #include "store/store_int.h"
 
-#define RUN_COLUMNS                                                                         \
+#define RUN_COLUMNS                                                                        \
     "r.id, r.pipeline_id, p.name, r.number, r.queue_id, r.state, r.result, r.enqueue_ms, " \
     "r.start_ms, r.end_ms, r.cause, r.cause_user, r.parameters, r.script, r.log_size, "    \
     "r.log_complete"
-#define NODE_COLUMNS                                                                       \
+#define NODE_COLUMNS \
     "run_id, node_id, seq, type, name, first_parent, edges, state, result, start_ms, end_ms"
 #define STEP_COLUMNS                                                                       \
     "run_id, step_id, node_id, name, display_name, description, state, result, start_ms, " \
@@ -40,13 +40,18 @@ static const char *const sql_text[SQL_COUNT] = {
                        "log_size = ?6, log_complete = ?7 WHERE id = ?1",
     [SQL_RUN_GET] = "SELECT " RUN_COLUMNS " FROM runs r JOIN pipelines p ON p.id = r.pipeline_id "
                     "WHERE r.pipeline_id = ?1 AND r.number = ?2",
-    [SQL_RUN_LIST] = "SELECT " RUN_COLUMNS " FROM runs r JOIN pipelines p ON p.id = "
-                     "r.pipeline_id WHERE r.pipeline_id = ?1 AND (?4 = 0 OR (?4 = 1) = (r.state = 0)) "
-                     "ORDER BY r.number DESC "
-                     "LIMIT ?3 OFFSET ?2",
+    [SQL_RUN_LIST] =
+        "SELECT " RUN_COLUMNS " FROM runs r JOIN pipelines p ON p.id = "
+        "r.pipeline_id WHERE r.pipeline_id = ?1 AND (?4 = 0 OR (?4 = 1) = (r.state = 0)) "
+        "ORDER BY r.number DESC "
+        "LIMIT ?3 OFFSET ?2",
     [SQL_RUN_LIST_UNFINISHED] = "SELECT " RUN_COLUMNS " FROM runs r JOIN pipelines p ON p.id = "
                                 "r.pipeline_id WHERE r.state != 5 ORDER BY r.id",
     [SQL_QUEUE_ID_MAX] = "SELECT COALESCE(MAX(queue_id), 0) FROM runs",
+    [SQL_NODES_CLOSE] = "UPDATE nodes SET state = 5, result = ?2, end_ms = ?3 "
+                        "WHERE run_id = ?1 AND state IN (0, 1, 2)",
+    [SQL_STEPS_CLOSE] = "UPDATE steps SET state = 5, result = ?2, end_ms = ?3 "
+                        "WHERE run_id = ?1 AND state IN (0, 1, 2)",
     [SQL_NODE_PUT] = "INSERT OR REPLACE INTO nodes(" NODE_COLUMNS
                      ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [SQL_NODE_LIST] = "SELECT " NODE_COLUMNS " FROM nodes WHERE run_id = ?1 ORDER BY seq",
@@ -439,6 +444,27 @@ int tp_store_run_list_unfinished(struct tp_store *store, struct tp_arena *arena,
     if (stmt == NULL)
         return TP_EDB;
     return run_rows(store, stmt, arena, each, ctx);
+}
+
+int tp_store_run_close_open_nodes(struct tp_store *store, int64_t run_id, enum tp_result result,
+                                  int64_t end_ms)
+{
+    static const enum tp_sql which[] = { SQL_NODES_CLOSE, SQL_STEPS_CLOSE };
+
+    if (batch_begin(store) < 0)
+        return TP_EDB;
+    for (size_t i = 0; i < 2; i++) {
+        sqlite3_stmt *stmt = stmt_get(store, which[i]);
+        if (stmt == NULL)
+            return TP_EDB;
+        sqlite3_bind_int64(stmt, 1, run_id);
+        sqlite3_bind_int(stmt, 2, (int)result);
+        sqlite3_bind_int64(stmt, 3, end_ms);
+        int err = step_done(store, stmt, "close open nodes");
+        if (err < 0)
+            return err;
+    }
+    return 0;
 }
 
 int tp_store_queue_id_max(struct tp_store *store, int64_t *out)

@@ -75,8 +75,8 @@ struct tp_run_rec {
     enum tp_state state;
     enum tp_result result;
     int64_t enqueue_ms;
-    int64_t start_ms; /* 0 until started */
-    int64_t end_ms;   /* 0 until finished */
+    int64_t start_ms;       /* 0 until started */
+    int64_t end_ms;         /* 0 until finished */
     const char *cause;      /* shortDescription, e.g. "Started by user anonymous" */
     const char *cause_user; /* user id of a user cause, or NULL */
     const char *parameters; /* JSON array [{"name":..,"value":..}] or NULL */
@@ -102,7 +102,7 @@ struct tp_node_rec {
 struct tp_step_rec {
     int64_t run_id;
     int64_t step_id;
-    int64_t node_id; /* the stage or branch node the step runs in, 0 for none */
+    int64_t node_id;  /* the stage or branch node the step runs in, 0 for none */
     const char *name; /* step function, e.g. "sh" */
     const char *display_name;
     const char *description;
@@ -167,6 +167,7 @@ int tp_store_run_insert(struct tp_store *store, struct tp_run_rec *rec);
 int tp_store_run_update(struct tp_store *store, const struct tp_run_rec *rec);
 int tp_store_run_get(struct tp_store *store, int64_t pipeline_id, int64_t number,
                      struct tp_arena *arena, struct tp_run_rec *out);
+
 /* Which runs a listing returns. */
 enum tp_run_filter {
     TP_RUNS_ALL = 0,
@@ -182,6 +183,12 @@ int tp_store_run_list(struct tp_store *store, int64_t pipeline_id, enum tp_run_f
 /* Runs in any state but FINISHED (for recovery at start-up), oldest first. */
 int tp_store_run_list_unfinished(struct tp_store *store, struct tp_arena *arena,
                                  tp_store_run_fn each, void *ctx);
+/*
+ * Ends every node and step of run `run_id` still QUEUED, RUNNING or PAUSED: FINISHED with
+ * `result` at `end_ms` (for runs a dead process left behind). Returns 0 or TP_EDB.
+ */
+int tp_store_run_close_open_nodes(struct tp_store *store, int64_t run_id, enum tp_result result,
+                                  int64_t end_ms);
 /* Highest queue id ever given out (queue ids stay unique across restarts). */
 int tp_store_queue_id_max(struct tp_store *store, int64_t *out);
 

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -213,6 +214,34 @@ def test_run_interrupted_by_shutdown_is_aborted():
         shutil.rmtree(data, ignore_errors=True)
 
 
+def test_run_cut_off_by_a_crash_is_aborted_on_restart():
+    jobs = write_jobs({"slow": SLOW})
+    data = tempfile.mkdtemp(prefix="tp-it-crash-")
+    try:
+        s = Server(jobs=jobs, data=data).start()
+        s.post_run("slow")
+        s.wait_run("slow", 1, state="RUNNING")
+        time.sleep(0.3)
+        s.stop(sig=signal.SIGKILL)
+        with Server(jobs=jobs, data=data) as s:
+            base = "%s/pipelines/slow/runs/1/" % ORG
+            run = s.get_json(base)
+            assert (run["state"], run["result"]) == ("FINISHED", "ABORTED"), run
+            nodes = s.get_json(base + "nodes/")
+            assert [(n["state"], n["result"]) for n in nodes] == [("FINISHED", "ABORTED")]
+            steps = s.get_json(base + "steps/")
+            assert all(st["state"] == "FINISHED" for st in steps), steps
+            assert steps[-1]["result"] == "ABORTED"
+            log = s.request("GET", base + "log/")[2].decode()
+            assert "\r\nline 1\r\n" in log and log.endswith("Finished: ABORTED\r\n"), log
+            # And the server goes on: the next run gets number 2 and runs to the end.
+            assert s.post_run("slow")["id"] == "2"
+            assert s.wait_run("slow", 2)["result"] == "SUCCESS"
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
 def test_pipelines_and_runs_listing():
     with Server(jobs=SAMPLES) as s:
         orgs = s.get_json("/blue/rest/organizations/")
@@ -365,6 +394,7 @@ if __name__ == "__main__":
         test_failing_sh_fails_run_and_skips_later_stages,
         test_restart_serves_everything_unchanged,
         test_run_interrupted_by_shutdown_is_aborted,
+        test_run_cut_off_by_a_crash_is_aborted_on_restart,
         test_pipelines_and_runs_listing,
         test_queue_and_executors,
         test_invalid_jenkinsfile_fails_the_run_with_jenkins_messages,

@@ -113,5 +113,4 @@ TP_TEST(arena_allocates_aligned_zeroed_memory)
 
 TP_TEST_LIST(TP_CASE(buf_grows_and_consumes), TP_CASE(str_to_i64_is_strict),
              TP_CASE(url_decode_and_encode), TP_CASE(errors_map_to_http_status),
-             TP_CASE(time_format_is_jenkins_format),
-             TP_CASE(arena_allocates_aligned_zeroed_memory))
+             TP_CASE(time_format_is_jenkins_format), TP_CASE(arena_allocates_aligned_zeroed_memory))

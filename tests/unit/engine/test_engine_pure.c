@@ -35,6 +35,7 @@ TP_TEST(every_transition_matches_the_table)
         { TP_STATE_PAUSED, TP_RUN_EV_START, -1 },
         { TP_STATE_PAUSED, TP_RUN_EV_PAUSE, -1 },
     };
+
     for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
         enum tp_state next = TP_STATE_NONE;
         int err = tp_runstate_next(expected[i].from, expected[i].event, &next);

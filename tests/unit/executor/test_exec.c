@@ -38,9 +38,13 @@ static int run_shell(const char *script, struct outcome *o, int kill_after_ms)
     char *argv[] = { sh, c, (char *)script, NULL };
     char env1[] = "GREETING=hello", env2[] = "PATH=/usr/bin:/bin";
     char *env[] = { env1, env2, NULL };
-    struct tp_exec_options options = { .file = "/bin/sh", .argv = argv, .env = env,
-                                       .cwd = "/tmp", .on_output = on_output,
-                                       .on_exit = on_exit_cb, .data = o };
+    struct tp_exec_options options = { .file = "/bin/sh",
+                                       .argv = argv,
+                                       .env = env,
+                                       .cwd = "/tmp",
+                                       .on_output = on_output,
+                                       .on_exit = on_exit_cb,
+                                       .data = o };
     struct tp_child *child;
     int err = tp_exec_spawn(&loop, &options, &child);
     if (err == 0 && kill_after_ms > 0) {
@@ -102,8 +106,12 @@ TP_TEST(missing_program_is_an_error_without_callbacks)
     char prog[] = "/nonexistent/program";
     char *argv[] = { prog, NULL };
     char *env[] = { NULL };
-    struct tp_exec_options options = { .file = prog, .argv = argv, .env = env, .cwd = "/tmp",
-                                       .on_output = on_output, .on_exit = on_exit_cb,
+    struct tp_exec_options options = { .file = prog,
+                                       .argv = argv,
+                                       .env = env,
+                                       .cwd = "/tmp",
+                                       .on_output = on_output,
+                                       .on_exit = on_exit_cb,
                                        .data = &o };
     struct tp_child *child;
     ASSERT_EQ(UV_ENOENT, tp_exec_spawn(&loop, &options, &child));

@@ -37,8 +37,9 @@ static void finish(struct tp_req *req, struct tp_resp *resp)
     tp_resp_header(resp, "X-Table", "yes");
 }
 
-static const struct tp_route_table table = { .prefix = "/", .routes = routes, .count = 3,
-                                             .json_writes = true, .finish = finish };
+static const struct tp_route_table table = {
+    .prefix = "/", .routes = routes, .count = 3, .json_writes = true, .finish = finish
+};
 
 static int handle(struct tp_req *req, struct tp_resp *resp)
 {
@@ -46,7 +47,8 @@ static int handle(struct tp_req *req, struct tp_resp *resp)
     return tp_router_dispatch(tables, 1, req, resp);
 }
 
-static const struct tp_conn_limits small = { .max_header_bytes = 256, .max_body_bytes = 64,
+static const struct tp_conn_limits small = { .max_header_bytes = 256,
+                                             .max_body_bytes = 64,
                                              .max_headers = 8 };
 
 /* Feeds `request` in pieces of `step` bytes and returns the response bytes. */

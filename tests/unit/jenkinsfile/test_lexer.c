@@ -27,10 +27,12 @@ TP_TEST(tokens_operators_and_positions)
     struct lexed l;
     lex(&l, "#!groovy\nx ==~ /a\\/b\\d+/ // c\n  y?.z ?: 1.5e3 <=> 0x1F\n");
     ASSERT_OK(l.err);
-    enum tp_tok_kind kinds[] = { TP_TOK_NEWLINE, TP_TOK_IDENT, TP_TOK_MATCH, TP_TOK_STRING,
-                                 TP_TOK_NEWLINE, TP_TOK_IDENT, TP_TOK_SAFE_DOT, TP_TOK_IDENT,
-                                 TP_TOK_ELVIS, TP_TOK_FLOAT, TP_TOK_SPACESHIP, TP_TOK_INT,
+
+    enum tp_tok_kind kinds[] = { TP_TOK_NEWLINE, TP_TOK_IDENT, TP_TOK_MATCH,     TP_TOK_STRING,
+                                 TP_TOK_NEWLINE, TP_TOK_IDENT, TP_TOK_SAFE_DOT,  TP_TOK_IDENT,
+                                 TP_TOK_ELVIS,   TP_TOK_FLOAT, TP_TOK_SPACESHIP, TP_TOK_INT,
                                  TP_TOK_NEWLINE, TP_TOK_EOF };
+
     size_t i = 0;
     /* The shebang line leaves its newline (the first token may be that newline or x). */
     if (l.toks[0].kind != TP_TOK_NEWLINE)

@@ -29,13 +29,13 @@ static int dump(const char *src, struct tp_buf *out)
     return err;
 }
 
-#define ASSERT_AST(expected, src)                  \
-    do {                                           \
-        struct tp_buf out_;                        \
-        tp_buf_init(&out_);                        \
-        dump((src), &out_);                        \
+#define ASSERT_AST(expected, src)                     \
+    do {                                              \
+        struct tp_buf out_;                           \
+        tp_buf_init(&out_);                           \
+        dump((src), &out_);                           \
         ASSERT_STR_EQ((expected), tp_buf_str(&out_)); \
-        tp_buf_close(&out_);                       \
+        tp_buf_close(&out_);                          \
     } while (0)
 
 TP_TEST(command_calls_named_args_and_closures)

@@ -56,9 +56,12 @@ TP_TEST(pipelines_runs_and_reopen)
     ASSERT_OK(tp_store_pipeline_put(store, "a", "x", "/jobs/a.Jenkinsfile", &id2));
     ASSERT_OK(tp_store_pipeline_put(store, "b", "pipeline { v2 }", NULL, &id2));
     ASSERT_EQ(id, id2); /* put replaces, same id */
-    struct tp_run_rec run = { .pipeline_id = id, .state = TP_STATE_QUEUED,
-                              .result = TP_RESULT_UNKNOWN, .enqueue_ms = 1000,
-                              .cause = "Started by user x", .script = "s" };
+    struct tp_run_rec run = { .pipeline_id = id,
+                              .state = TP_STATE_QUEUED,
+                              .result = TP_RESULT_UNKNOWN,
+                              .enqueue_ms = 1000,
+                              .cause = "Started by user x",
+                              .script = "s" };
     ASSERT_OK(tp_store_run_insert(store, &run));
     ASSERT_EQ(1, run.number);
     int64_t first_queue = run.queue_id;
@@ -113,8 +116,10 @@ TP_TEST(logs_measure_and_read_from_any_offset)
     int64_t steps[] = { 0, 7, 0, 7 };
     int64_t offset = 0, step_offset = 0;
     for (int i = 0; i < 4; i++) {
-        struct tp_log_chunk c = { .offset = offset, .step_id = steps[i],
-                                  .step_offset = steps[i] ? step_offset : 0, .data = pieces[i],
+        struct tp_log_chunk c = { .offset = offset,
+                                  .step_id = steps[i],
+                                  .step_offset = steps[i] ? step_offset : 0,
+                                  .data = pieces[i],
                                   .len = strlen(pieces[i]) };
         ASSERT_OK(tp_store_log_append(store, run.id, &c));
         offset += (int64_t)c.len;
