@@ -110,6 +110,18 @@ char *tp_arena_strdup(struct tp_arena *a, const char *s)
     return tp_arena_strndup(a, s, strlen(s));
 }
 
+void *tp_arena_grow(struct tp_arena *a, void *items, size_t count, size_t *cap, size_t size)
+{
+    if (count < *cap)
+        return items;
+    size_t new_cap = *cap ? *cap * 2 : 8;
+    void *bigger = tp_arena_alloc(a, new_cap * size);
+    if (count)
+        memcpy(bigger, items, count * size);
+    *cap = new_cap;
+    return bigger;
+}
+
 char *tp_arena_printf(struct tp_arena *a, const char *fmt, ...)
 {
     va_list ap;

@@ -37,6 +37,12 @@ void *tp_arena_alloc(struct tp_arena *a, size_t size);
 /* Copies len bytes of s and a terminating NUL into the arena. */
 char *tp_arena_strndup(struct tp_arena *a, const char *s, size_t len);
 char *tp_arena_strdup(struct tp_arena *a, const char *s);
+/*
+ * Makes room for one more element in an array that lives in the arena: when `count` has
+ * reached `*cap`, copies the `count` elements of `size` bytes into a new array twice as big
+ * (the old one stays until the arena goes) and updates `*cap`. Returns the array to use.
+ */
+void *tp_arena_grow(struct tp_arena *a, void *items, size_t count, size_t *cap, size_t size);
 /* printf into the arena. */
 char *tp_arena_printf(struct tp_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -400,9 +400,11 @@ static void run_end(struct run *run)
     schedule_pump(engine);
 }
 
-static void enter_stage(struct run *run, const struct tp_plan_stage *stage)
+/* Writes the current stage's node row, as the stage starts or is skipped. */
+static void begin_node(struct run *run, const struct tp_plan_stage *stage, enum tp_state state,
+                       enum tp_result result)
 {
-    run->in_stage = true;
+    int64_t now = tp_time_now_ms();
     run->node = (struct tp_node_rec){ .run_id = run->rec.id,
                                       .node_id = stage->id,
                                       .seq = stage->seq,
@@ -410,10 +412,17 @@ static void enter_stage(struct run *run, const struct tp_plan_stage *stage)
                                       .name = stage->name,
                                       .first_parent = stage->first_parent,
                                       .edges = stage->edges,
-                                      .state = TP_STATE_RUNNING,
-                                      .result = TP_RESULT_UNKNOWN,
-                                      .start_ms = tp_time_now_ms() };
+                                      .state = state,
+                                      .result = result,
+                                      .start_ms = now,
+                                      .end_ms = state == TP_STATE_SKIPPED ? now : 0 };
     save_node(run);
+}
+
+static void enter_stage(struct run *run, const struct tp_plan_stage *stage)
+{
+    run->in_stage = true;
+    begin_node(run, stage, TP_STATE_RUNNING, TP_RESULT_UNKNOWN);
     tp_run_logf(run, 0, "[Pipeline] stage\n[Pipeline] { (%s)\n", stage->name);
     tp_env_close(&run->stage_env);
     tp_env_init(&run->stage_env);
@@ -439,19 +448,7 @@ static void leave_stage(struct run *run, const struct tp_plan_stage *stage, enum
 
 static void skip_stage(struct run *run, const struct tp_plan_stage *stage)
 {
-    int64_t now = tp_time_now_ms();
-    run->node = (struct tp_node_rec){ .run_id = run->rec.id,
-                                      .node_id = stage->id,
-                                      .seq = stage->seq,
-                                      .type = TP_NODE_STAGE,
-                                      .name = stage->name,
-                                      .first_parent = stage->first_parent,
-                                      .edges = stage->edges,
-                                      .state = TP_STATE_SKIPPED,
-                                      .result = TP_RESULT_NOT_BUILT,
-                                      .start_ms = now,
-                                      .end_ms = now };
-    save_node(run);
+    begin_node(run, stage, TP_STATE_SKIPPED, TP_RESULT_NOT_BUILT);
     tp_run_logf(run, 0,
                 "[Pipeline] stage\n[Pipeline] { (%s)\nStage \"%s\" skipped due to earlier "
                 "failure(s)\n[Pipeline] }\n[Pipeline] // stage\n",

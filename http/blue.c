@@ -426,14 +426,7 @@ struct nodes_ctx {
 static int collect_node(void *ctx, const struct tp_node_rec *rec)
 {
     struct nodes_ctx *c = ctx;
-    if (c->count == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        struct tp_node_rec *items = tp_arena_alloc(c->arena, cap * sizeof(*items));
-        if (c->count)
-            memcpy(items, c->items, c->count * sizeof(*items));
-        c->items = items;
-        c->cap = cap;
-    }
+    c->items = tp_arena_grow(c->arena, c->items, c->count, &c->cap, sizeof(*c->items));
     c->items[c->count++] = *rec;
     return 0;
 }
@@ -671,14 +664,7 @@ static int get_node_step_log(struct tp_req *req, struct tp_resp *resp)
 static int collect_part(void *ctx, const struct tp_step_rec *rec)
 {
     struct steps_ctx *c = ctx;
-    if (c->nparts == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        struct tp_logview_part *parts = tp_arena_alloc(c->arena, cap * sizeof(*parts));
-        if (c->nparts)
-            memcpy(parts, c->parts, c->nparts * sizeof(*parts));
-        c->parts = parts;
-        c->cap = cap;
-    }
+    c->parts = tp_arena_grow(c->arena, c->parts, c->nparts, &c->cap, sizeof(*c->parts));
     c->parts[c->nparts++] =
         (struct tp_logview_part){ .step_id = rec->step_id, .error = rec->error };
     return 0;

@@ -18,14 +18,8 @@ void tp_diags_add(struct tp_diags *diags, int line, int col, const char *fmt, ..
 {
     if (diags->count >= TP_DIAGS_MAX)
         return;
-    if (diags->count == diags->cap) {
-        size_t cap = diags->cap ? diags->cap * 2 : 8;
-        struct tp_diag *items = tp_arena_alloc(diags->arena, cap * sizeof(*items));
-        if (diags->count)
-            memcpy(items, diags->items, diags->count * sizeof(*items));
-        diags->items = items;
-        diags->cap = cap;
-    }
+    diags->items =
+        tp_arena_grow(diags->arena, diags->items, diags->count, &diags->cap, sizeof(*diags->items));
     char message[512];
     va_list ap;
     va_start(ap, fmt);

@@ -126,18 +126,10 @@ static struct tp_expr *new_expr(struct parser *p, enum tp_expr_kind kind, const 
     return e;
 }
 
-/* Growable arrays in the arena: doubling copies waste at most half the space, and keeping
- * everything in the arena is what makes longjmp on error leak-free. */
+/* Growable arrays live in the arena too: that is what makes longjmp on error leak-free. */
 static void *grow(struct parser *p, void *items, size_t count, size_t *cap, size_t size)
 {
-    if (count < *cap)
-        return items;
-    size_t new_cap = *cap ? *cap * 2 : 4;
-    void *bigger = tp_arena_alloc(p->arena, new_cap * size);
-    if (count)
-        memcpy(bigger, items, count * size);
-    *cap = new_cap;
-    return bigger;
+    return tp_arena_grow(p->arena, items, count, cap, size);
 }
 
 static void list_push(struct parser *p, struct tp_expr_list *list, size_t *cap, struct tp_expr *e)
