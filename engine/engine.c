@@ -361,10 +361,10 @@ static void set_core_env(struct run *run)
 static void run_end(struct run *run)
 {
     struct tp_engine *engine = run->engine;
-    if (run->plan != NULL && run->plan->diags.count == 0) {
+    if (run->pipeline_started) {
         if (run->plan->nenv > 0)
             tp_run_puts(run, "[Pipeline] }\n[Pipeline] // withEnv\n");
-        if (run->plan->agent != TP_AGENT_NONE)
+        if (run->plan->agent.kind != TP_AGENT_NONE)
             tp_run_puts(run, "[Pipeline] }\n[Pipeline] // node\n");
         tp_run_puts(run, "[Pipeline] End of Pipeline\n");
         if (run->failed) {
@@ -519,7 +519,7 @@ static void run_walk(struct run *run)
 {
     const struct tp_plan *plan = run->plan;
     while (run->stage_index < plan->nstages) {
-        const struct tp_plan_stage *stage = &plan->stages[run->stage_index];
+        const struct tp_plan_stage *stage = plan->stages[run->stage_index];
         if (!run->in_stage) {
             if (run->failed || run->aborting) {
                 skip_stage(run, stage);
@@ -529,8 +529,8 @@ static void run_walk(struct run *run)
             enter_stage(run, stage);
             run->step_index = 0;
         }
-        if (!run->failed && !run->aborting && run->step_index < stage->nsteps) {
-            if (!start_step(run, stage, &stage->steps[run->step_index]))
+        if (!run->failed && !run->aborting && run->step_index < stage->steps.count) {
+            if (!start_step(run, stage, &stage->steps.items[run->step_index]))
                 return; /* resumed by tp_run_step_finished */
             run->step_index++;
             continue;
@@ -539,6 +539,70 @@ static void run_walk(struct run *run)
         run->stage_index++;
     }
     run_end(run);
+}
+
+/* Options that change what a run does: refused until the engine applies them. Every other
+ * option is bookkeeping a local sandbox can do without; it is named in the log. */
+static const char *const refused_options[] = { "timeout",
+                                               "retry",
+                                               "lock",
+                                               "throttle",
+                                               "withCredentials",
+                                               "withEnv",
+                                               "parallelsAlwaysFailFast",
+                                               "skipStagesAfterUnstable",
+                                               NULL };
+
+static void why_not(struct tp_buf *out, const char *what, int line)
+{
+    tp_buf_printf(out, "%s%s (line %d)", out->len ? "; " : "", what, line);
+}
+
+static void check_stage(const struct tp_plan_stage *st, struct tp_buf *out)
+{
+    static const char *const bodies[] = { NULL, "nested stages", "parallel", "matrix" };
+    if (bodies[st->kind] != NULL)
+        why_not(out, bodies[st->kind], st->line);
+    if (st->agent.kind > TP_AGENT_NODE)
+        why_not(out, "a docker or kubernetes agent", st->agent.line);
+    if (st->when != NULL)
+        why_not(out, "when", st->when->all.line);
+    if (st->input != NULL)
+        why_not(out, "input", st->input->line);
+    if (st->post != NULL)
+        why_not(out, "post", st->line);
+    if (st->ntools > 0)
+        why_not(out, "tools", st->tools[0].line);
+    if (st->noptions > 0)
+        why_not(out, "stage options", st->options[0].line);
+}
+
+bool tp_engine_can_run(const struct tp_plan *plan, struct tp_buf *why)
+{
+    if (plan->nparams > 0)
+        why_not(why, "parameters", plan->params[0].line);
+    if (plan->post != NULL)
+        why_not(why, "post", 1);
+    if (plan->ntools > 0)
+        why_not(why, "tools", plan->tools[0].line);
+    if (plan->nlibraries > 0)
+        why_not(why, "libraries", plan->libraries[0].line);
+    if (plan->agent.kind > TP_AGENT_NODE)
+        why_not(why, "a docker or kubernetes agent", plan->agent.line);
+    for (size_t i = 0; i < plan->noptions; i++) {
+        const struct tp_plan_call *option = &plan->options[i];
+        bool refused = false;
+        for (const char *const *r = refused_options; *r != NULL; r++)
+            refused = refused || strcmp(option->name, *r) == 0;
+        if (refused) {
+            char what[96];
+            snprintf(what, sizeof(what), "option %s", option->name);
+            why_not(why, what, option->line);
+        }
+    }
+    for (size_t i = 0; i < plan->nstages; i++)
+        check_stage(plan->stages[i], why);
+    return why->len == 0;
 }
 
 static void run_begin(struct run *run)
@@ -562,6 +626,17 @@ static void run_begin(struct run *run)
         run_end(run);
         return;
     }
+    struct tp_buf unsupported;
+    tp_buf_init(&unsupported);
+    if (!tp_engine_can_run(run->plan, &unsupported)) {
+        tp_run_logf(run, 0, "ERROR: tidepool cannot run this pipeline yet: %s\n",
+                    tp_buf_str(&unsupported));
+        tp_buf_close(&unsupported);
+        run->result = TP_RESULT_FAILURE;
+        run_end(run);
+        return;
+    }
+    tp_buf_close(&unsupported);
     err = prepare_workspace(run);
     if (err < 0) {
         tp_run_logf(run, 0, "ERROR: cannot create workspace %s: %s\n", run->workspace,
@@ -571,8 +646,14 @@ static void run_begin(struct run *run)
         return;
     }
     set_core_env(run);
+    run->pipeline_started = true;
     tp_run_puts(run, "[Pipeline] Start of Pipeline\n");
-    if (run->plan->agent != TP_AGENT_NONE)
+    for (size_t i = 0; i < run->plan->noptions; i++)
+        tp_run_logf(run, 0, "tidepool: option %s is not applied by tidepool yet\n",
+                    run->plan->options[i].name);
+    if (run->plan->ntriggers > 0)
+        tp_run_puts(run, "tidepool: triggers are kept but not scheduled by tidepool yet\n");
+    if (run->plan->agent.kind != TP_AGENT_NONE)
         tp_run_logf(run, 0, "[Pipeline] node\nRunning on Jenkins in %s\n[Pipeline] {\n",
                     run->workspace);
     if (run->plan->nenv > 0) {

@@ -13,6 +13,7 @@
 #ifndef TP_ENGINE_ENGINE_H
 #define TP_ENGINE_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +75,15 @@ int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *
  * and end ABORTED. `done` is called once no run is active any more.
  */
 void tp_engine_shutdown(struct tp_engine *engine, void (*done)(void *ctx), void *ctx);
+
+/*
+ * Whether the engine can run every construct of `plan` (a valid plan may use directives the
+ * engine does not run yet). When it cannot, appends the reasons to `why`
+ * ("parallel (line 12); post (line 30)").
+ */
+struct tp_buf;
+struct tp_plan;
+bool tp_engine_can_run(const struct tp_plan *plan, struct tp_buf *why);
 
 /* Number of runs queued or running. */
 int tp_engine_active(const struct tp_engine *engine);

@@ -35,6 +35,7 @@ struct run {
     char *workspace;
     int executor; /* slot number, -1 while queued */
     bool aborting;
+    bool pipeline_started; /* "[Pipeline] Start of Pipeline" is in the log */
 
     /* Where the walk is. */
     size_t stage_index;

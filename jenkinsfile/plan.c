@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+/* The plan's structure: pipeline sections, the stage tree, steps, matrix cells, flow-node
+ * ids and Blue Ocean's node graph. The directives live in plan_sections.c. */
 #include "jenkinsfile/plan.h"
 
 #include <stdlib.h>
@@ -8,14 +10,8 @@
 #include "common/err.h"
 #include "common/str.h"
 #include "jenkinsfile/parser.h"
+#include "jenkinsfile/plan_int.h"
 
-/* Sections Jenkins knows that this version of tidepool does not run yet: reported as a
- * clear error rather than ignored, so no pipeline silently does less than it says. */
-static const char *const sections_not_yet[] = { "post",     "options", "parameters",
-                                                "triggers", "tools",   "libraries" };
-static const char *const stage_items_not_yet[] = { "agent",  "when",    "options",  "input",
-                                                   "tools",  "post",    "parallel", "matrix",
-                                                   "stages", "failFast" };
 static const char *const renamed_sections[][2] = {
     { "properties", "The ‘properties’ section has been renamed as of version 0.8. Use ‘options’ "
                     "instead." },
@@ -29,22 +25,6 @@ static const char *const renamed_sections[][2] = {
                    "all post-build actions." },
 };
 
-struct lower {
-    struct tp_plan *plan;
-    struct tp_arena *arena;
-    struct tp_diags *diags;
-    int64_t next_id;
-};
-
-static bool in_list(const char *name, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(name, list[i]) == 0)
-            return true;
-    }
-    return false;
-}
-
 static int64_t take_ids(struct lower *lw, int n)
 {
     int64_t first = lw->next_id;
@@ -52,349 +32,364 @@ static int64_t take_ids(struct lower *lw, int n)
     return first;
 }
 
-/* The source text of line `line`, trimmed, for messages that quote a statement. */
-static const char *line_text(const struct tp_plan *plan, int line)
+/* --- steps --- */
+
+static bool is_step_call(const struct tp_expr *e)
 {
-    const char *p = plan->source;
-    for (int l = 1; l < line && p != NULL; l++) {
-        p = strchr(p, '\n');
-        if (p != NULL)
-            p++;
-    }
-    if (p == NULL)
-        return "";
-    while (*p == ' ' || *p == '\t')
-        p++;
-    size_t n = strcspn(p, "\r\n");
-    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-        n--;
-    return tp_arena_strndup((struct tp_arena *)&plan->arena, p, n);
+    return (e->kind == TP_EXPR_CALL && e->a == NULL && e->b == NULL && e->text != NULL) ||
+           e->kind == TP_EXPR_IDENT;
 }
 
-/* A statement that is a call `name(...)` / `name ...` / `name { }`: returns the call. */
-static const struct tp_expr *stmt_call(const struct tp_stmt *s)
+void tp_lower_steps(struct lower *lw, const struct tp_expr *call, struct tp_plan_steps *out,
+                    bool allow_empty)
 {
-    if (s->kind != TP_STMT_EXPR || s->expr->kind != TP_EXPR_CALL || s->expr->a != NULL ||
-        s->expr->text == NULL)
-        return NULL;
-    return s->expr;
-}
-
-/* The only closure of a call, whether trailing or passed as the single positional argument. */
-static const struct tp_closure *call_block(const struct tp_expr *call)
-{
-    if (call->closure != NULL)
-        return call->closure;
-    if (call->args.count == 1 && call->named.count == 0 &&
-        call->args.items[0]->kind == TP_EXPR_CLOSURE)
-        return call->args.items[0]->closure;
-    return NULL;
-}
-
-/* --- environment --- */
-
-static bool env_value_ok(struct lower *lw, const struct tp_expr *v)
-{
-    switch (v->kind) {
-    case TP_EXPR_STRING:
-    case TP_EXPR_GSTRING:
-    case TP_EXPR_INT:
-    case TP_EXPR_FLOAT:
-    case TP_EXPR_BOOL:
-    case TP_EXPR_CALL:
-        return true;
-    case TP_EXPR_BINARY:
-        if (v->op != TP_TOK_PLUS) {
-            tp_diags_add(lw->diags, v->line, v->col,
-                         "Environment variable values can only be joined together with ‘+’s.");
-            return false;
-        }
-        for (const struct tp_expr *side = v->a;; side = v->b) {
-            if (side->kind != TP_EXPR_STRING && side->kind != TP_EXPR_GSTRING &&
-                !(side->kind == TP_EXPR_BINARY && side->op == TP_TOK_PLUS)) {
-                tp_diags_add(lw->diags, side->line, side->col,
-                             "Environment variable values to be concatenated together must be "
-                             "single or double quoted.");
-                return false;
-            }
-            if (side->kind == TP_EXPR_BINARY && !env_value_ok(lw, side))
-                return false;
-            if (side == v->b)
-                return true;
-        }
-    case TP_EXPR_IDENT:
-    case TP_EXPR_PROP:
-        tp_diags_add(lw->diags, v->line, v->col,
-                     "Environment variable values must either be single quoted, double quoted, "
-                     "or function calls.");
-        return false;
-    default:
-        tp_diags_add(lw->diags, v->line, v->col,
-                     "Environment variable values must either be single quoted, double quoted, "
-                     "or function calls.");
-        return false;
-    }
-}
-
-static void lower_environment(struct lower *lw, const struct tp_expr *call,
-                              struct tp_plan_env **out, size_t *nout)
-{
-    const struct tp_closure *block = call_block(call);
-    if (block == NULL) {
-        tp_diags_add(lw->diags, call->line, call->col, "Expected a block for environment");
+    const struct tp_closure *c = tp_lower_block(call);
+    memset(out, 0, sizeof(*out));
+    if (c == NULL) {
+        LOWER_ERROR(lw, call, "Expected a block for %s", call->text);
         return;
     }
-    if (block->body->count == 0) {
-        tp_diags_add(lw->diags, call->line, call->col, "No variables specified for environment");
+    const struct tp_block *body = c->body;
+    if (body->count == 0 && !allow_empty) {
+        LOWER_ERROR(lw, call, "No steps specified for branch");
         return;
     }
-    struct tp_plan_env *env = tp_arena_alloc(lw->arena, block->body->count * sizeof(*env));
-    size_t n = 0;
-    for (size_t i = 0; i < block->body->count; i++) {
-        const struct tp_stmt *s = block->body->items[i];
-        const char *key = NULL;
-        const struct tp_expr *value = NULL;
-        if (s->kind == TP_STMT_EXPR && s->expr->kind == TP_EXPR_ASSIGN &&
-            s->expr->op == TP_TOK_ASSIGN && s->expr->a->kind == TP_EXPR_IDENT) {
-            key = s->expr->a->text;
-            value = s->expr->b;
-        } else if (s->kind == TP_STMT_DECL && s->expr != NULL) {
-            key = s->name; /* `def KEY = ...` is still an assignment */
-            value = s->expr;
-        } else {
-            const char *text = line_text(lw->plan, s->line);
-            tp_diags_add(lw->diags, s->line, s->col,
-                         "\"%s\" is not a valid environment expression. Use \"key = value\" "
-                         "pairs with valid Java/shell keys.",
-                         text);
+    out->items = tp_arena_alloc(lw->arena, (body->count + 1) * sizeof(*out->items));
+    for (size_t i = 0; i < body->count; i++) {
+        const struct tp_stmt *s = body->items[i];
+        if (s->kind != TP_STMT_EXPR || !is_step_call(s->expr)) {
+            LOWER_ERROR(lw, s, "Expected a step");
             continue;
         }
-        if (!tp_str_is_identifier(key)) {
-            tp_diags_add(lw->diags, s->line, s->col,
-                         "\"%s\" is not a valid identifier and cannot be used for an environment "
-                         "variable. Identifiers must start with a letter or underscore and can "
-                         "contain only letters, numbers or underscores.",
-                         key);
-            continue;
-        }
-        bool duplicate = false;
-        for (size_t j = 0; j < n; j++)
-            duplicate = duplicate || strcmp(env[j].key, key) == 0;
-        if (duplicate) {
-            tp_diags_add(lw->diags, s->line, s->col, "Duplicate environment variable name: \"%s\"",
-                         key);
-            continue;
-        }
-        if (!env_value_ok(lw, value))
-            continue;
-        env[n++] =
-            (struct tp_plan_env){ .key = key, .value = value, .line = s->line, .col = s->col };
-    }
-    *out = env;
-    *nout = n;
-}
-
-/* --- agent --- */
-
-static void lower_agent(struct lower *lw, const struct tp_expr *call)
-{
-    const struct tp_closure *block = call_block(call);
-    if (block == NULL) {
-        const struct tp_expr *arg =
-            call->args.count == 1 && call->named.count == 0 ? call->args.items[0] : NULL;
-        if (arg != NULL && arg->kind == TP_EXPR_IDENT && strcmp(arg->text, "any") == 0) {
-            lw->plan->agent = TP_AGENT_ANY;
-            return;
-        }
-        if (arg != NULL && arg->kind == TP_EXPR_IDENT && strcmp(arg->text, "none") == 0) {
-            lw->plan->agent = TP_AGENT_NONE;
-            return;
-        }
-        tp_diags_add(lw->diags, call->line, call->col,
-                     "Only \"agent none\", \"agent any\" or \"agent {...}\" are allowed.");
-        return;
-    }
-    if (block->body->count == 0) {
-        tp_diags_add(lw->diags, call->line, call->col, "Expected an agent");
-        return;
-    }
-    if (block->body->count > 1) {
-        tp_diags_add(lw->diags, call->line, call->col,
-                     "Only one agent type is allowed per agent section");
-        return;
-    }
-    const struct tp_stmt *s = block->body->items[0];
-    const struct tp_expr *type = stmt_call(s);
-    if (type == NULL && s->kind == TP_STMT_EXPR && s->expr->kind == TP_EXPR_IDENT) {
-        tp_diags_add(lw->diags, s->line, s->col, "Expected an agent");
-        return;
-    }
-    if (type != NULL && strcmp(type->text, "label") == 0 && type->args.count == 1 &&
-        (type->args.items[0]->kind == TP_EXPR_STRING)) {
-        lw->plan->agent = TP_AGENT_LABEL;
-        lw->plan->agent_label = type->args.items[0]->text;
-        return;
-    }
-    static const char *const known[] = { "any",   "docker", "dockerfile", "kubernetes",
-                                         "label", "none",   "node" };
-    if (type != NULL && !in_list(type->text, known, sizeof(known) / sizeof(known[0]))) {
-        tp_diags_add(lw->diags, s->line, s->col,
-                     "Invalid agent type \"%s\" specified. Must be one of [any, docker, "
-                     "dockerfile, kubernetes, label, none, node]",
-                     type->text);
-        return;
-    }
-    tp_diags_add(lw->diags, s->line, s->col,
-                 "tidepool does not support this agent yet: use agent any, agent none or "
-                 "agent { label '...' }");
-}
-
-/* --- stages --- */
-
-static void lower_steps(struct lower *lw, const struct tp_expr *call, struct tp_plan_stage *stage)
-{
-    const struct tp_closure *block = call_block(call);
-    if (block == NULL) {
-        tp_diags_add(lw->diags, call->line, call->col, "Expected a block for steps");
-        return;
-    }
-    if (block->body->count == 0) {
-        tp_diags_add(lw->diags, call->line, call->col, "No steps specified for branch");
-        return;
-    }
-    stage->steps = tp_arena_alloc(lw->arena, block->body->count * sizeof(*stage->steps));
-    for (size_t i = 0; i < block->body->count; i++) {
-        const struct tp_stmt *s = block->body->items[i];
-        const struct tp_expr *step = NULL;
-        if (s->kind == TP_STMT_EXPR && s->expr->kind == TP_EXPR_CALL && s->expr->a == NULL &&
-            s->expr->text != NULL)
-            step = s->expr;
-        else if (s->kind == TP_STMT_EXPR && s->expr->kind == TP_EXPR_IDENT)
-            step = s->expr; /* a bare name is a call without arguments: `deleteDir` */
-        if (step == NULL) {
-            tp_diags_add(lw->diags, s->line, s->col, "Expected a step");
-            continue;
-        }
+        const struct tp_expr *step = s->expr;
         if (strcmp(step->text, "stage") == 0 || strcmp(step->text, "properties") == 0) {
-            tp_diags_add(lw->diags, s->line, s->col,
-                         "Invalid step \"%s\" used - not allowed in this context - The %s step "
-                         "cannot be used in Declarative Pipelines",
-                         step->text, step->text);
+            LOWER_ERROR(lw, s,
+                        "Invalid step \"%s\" used - not allowed in this context - The %s step "
+                        "cannot be used in Declarative Pipelines",
+                        step->text, step->text);
             continue;
         }
-        struct tp_plan_step *ps = &stage->steps[stage->nsteps++];
+        if (strcmp(step->text, "parallel") == 0 && body->count > 1) {
+            LOWER_ERROR(lw, s,
+                        "Invalid step \"parallel\" used - not allowed in this context - The "
+                        "parallel step can only be used as the only top-level step in a stage's "
+                        "step block");
+            continue;
+        }
+        struct tp_plan_step *ps = &out->items[out->count++];
         ps->name = step->text;
         ps->call = step;
         ps->line = s->line;
         ps->col = s->col;
+        /* A block step's closure holds more steps; `script` holds Groovy, run as such. */
+        if (step->kind == TP_EXPR_CALL && step->closure != NULL &&
+            strcmp(step->text, "script") != 0) {
+            ps->has_body = true;
+            tp_lower_steps(lw, step, &ps->body, true);
+        }
     }
 }
 
-static void lower_stage(struct lower *lw, const struct tp_stmt *s, struct tp_plan_stage *stage)
-{
-    const struct tp_expr *call = stmt_call(s);
-    stage->line = s->line;
-    stage->col = s->col;
-    if (call->args.count < 1 || (call->args.items[0]->kind != TP_EXPR_STRING &&
-                                 call->args.items[0]->kind != TP_EXPR_GSTRING)) {
-        tp_diags_add(lw->diags, s->line, s->col, "Expected a stage name but did not find any");
-        return;
-    }
-    const struct tp_expr *name = call->args.items[0];
-    if (name->kind == TP_EXPR_GSTRING) {
-        tp_diags_add(lw->diags, name->line, name->col,
-                     "tidepool does not support interpolated stage names yet");
-        return;
-    }
-    stage->name = name->text;
-    if (call->closure == NULL) {
-        tp_diags_add(lw->diags, s->line, s->col, "Stage does not have a block");
-        return;
-    }
-    const struct tp_expr *steps = NULL, *environment = NULL;
-    for (size_t i = 0; i < call->closure->body->count; i++) {
-        const struct tp_stmt *item = call->closure->body->items[i];
-        const struct tp_expr *section = stmt_call(item);
-        if (section == NULL && item->kind == TP_STMT_EXPR && item->expr->kind == TP_EXPR_IDENT)
-            section = item->expr;
-        if (section == NULL) {
-            tp_diags_add(lw->diags, item->line, item->col,
-                         "Not a valid stage section definition: \"%s\". Some extra configuration "
-                         "is required.",
-                         line_text(lw->plan, item->line));
-            continue;
-        }
-        if (strcmp(section->text, "steps") == 0) {
-            if (steps != NULL) {
-                tp_diags_add(lw->diags, item->line, item->col,
-                             "Only one of \"matrix\", \"parallel\", \"stages\", or \"steps\" "
-                             "allowed for stage \"%s\"",
-                             stage->name);
-                continue;
-            }
-            steps = section;
-        } else if (strcmp(section->text, "environment") == 0) {
-            if (environment != NULL) {
-                tp_diags_add(lw->diags, item->line, item->col,
-                             "Multiple occurrences of the environment section");
-                continue;
-            }
-            environment = section;
-        } else if (in_list(section->text, stage_items_not_yet,
-                           sizeof(stage_items_not_yet) / sizeof(stage_items_not_yet[0]))) {
-            tp_diags_add(lw->diags, item->line, item->col,
-                         "tidepool does not support \"%s\" in a stage yet", section->text);
-        } else {
-            tp_diags_add(lw->diags, item->line, item->col,
-                         "Unknown stage section \"%s\". Starting with version 0.5, steps in a "
-                         "stage must be in a ‘steps’ block.",
-                         section->text);
-        }
-    }
-    if (environment != NULL)
-        lower_environment(lw, environment, &stage->env, &stage->nenv);
-    if (steps == NULL) {
-        tp_diags_add(lw->diags, s->line, s->col,
-                     "Expected one of \"steps\", \"stages\", or \"parallel\" for stage \"%s\"",
-                     stage->name);
-        return;
-    }
-    lower_steps(lw, steps, stage);
-}
+/* --- stages --- */
 
-static void lower_stages(struct lower *lw, const struct tp_expr *call)
+enum stage_item {
+    ITEM_AGENT,
+    ITEM_WHEN,
+    ITEM_ENVIRONMENT,
+    ITEM_OPTIONS,
+    ITEM_INPUT,
+    ITEM_TOOLS,
+    ITEM_POST,
+    ITEM_STEPS,
+    ITEM_PARALLEL,
+    ITEM_MATRIX,
+    ITEM_STAGES,
+    ITEM_FAIL_FAST,
+    ITEM_AXES,     /* matrix only */
+    ITEM_EXCLUDES, /* matrix only */
+    ITEM_COUNT
+};
+
+static const char *const item_names[ITEM_COUNT] = {
+    "agent", "when",     "environment", "options", "input",    "tools", "post",
+    "steps", "parallel", "matrix",      "stages",  "failFast", "axes",  "excludes",
+};
+
+static struct tp_plan_stage *lower_stage(struct lower *lw, const struct tp_stmt *s,
+                                         struct tp_plan_stage *parent, int depth, bool in_parallel);
+
+/* Lowers `stages { ... }` or `parallel { ... }` into `stage`'s children. */
+static void lower_children(struct lower *lw, const struct tp_expr *call,
+                           struct tp_plan_stage *stage, int depth, bool in_parallel)
 {
-    const struct tp_closure *block = call_block(call);
-    if (block == NULL) {
-        tp_diags_add(lw->diags, call->line, call->col, "Expected a block for stages");
+    const struct tp_closure *c = tp_lower_block(call);
+    if (c == NULL) {
+        LOWER_ERROR(lw, call, "Expected a block for %s", call->text);
         return;
     }
-    if (block->body->count == 0) {
-        tp_diags_add(lw->diags, call->line, call->col, "No stages specified");
+    if (c->body->count == 0) {
+        LOWER_ERROR(lw, call, "No stages specified");
         return;
     }
-    struct tp_plan *plan = lw->plan;
-    plan->stages = tp_arena_alloc(lw->arena, block->body->count * sizeof(*plan->stages));
-    for (size_t i = 0; i < block->body->count; i++) {
-        const struct tp_stmt *s = block->body->items[i];
-        const struct tp_expr *stage = stmt_call(s);
-        if (stage == NULL || strcmp(stage->text, "stage") != 0) {
-            tp_diags_add(lw->diags, s->line, s->col, "Expected a stage");
+    stage->children = tp_arena_alloc(lw->arena, c->body->count * sizeof(*stage->children));
+    for (size_t i = 0; i < c->body->count; i++) {
+        const struct tp_stmt *s = c->body->items[i];
+        const struct tp_expr *sc = tp_lower_stmt_call(s);
+        if (sc == NULL || strcmp(sc->text, "stage") != 0) {
+            LOWER_ERROR(lw, s, "Expected a stage");
             continue;
         }
-        struct tp_plan_stage *ps = &plan->stages[plan->nstages];
-        lower_stage(lw, s, ps);
-        if (ps->name == NULL)
+        struct tp_plan_stage *child = lower_stage(lw, s, stage, depth + 1, in_parallel);
+        if (child == NULL)
             continue;
         bool duplicate = false;
-        for (size_t j = 0; j < plan->nstages; j++)
-            duplicate = duplicate || strcmp(plan->stages[j].name, ps->name) == 0;
+        for (size_t j = 0; j < stage->nchildren; j++)
+            duplicate = duplicate || strcmp(stage->children[j]->name, child->name) == 0;
         if (duplicate) {
-            tp_diags_add(lw->diags, s->line, s->col, "Duplicate stage name: \"%s\"", ps->name);
+            LOWER_ERROR(lw, s, "Duplicate stage name: \"%s\"", child->name);
             continue;
         }
-        plan->nstages++;
+        stage->children[stage->nchildren++] = child;
     }
+}
+
+static struct tp_plan_stage *new_stage(struct lower *lw, const char *name,
+                                       struct tp_plan_stage *parent, int line, int col)
+{
+    struct tp_plan_stage *st = tp_arena_alloc(lw->arena, sizeof(*st));
+    st->name = name;
+    st->parent = parent;
+    st->line = line;
+    st->col = col;
+    lw->nstages++;
+    return st;
+}
+
+/* Applies the directives common to stages and matrix cells. */
+static void lower_directives(struct lower *lw, const struct tp_expr *const *items,
+                             struct tp_plan_stage *st)
+{
+    if (items[ITEM_AGENT] != NULL)
+        tp_lower_agent(lw, items[ITEM_AGENT], &st->agent);
+    if (items[ITEM_ENVIRONMENT] != NULL)
+        tp_lower_environment(lw, items[ITEM_ENVIRONMENT], &st->env, &st->nenv);
+    if (items[ITEM_OPTIONS] != NULL)
+        tp_lower_options(lw, items[ITEM_OPTIONS], true, &st->options, &st->noptions);
+    if (items[ITEM_TOOLS] != NULL)
+        tp_lower_tools(lw, items[ITEM_TOOLS], &st->tools, &st->ntools);
+    if (items[ITEM_WHEN] != NULL)
+        st->when = tp_lower_when(lw, items[ITEM_WHEN]);
+    if (items[ITEM_INPUT] != NULL)
+        st->input = tp_lower_input(lw, items[ITEM_INPUT]);
+    if (items[ITEM_POST] != NULL)
+        st->post = tp_lower_post(lw, items[ITEM_POST]);
+}
+
+/* Reads the items of a stage (or matrix) block into `items`, with Jenkins' messages for
+ * unknown, repeated and malformed ones. */
+static void collect_items(struct lower *lw, const struct tp_block *body, bool matrix,
+                          const struct tp_expr **items)
+{
+    for (size_t i = 0; i < body->count; i++) {
+        const struct tp_stmt *s = body->items[i];
+        const struct tp_expr *call = tp_lower_stmt_call(s);
+        if (call == NULL) {
+            LOWER_ERROR(lw, s,
+                        "Not a valid stage section definition: \"%s\". Some extra configuration "
+                        "is required.",
+                        tp_lower_line_text(lw, s->line));
+            continue;
+        }
+        int found = -1;
+        for (int k = 0; k < ITEM_COUNT; k++) {
+            if (strcmp(call->text, item_names[k]) == 0)
+                found = k;
+        }
+        bool matrix_only = found == ITEM_AXES || found == ITEM_EXCLUDES;
+        bool stage_only = found == ITEM_STEPS || found == ITEM_PARALLEL || found == ITEM_MATRIX ||
+                          found == ITEM_FAIL_FAST;
+        if (found < 0 || (matrix_only && !matrix) || (stage_only && matrix)) {
+            if (matrix)
+                LOWER_ERROR(lw, s, "Unknown matrix section \"%s\"", call->text);
+            else
+                LOWER_ERROR(lw, s,
+                            "Unknown stage section \"%s\". Starting with version 0.5, steps in a "
+                            "stage must be in a ‘steps’ block.",
+                            call->text);
+            continue;
+        }
+        if (items[found] != NULL) {
+            LOWER_ERROR(lw, s, "Multiple occurrences of the %s section", call->text);
+            continue;
+        }
+        items[found] = call;
+    }
+}
+
+/* "Matrix - OS = 'linux', JDK = '17'": Jenkins' name for a matrix cell. */
+static const char *cell_name(struct lower *lw, const struct tp_plan_env *values, size_t n)
+{
+    struct tp_buf b;
+    tp_buf_init(&b);
+    tp_buf_puts(&b, "Matrix - ");
+    for (size_t i = 0; i < n; i++)
+        tp_buf_printf(&b, "%s%s = '%s'", i ? ", " : "", values[i].key, values[i].value->text);
+    const char *name = tp_arena_strdup(lw->arena, b.data);
+    tp_buf_close(&b);
+    return name;
+}
+
+static void lower_matrix(struct lower *lw, const struct tp_expr *matrix, struct tp_plan_stage *st,
+                         int depth)
+{
+    const struct tp_closure *c = tp_lower_block(matrix);
+    if (c == NULL) {
+        LOWER_ERROR(lw, matrix, "Expected a block for matrix");
+        return;
+    }
+    const struct tp_expr *items[ITEM_COUNT] = { 0 };
+    collect_items(lw, c->body, true, items);
+    if (items[ITEM_AXES] == NULL)
+        LOWER_ERROR(lw, matrix, "Missing required section \"axes\"");
+    if (items[ITEM_STAGES] == NULL)
+        LOWER_ERROR(lw, matrix, "Missing required section \"stages\"");
+    if (items[ITEM_AXES] == NULL || items[ITEM_STAGES] == NULL)
+        return;
+    struct tp_matrix_cells cells;
+    if (!tp_lower_matrix_cells(lw, matrix, items[ITEM_AXES], items[ITEM_EXCLUDES], &cells))
+        return;
+    st->children = tp_arena_alloc(lw->arena, (cells.ncells + 1) * sizeof(*st->children));
+    struct tp_diags *real = lw->diags;
+    struct tp_diags scratch;
+    tp_diags_init(&scratch, lw->arena);
+    for (size_t i = 0; i < cells.ncells; i++) {
+        if (lw->nstages >= TP_PLAN_MAX_STAGES) {
+            LOWER_ERROR(lw, matrix, "The pipeline has more than %d stages", TP_PLAN_MAX_STAGES);
+            return;
+        }
+        /* Each cell is the matrix's directives and stages again; report problems once. */
+        lw->diags = i == 0 ? real : &scratch;
+        struct tp_plan_stage *cell = new_stage(lw, cell_name(lw, cells.cells[i], cells.naxes), st,
+                                               matrix->line, matrix->col);
+        cell->kind = TP_STAGE_STAGES;
+        cell->node_kind = TP_PLAN_NODE_BRANCH;
+        cell->axes = cells.cells[i];
+        cell->naxes = cells.naxes;
+        lower_directives(lw, items, cell);
+        /* The axis values come first in the cell's environment. */
+        struct tp_plan_env *env =
+            tp_arena_alloc(lw->arena, (cells.naxes + cell->nenv + 1) * sizeof(*env));
+        memcpy(env, cells.cells[i], cells.naxes * sizeof(*env));
+        if (cell->nenv)
+            memcpy(env + cells.naxes, cell->env, cell->nenv * sizeof(*env));
+        cell->env = env;
+        cell->nenv += cells.naxes;
+        lower_children(lw, items[ITEM_STAGES], cell, depth + 1, true);
+        st->children[st->nchildren++] = cell;
+    }
+    lw->diags = real;
+}
+
+static struct tp_plan_stage *lower_stage(struct lower *lw, const struct tp_stmt *s,
+                                         struct tp_plan_stage *parent, int depth, bool in_parallel)
+{
+    const struct tp_expr *call = tp_lower_stmt_call(s);
+    if (depth > TP_PLAN_MAX_STAGE_DEPTH) {
+        LOWER_ERROR(lw, s, "Stages are nested more than %d deep", TP_PLAN_MAX_STAGE_DEPTH);
+        return NULL;
+    }
+    if (lw->nstages >= TP_PLAN_MAX_STAGES) {
+        LOWER_ERROR(lw, s, "The pipeline has more than %d stages", TP_PLAN_MAX_STAGES);
+        return NULL;
+    }
+    if (call->kind != TP_EXPR_CALL || call->args.count < 1 ||
+        (call->args.items[0]->kind != TP_EXPR_STRING &&
+         call->args.items[0]->kind != TP_EXPR_GSTRING)) {
+        LOWER_ERROR(lw, s, "Expected a stage name but did not find any");
+        return NULL;
+    }
+    const struct tp_expr *name = call->args.items[0];
+    if (call->closure == NULL) {
+        LOWER_ERROR(lw, s, "Stage does not have a block");
+        return NULL;
+    }
+    /* A GString name is kept as written; its ${} are not evaluated in Blue Ocean either. */
+    const char *text = name->text;
+    if (name->kind == TP_EXPR_GSTRING) {
+        struct tp_buf b;
+        tp_buf_init(&b);
+        for (size_t i = 0; i < name->args.count; i++) {
+            const struct tp_expr *part = name->args.items[i];
+            if (part->kind == TP_EXPR_STRING)
+                tp_buf_append(&b, part->text, part->len);
+            else
+                tp_buf_puts(&b, "${...}");
+        }
+        text = tp_arena_strdup(lw->arena, tp_buf_str(&b));
+        tp_buf_close(&b);
+    }
+    struct tp_plan_stage *st = new_stage(lw, text, parent, s->line, s->col);
+    st->node_kind = in_parallel && parent != NULL && parent->kind == TP_STAGE_PARALLEL
+                        ? TP_PLAN_NODE_BRANCH
+                        : TP_PLAN_NODE_STAGE;
+    const struct tp_expr *items[ITEM_COUNT] = { 0 };
+    collect_items(lw, call->closure->body, false, items);
+    int bodies = (items[ITEM_STEPS] != NULL) + (items[ITEM_PARALLEL] != NULL) +
+                 (items[ITEM_MATRIX] != NULL) + (items[ITEM_STAGES] != NULL);
+    if (bodies > 1) {
+        LOWER_ERROR(lw, s,
+                    "Only one of \"matrix\", \"parallel\", \"stages\", or \"steps\" allowed for "
+                    "stage \"%s\"",
+                    st->name);
+        return st;
+    }
+    if (bodies == 0) {
+        LOWER_ERROR(lw, s,
+                    "Expected one of \"steps\", \"stages\", or \"parallel\" for stage \"%s\"",
+                    st->name);
+        return st;
+    }
+    bool forks = items[ITEM_PARALLEL] != NULL || items[ITEM_MATRIX] != NULL;
+    if (forks && in_parallel) {
+        LOWER_ERROR(lw, items[ITEM_PARALLEL] ? items[ITEM_PARALLEL] : items[ITEM_MATRIX],
+                    "\"matrix\" or \"parallel\" cannot be nested inside another \"matrix\" or "
+                    "\"parallel\".");
+        return st;
+    }
+    if (forks && items[ITEM_AGENT] != NULL)
+        LOWER_ERROR(lw, items[ITEM_AGENT],
+                    "\"agent\" is not allowed in stage \"%s\" as it contains parallel or matrix "
+                    "stages",
+                    st->name);
+    if (forks && items[ITEM_TOOLS] != NULL)
+        LOWER_ERROR(lw, items[ITEM_TOOLS],
+                    "\"tools\" is not allowed in stage \"%s\" as it contains parallel or matrix "
+                    "stages",
+                    st->name);
+    if (items[ITEM_FAIL_FAST] != NULL) {
+        const struct tp_expr *ff = items[ITEM_FAIL_FAST];
+        const struct tp_expr *value =
+            ff->kind == TP_EXPR_CALL && ff->args.count == 1 ? ff->args.items[0] : NULL;
+        if (value == NULL || value->kind != TP_EXPR_BOOL)
+            LOWER_ERROR(lw, ff, "Expected a boolean with failFast");
+        else
+            st->fail_fast = value->flag;
+    }
+    lower_directives(lw, items, st);
+    if (items[ITEM_STEPS] != NULL) {
+        st->kind = TP_STAGE_STEPS;
+        tp_lower_steps(lw, items[ITEM_STEPS], &st->steps, false);
+    } else if (items[ITEM_STAGES] != NULL) {
+        st->kind = TP_STAGE_STAGES;
+        lower_children(lw, items[ITEM_STAGES], st, depth, in_parallel);
+    } else if (items[ITEM_PARALLEL] != NULL) {
+        st->kind = TP_STAGE_PARALLEL;
+        lower_children(lw, items[ITEM_PARALLEL], st, depth, true);
+    } else {
+        st->kind = TP_STAGE_MATRIX;
+        lower_matrix(lw, items[ITEM_MATRIX], st, depth);
+    }
+    return st;
 }
 
 /* --- the pipeline block --- */
@@ -403,33 +398,43 @@ enum section {
     SECTION_AGENT,
     SECTION_STAGES,
     SECTION_ENVIRONMENT,
+    SECTION_POST,
+    SECTION_TOOLS,
+    SECTION_OPTIONS,
+    SECTION_PARAMETERS,
+    SECTION_TRIGGERS,
+    SECTION_LIBRARIES,
     SECTION_COUNT
+};
+
+static const char *const section_names[SECTION_COUNT] = {
+    "agent",   "stages",     "environment", "post",      "tools",
+    "options", "parameters", "triggers",    "libraries",
 };
 
 static void lower_pipeline(struct lower *lw, const struct tp_expr *pipeline)
 {
-    static const char *const names[SECTION_COUNT] = { "agent", "stages", "environment" };
+    struct tp_plan *plan = lw->plan;
     const struct tp_expr *sections[SECTION_COUNT] = { 0 };
-    const struct tp_closure *block = call_block(pipeline);
+    const struct tp_closure *block = tp_lower_block(pipeline);
     for (size_t i = 0; i < block->body->count; i++) {
         const struct tp_stmt *s = block->body->items[i];
-        const struct tp_expr *call = stmt_call(s);
+        const struct tp_expr *call = tp_lower_stmt_call(s);
         if (call == NULL) {
-            tp_diags_add(lw->diags, s->line, s->col,
-                         "Not a valid section definition: \"%s\". Some extra configuration is "
-                         "required.",
-                         line_text(lw->plan, s->line));
+            LOWER_ERROR(lw, s,
+                        "Not a valid section definition: \"%s\". Some extra configuration is "
+                        "required.",
+                        tp_lower_line_text(lw, s->line));
             continue;
         }
         int found = -1;
         for (int k = 0; k < SECTION_COUNT; k++) {
-            if (strcmp(call->text, names[k]) == 0)
+            if (strcmp(call->text, section_names[k]) == 0)
                 found = k;
         }
         if (found >= 0) {
             if (sections[found] != NULL)
-                tp_diags_add(lw->diags, s->line, s->col, "Multiple occurrences of the %s section",
-                             names[found]);
+                LOWER_ERROR(lw, s, "Multiple occurrences of the %s section", section_names[found]);
             else
                 sections[found] = call;
             continue;
@@ -437,70 +442,245 @@ static void lower_pipeline(struct lower *lw, const struct tp_expr *pipeline)
         bool renamed = false;
         for (size_t k = 0; k < sizeof(renamed_sections) / sizeof(renamed_sections[0]); k++) {
             if (strcmp(call->text, renamed_sections[k][0]) == 0) {
-                tp_diags_add(lw->diags, s->line, s->col, "%s", renamed_sections[k][1]);
+                LOWER_ERROR(lw, s, "%s", renamed_sections[k][1]);
                 renamed = true;
             }
         }
-        if (renamed)
-            continue;
-        if (in_list(call->text, sections_not_yet,
-                    sizeof(sections_not_yet) / sizeof(sections_not_yet[0])))
-            tp_diags_add(lw->diags, s->line, s->col,
-                         "tidepool does not support the \"%s\" section yet", call->text);
-        else
-            tp_diags_add(lw->diags, s->line, s->col, "Undefined section \"%s\"", call->text);
+        if (!renamed)
+            LOWER_ERROR(lw, s, "Undefined section \"%s\"", call->text);
     }
-    if (sections[SECTION_STAGES] == NULL)
-        tp_diags_add(lw->diags, pipeline->line, pipeline->col,
-                     "Missing required section \"stages\"");
-    if (sections[SECTION_AGENT] == NULL)
-        tp_diags_add(lw->diags, pipeline->line, pipeline->col,
-                     "Missing required section \"agent\"");
     if (sections[SECTION_AGENT] != NULL)
-        lower_agent(lw, sections[SECTION_AGENT]);
+        tp_lower_agent(lw, sections[SECTION_AGENT], &plan->agent);
     if (sections[SECTION_ENVIRONMENT] != NULL)
-        lower_environment(lw, sections[SECTION_ENVIRONMENT], &lw->plan->env, &lw->plan->nenv);
-    if (sections[SECTION_STAGES] != NULL)
-        lower_stages(lw, sections[SECTION_STAGES]);
+        tp_lower_environment(lw, sections[SECTION_ENVIRONMENT], &plan->env, &plan->nenv);
+    if (sections[SECTION_OPTIONS] != NULL)
+        tp_lower_options(lw, sections[SECTION_OPTIONS], false, &plan->options, &plan->noptions);
+    if (sections[SECTION_PARAMETERS] != NULL)
+        tp_lower_parameters(lw, sections[SECTION_PARAMETERS], &plan->params, &plan->nparams);
+    if (sections[SECTION_TRIGGERS] != NULL)
+        tp_lower_triggers(lw, sections[SECTION_TRIGGERS], &plan->triggers, &plan->ntriggers);
+    if (sections[SECTION_TOOLS] != NULL)
+        tp_lower_tools(lw, sections[SECTION_TOOLS], &plan->tools, &plan->ntools);
+    if (sections[SECTION_LIBRARIES] != NULL)
+        tp_lower_libraries(lw, sections[SECTION_LIBRARIES], &plan->libraries, &plan->nlibraries);
+    if (sections[SECTION_STAGES] != NULL) {
+        /* The top level is a sequential `stages` of a root that is not itself a node. */
+        struct tp_plan_stage root = { .kind = TP_STAGE_STAGES };
+        lower_children(lw, sections[SECTION_STAGES], &root, 0, false);
+        plan->stages = root.children;
+        plan->nstages = root.nchildren;
+        for (size_t i = 0; i < plan->nstages; i++)
+            plan->stages[i]->parent = NULL;
+    }
+    if (sections[SECTION_POST] != NULL)
+        plan->post = tp_lower_post(lw, sections[SECTION_POST]);
+    /* Validation after parsing, as Jenkins does: these come after the parse errors. */
+    if (sections[SECTION_STAGES] == NULL)
+        LOWER_ERROR(lw, pipeline, "Missing required section \"stages\"");
+    if (sections[SECTION_AGENT] == NULL)
+        LOWER_ERROR(lw, pipeline, "Missing required section \"agent\"");
 }
 
-/*
- * Gives every stage and step its flow-node id, in the order Jenkins would create them:
- * flow start (2); the agent's `node` block (start, body); the pipeline environment's
- * `withEnv` (start, body); per stage: `stage` (start, body = the node id), its `withEnv`,
- * one id per atom step, then the ends of its blocks; then the ends of the outer blocks and
- * the flow end. Then builds the Blue Ocean graph: stages chained in order.
- */
+/* --- flow-node ids --- */
+
+static void alloc_steps(struct lower *lw, struct tp_plan_steps *steps)
+{
+    for (size_t i = 0; i < steps->count; i++) {
+        struct tp_plan_step *step = &steps->items[i];
+        if (step->has_body) {
+            step->id = take_ids(lw, 2);
+            alloc_steps(lw, &step->body);
+            take_ids(lw, 2);
+        } else {
+            step->id = take_ids(lw, 1);
+        }
+    }
+}
+
+static void alloc_post(struct lower *lw, struct tp_plan_post *post)
+{
+    for (int c = 0; c < TP_POST_COUNT; c++) {
+        if (post->present[c])
+            alloc_steps(lw, &post->blocks[c]);
+    }
+}
+
+/* A stage: `stage` block (the node is its body), its wrappers, its body, its ends. A branch
+ * got its node id from the parallel that holds it; its inner stage block follows. */
+static void alloc_stage(struct lower *lw, struct tp_plan_stage *st)
+{
+    if (st->node_kind == TP_PLAN_NODE_BRANCH)
+        take_ids(lw, 2);
+    else
+        st->id = take_ids(lw, 2) + 1;
+    int blocks = (st->nenv > 0) + (st->agent.kind > TP_AGENT_NONE) + (int)st->noptions;
+    take_ids(lw, 2 * blocks);
+    switch (st->kind) {
+    case TP_STAGE_STEPS:
+        alloc_steps(lw, &st->steps);
+        break;
+    case TP_STAGE_STAGES:
+        for (size_t i = 0; i < st->nchildren; i++)
+            alloc_stage(lw, st->children[i]);
+        break;
+    case TP_STAGE_PARALLEL:
+    case TP_STAGE_MATRIX:
+        /* The parallel step, then every branch start at once, then the branches. */
+        take_ids(lw, 2);
+        for (size_t i = 0; i < st->nchildren; i++)
+            st->children[i]->id = take_ids(lw, 1);
+        for (size_t i = 0; i < st->nchildren; i++)
+            alloc_stage(lw, st->children[i]);
+        take_ids(lw, 2);
+        break;
+    }
+    if (st->post != NULL)
+        alloc_post(lw, st->post);
+    take_ids(lw, 2 * blocks + 2);
+}
+
 static void assign_ids(struct lower *lw)
 {
     struct tp_plan *plan = lw->plan;
     lw->next_id = 3; /* 2 is the flow start */
-    int outer = 0;
-    if (plan->agent != TP_AGENT_NONE)
-        outer++;
-    if (plan->nenv > 0)
-        outer++;
+    int outer = (plan->agent.kind > TP_AGENT_NONE) + (plan->nenv > 0);
     take_ids(lw, 2 * outer);
-    for (size_t i = 0; i < plan->nstages; i++) {
-        struct tp_plan_stage *stage = &plan->stages[i];
-        stage->id = take_ids(lw, 2) + 1;
-        stage->seq = (int64_t)i;
-        if (stage->nenv > 0)
-            take_ids(lw, 2);
-        for (size_t k = 0; k < stage->nsteps; k++)
-            stage->steps[k].id = take_ids(lw, 1);
-        take_ids(lw, stage->nenv > 0 ? 4 : 2);
+    for (size_t i = 0; i < plan->nstages; i++)
+        alloc_stage(lw, plan->stages[i]);
+    if (plan->post != NULL) {
+        /* The synthetic "Declarative: Post Actions" stage. */
+        plan->post->id = take_ids(lw, 2) + 1;
+        alloc_post(lw, plan->post);
+        take_ids(lw, 2);
     }
     take_ids(lw, 2 * outer);
     plan->last_id = take_ids(lw, 1);
-    for (size_t i = 0; i < plan->nstages; i++) {
-        struct tp_plan_stage *stage = &plan->stages[i];
-        stage->first_parent = i > 0 ? plan->stages[i - 1].id : 0;
-        stage->edges = i + 1 < plan->nstages
-                           ? tp_arena_printf(lw->arena, "%lld", (long long)plan->stages[i + 1].id)
-                           : "";
+}
+
+/* --- Blue Ocean's graph --- */
+
+static int compare_names(const void *a, const void *b)
+{
+    const struct tp_plan_stage *x = *(const struct tp_plan_stage *const *)a;
+    const struct tp_plan_stage *y = *(const struct tp_plan_stage *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+/* The branches of a forking stage, sorted by name (Blue Ocean lists and links them so). */
+static struct tp_plan_stage **sorted_branches(struct lower *lw, const struct tp_plan_stage *st)
+{
+    struct tp_plan_stage **sorted =
+        tp_arena_alloc(lw->arena, (st->nchildren + 1) * sizeof(*sorted));
+    memcpy(sorted, st->children, st->nchildren * sizeof(*sorted));
+    qsort(sorted, st->nchildren, sizeof(*sorted), compare_names);
+    return sorted;
+}
+
+static bool forks(const struct tp_plan_stage *st)
+{
+    return st->kind == TP_STAGE_PARALLEL || st->kind == TP_STAGE_MATRIX;
+}
+
+static const char *id_text(struct lower *lw, int64_t id)
+{
+    return id ? tp_arena_printf(lw->arena, "%lld", (long long)id) : "";
+}
+
+/*
+ * Links a sequence of stages: each points to the next (or to `next` after the last); a
+ * forking stage points to its branches instead, and each branch to the stage after; a stage
+ * with nested stages points to the first of them, and the last of them to what follows.
+ */
+static void link_sequence(struct lower *lw, struct tp_plan_stage **list, size_t n, int64_t next,
+                          int64_t parent)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct tp_plan_stage *st = list[i];
+        int64_t succ = i + 1 < n ? list[i + 1]->id : next;
+        st->first_parent = i > 0 ? list[i - 1]->id : parent;
+        if (forks(st) && st->nchildren > 0) {
+            struct tp_plan_stage **branches = sorted_branches(lw, st);
+            struct tp_buf edges;
+            tp_buf_init(&edges);
+            for (size_t k = 0; k < st->nchildren; k++) {
+                struct tp_plan_stage *b = branches[k];
+                tp_buf_printf(&edges, "%s%lld", k ? " " : "", (long long)b->id);
+                b->first_parent = st->id;
+                if (b->kind == TP_STAGE_STAGES && b->nchildren > 0) {
+                    b->edges = id_text(lw, b->children[0]->id);
+                    link_sequence(lw, b->children, b->nchildren, succ, b->id);
+                } else {
+                    b->edges = id_text(lw, succ);
+                }
+            }
+            st->edges = tp_arena_strdup(lw->arena, tp_buf_str(&edges));
+            tp_buf_close(&edges);
+        } else if (st->kind == TP_STAGE_STAGES && st->nchildren > 0) {
+            st->edges = id_text(lw, st->children[0]->id);
+            link_sequence(lw, st->children, st->nchildren, succ, st->id);
+        } else {
+            st->edges = id_text(lw, succ);
+        }
     }
 }
+
+struct node_list {
+    struct tp_plan_stage **items;
+    size_t count, cap;
+};
+
+static void push_node(struct lower *lw, struct node_list *l, struct tp_plan_stage *st)
+{
+    l->items = tp_arena_grow(lw->arena, l->items, l->count, &l->cap, sizeof(*l->items));
+    st->seq = (int64_t)l->count;
+    l->items[l->count++] = st;
+}
+
+static void defer(struct lower *lw, struct node_list *l, struct tp_plan_stage *st)
+{
+    l->items = tp_arena_grow(lw->arena, l->items, l->count, &l->cap, sizeof(*l->items));
+    l->items[l->count++] = st;
+}
+
+/*
+ * Blue Ocean's node order: the stages of a level in order, each forking stage followed at
+ * once by its branches sorted by name; the nested stages of each (branches first, in
+ * declaration order) come after the whole level, level by level.
+ */
+static void order_nodes(struct lower *lw, struct tp_plan_stage **level, size_t n,
+                        struct node_list *out)
+{
+    struct node_list deferred = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        struct tp_plan_stage *st = level[i];
+        push_node(lw, out, st);
+        if (forks(st)) {
+            struct tp_plan_stage **branches = sorted_branches(lw, st);
+            for (size_t k = 0; k < st->nchildren; k++)
+                push_node(lw, out, branches[k]);
+            for (size_t k = 0; k < st->nchildren; k++) {
+                if (st->children[k]->kind == TP_STAGE_STAGES)
+                    defer(lw, &deferred, st->children[k]);
+            }
+        } else if (st->kind == TP_STAGE_STAGES) {
+            defer(lw, &deferred, st);
+        }
+    }
+    for (size_t i = 0; i < deferred.count; i++)
+        order_nodes(lw, deferred.items[i]->children, deferred.items[i]->nchildren, out);
+}
+
+static void build_graph(struct lower *lw)
+{
+    struct tp_plan *plan = lw->plan;
+    link_sequence(lw, plan->stages, plan->nstages, 0, 0);
+    struct node_list nodes = { 0 };
+    order_nodes(lw, plan->stages, plan->nstages, &nodes);
+    plan->nodes = nodes.items;
+    plan->nnodes = nodes.count;
+}
+
+/* --- compile --- */
 
 int tp_plan_compile(const char *src, size_t len, struct tp_plan **out)
 {
@@ -523,19 +703,15 @@ int tp_plan_compile(const char *src, size_t len, struct tp_plan **out)
     const struct tp_expr *pipeline = NULL;
     for (size_t i = 0; i < plan->script.body->count; i++) {
         const struct tp_stmt *s = plan->script.body->items[i];
-        const struct tp_expr *call = stmt_call(s);
-        bool bare = s->kind == TP_STMT_EXPR && s->expr->kind == TP_EXPR_IDENT &&
-                    strcmp(s->expr->text, "pipeline") == 0;
-        if (!bare && (call == NULL || strcmp(call->text, "pipeline") != 0))
+        const struct tp_expr *call = tp_lower_stmt_call(s);
+        if (call == NULL || strcmp(call->text, "pipeline") != 0)
             continue;
-        if (bare || call_block(call) == NULL) {
-            tp_diags_add(&plan->diags, s->line, s->col,
-                         "Expected a block with the \"pipeline\" step");
+        if (tp_lower_block(call) == NULL) {
+            LOWER_ERROR(&lw, s, "Expected a block with the \"pipeline\" step");
             continue;
         }
         if (pipeline != NULL) {
-            tp_diags_add(&plan->diags, s->line, s->col,
-                         "Only one pipeline { ... } block can be executed in a single run.");
+            LOWER_ERROR(&lw, s, "Only one pipeline { ... } block can be executed in a single run.");
             continue;
         }
         pipeline = call;
@@ -548,9 +724,11 @@ int tp_plan_compile(const char *src, size_t len, struct tp_plan **out)
         lower_pipeline(&lw, pipeline);
     if (plan->diags.count > 0) {
         plan->nstages = 0;
+        plan->nnodes = 0;
         return TP_ESYNTAX;
     }
     assign_ids(&lw);
+    build_graph(&lw);
     return 0;
 }
 
@@ -562,25 +740,13 @@ void tp_plan_free(struct tp_plan *plan)
     free(plan);
 }
 
-static int compare_diags(const void *a, const void *b)
-{
-    const struct tp_diag *x = a, *y = b;
-    if (x->line != y->line)
-        return x->line - y->line;
-    return x->col - y->col;
-}
-
 void tp_plan_format_errors(const struct tp_plan *plan, struct tp_buf *out)
 {
     size_t n = plan->diags.count;
-    struct tp_diag *sorted = tp_xcalloc(n ? n : 1, sizeof(*sorted));
-    if (n)
-        memcpy(sorted, plan->diags.items, n * sizeof(*sorted));
-    qsort(sorted, n, sizeof(*sorted), compare_diags);
     tp_buf_puts(out, "org.codehaus.groovy.control.MultipleCompilationErrorsException: startup "
                      "failed:\n");
     for (size_t i = 0; i < n; i++) {
-        const struct tp_diag *d = &sorted[i];
+        const struct tp_diag *d = &plan->diags.items[i];
         tp_buf_printf(out, "WorkflowScript: %d: %s @ line %d, column %d.\n", d->line, d->message,
                       d->line, d->col);
         /* Groovy quotes the source line with a caret under the column. */
@@ -602,14 +768,170 @@ void tp_plan_format_errors(const struct tp_plan *plan, struct tp_buf *out)
         tp_buf_putc(out, '\n');
     }
     tp_buf_printf(out, "%zu error%s\n", n, n == 1 ? "" : "s");
-    free(sorted);
 }
 
 const struct tp_plan_stage *tp_plan_find_stage(const struct tp_plan *plan, int64_t id)
 {
-    for (size_t i = 0; i < plan->nstages; i++) {
-        if (plan->stages[i].id == id)
-            return &plan->stages[i];
+    for (size_t i = 0; i < plan->nnodes; i++) {
+        if (plan->nodes[i]->id == id)
+            return plan->nodes[i];
     }
     return NULL;
+}
+
+/* --- dump --- */
+
+static void indent(struct tp_buf *out, int depth)
+{
+    for (int i = 0; i < depth; i++)
+        tp_buf_puts(out, "  ");
+}
+
+static void dump_steps(const struct tp_plan_steps *steps, struct tp_buf *out, int depth)
+{
+    for (size_t i = 0; i < steps->count; i++) {
+        const struct tp_plan_step *step = &steps->items[i];
+        indent(out, depth);
+        tp_buf_printf(out, "step %lld %s", (long long)step->id, step->name);
+        if (step->call->kind == TP_EXPR_CALL && step->call->args.count + step->call->named.count) {
+            tp_buf_putc(out, ' ');
+            struct tp_expr args = *step->call;
+            args.closure = NULL;
+            args.text = "";
+            tp_ast_dump_expr(&args, out);
+        }
+        tp_buf_putc(out, '\n');
+        if (step->has_body)
+            dump_steps(&step->body, out, depth + 1);
+    }
+}
+
+static void dump_when(const struct tp_plan_when *w, struct tp_buf *out)
+{
+    tp_buf_printf(out, "(%s", w->call->kind == TP_EXPR_CALL ? w->call->text : "?");
+    if (w->kind == TP_WHEN_ALL_OF || w->kind == TP_WHEN_ANY_OF || w->kind == TP_WHEN_NOT) {
+        for (size_t i = 0; i < w->nchildren; i++) {
+            tp_buf_putc(out, ' ');
+            dump_when(w->children[i], out);
+        }
+    } else if (w->kind != TP_WHEN_EXPRESSION && w->call->kind == TP_EXPR_CALL) {
+        for (size_t i = 0; i < w->call->args.count; i++) {
+            tp_buf_putc(out, ' ');
+            tp_ast_dump_expr(w->call->args.items[i], out);
+        }
+        for (size_t i = 0; i < w->call->named.count; i++) {
+            tp_buf_printf(out, " %s:", w->call->named.items[i].key->text);
+            tp_ast_dump_expr(w->call->named.items[i].value, out);
+        }
+    }
+    tp_buf_putc(out, ')');
+}
+
+static void dump_post(const struct tp_plan_post *post, struct tp_buf *out, int depth)
+{
+    for (int c = 0; c < TP_POST_COUNT; c++) {
+        if (!post->present[c])
+            continue;
+        indent(out, depth);
+        tp_buf_printf(out, "post %s\n", tp_post_condition_name(c));
+        dump_steps(&post->blocks[c], out, depth + 1);
+    }
+}
+
+static void dump_calls(const char *what, const struct tp_plan_call *calls, size_t n,
+                       struct tp_buf *out, int depth)
+{
+    if (n == 0)
+        return;
+    indent(out, depth);
+    tp_buf_puts(out, what);
+    for (size_t i = 0; i < n; i++)
+        tp_buf_printf(out, " %s%s", calls[i].name, calls[i].known ? "" : "(ignored)");
+    tp_buf_putc(out, '\n');
+}
+
+static void dump_env(const struct tp_plan_env *env, size_t n, struct tp_buf *out, int depth)
+{
+    for (size_t i = 0; i < n; i++) {
+        indent(out, depth);
+        tp_buf_printf(out, "env %s = ", env[i].key);
+        tp_ast_dump_expr(env[i].value, out);
+        tp_buf_putc(out, '\n');
+    }
+}
+
+static void dump_stage(const struct tp_plan_stage *st, struct tp_buf *out, int depth)
+{
+    static const char *const kinds[] = { "steps", "stages", "parallel", "matrix" };
+    static const char *const agents[] = { "",     "none",   "any",        "label",
+                                          "node", "docker", "dockerfile", "kubernetes" };
+    indent(out, depth);
+    tp_buf_printf(out, "%s %lld \"%s\" %s seq=%lld parent=%lld edges=[%s]%s\n",
+                  st->node_kind == TP_PLAN_NODE_BRANCH ? "branch" : "stage", (long long)st->id,
+                  st->name, kinds[st->kind], (long long)st->seq, (long long)st->first_parent,
+                  st->edges ? st->edges : "", st->fail_fast ? " failFast" : "");
+    if (st->agent.kind != TP_AGENT_UNSET) {
+        indent(out, depth + 1);
+        tp_buf_printf(out, "agent %s\n", agents[st->agent.kind]);
+    }
+    dump_env(st->env, st->nenv, out, depth + 1);
+    dump_calls("options", st->options, st->noptions, out, depth + 1);
+    dump_calls("tools", st->tools, st->ntools, out, depth + 1);
+    if (st->when != NULL) {
+        indent(out, depth + 1);
+        tp_buf_puts(out, "when ");
+        dump_when(&st->when->all, out);
+        tp_buf_printf(out, "%s%s%s\n", st->when->before_agent ? " beforeAgent" : "",
+                      st->when->before_input ? " beforeInput" : "",
+                      st->when->before_options ? " beforeOptions" : "");
+    }
+    if (st->input != NULL) {
+        indent(out, depth + 1);
+        tp_buf_puts(out, "input ");
+        tp_ast_dump_expr(st->input->message, out);
+        tp_buf_printf(out, " params=%zu\n", st->input->nparams);
+    }
+    dump_steps(&st->steps, out, depth + 1);
+    for (size_t i = 0; i < st->nchildren; i++)
+        dump_stage(st->children[i], out, depth + 1);
+    if (st->post != NULL)
+        dump_post(st->post, out, depth + 1);
+}
+
+void tp_plan_dump(const struct tp_plan *plan, struct tp_buf *out)
+{
+    static const char *const types[] = { "string", "text",     "booleanParam",
+                                         "choice", "password", "other" };
+    static const char *const agents[] = { "",     "none",   "any",        "label",
+                                          "node", "docker", "dockerfile", "kubernetes" };
+    tp_buf_printf(out, "pipeline agent=%s last=%lld\n", agents[plan->agent.kind],
+                  (long long)plan->last_id);
+    dump_env(plan->env, plan->nenv, out, 1);
+    for (size_t i = 0; i < plan->nparams; i++) {
+        const struct tp_plan_param *p = &plan->params[i];
+        indent(out, 1);
+        tp_buf_printf(out, "param %s %s", types[p->type], p->name ? p->name : "?");
+        if (p->default_value != NULL) {
+            tp_buf_puts(out, " default=");
+            tp_ast_dump_expr(p->default_value, out);
+        }
+        for (size_t c = 0; c < p->nchoices; c++)
+            tp_buf_printf(out, "%s%s", c ? "|" : " choices=", p->choices[c]);
+        tp_buf_putc(out, '\n');
+    }
+    dump_calls("options", plan->options, plan->noptions, out, 1);
+    dump_calls("triggers", plan->triggers, plan->ntriggers, out, 1);
+    dump_calls("tools", plan->tools, plan->ntools, out, 1);
+    dump_calls("libraries", plan->libraries, plan->nlibraries, out, 1);
+    for (size_t i = 0; i < plan->nstages; i++)
+        dump_stage(plan->stages[i], out, 1);
+    if (plan->post != NULL) {
+        indent(out, 1);
+        tp_buf_printf(out, "post-actions %lld\n", (long long)plan->post->id);
+        dump_post(plan->post, out, 2);
+    }
+    tp_buf_puts(out, "nodes:");
+    for (size_t i = 0; i < plan->nnodes; i++)
+        tp_buf_printf(out, " %s", plan->nodes[i]->name);
+    tp_buf_putc(out, '\n');
 }

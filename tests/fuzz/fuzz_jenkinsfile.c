@@ -15,21 +15,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tp_plan *plan;
     int err = tp_plan_compile((const char *)data, size, &plan);
     if (err == 0) {
-        /* Ids grow in flow order and every step sits inside its stage's id range. */
-        int64_t last = 0;
-        for (size_t i = 0; i < plan->nstages; i++) {
-            const struct tp_plan_stage *stage = &plan->stages[i];
-            if (stage->id <= last || plan->diags.count != 0)
+        /* Every node has a distinct id and sits in the node list at its own position. */
+        for (size_t i = 0; i < plan->nnodes; i++) {
+            const struct tp_plan_stage *stage = plan->nodes[i];
+            if (stage->seq != (int64_t)i || stage->id <= 0 || stage->id >= plan->last_id ||
+                plan->diags.count != 0)
                 abort();
-            last = stage->id;
-            for (size_t k = 0; k < stage->nsteps; k++) {
-                if (stage->steps[k].id <= last)
+            for (size_t k = 0; k < i; k++) {
+                if (plan->nodes[k]->id == stage->id)
                     abort();
-                last = stage->steps[k].id;
             }
         }
-        if (plan->nstages > 0 && plan->last_id <= last)
-            abort();
     } else {
         struct tp_buf text;
         tp_buf_init(&text);
