@@ -47,9 +47,10 @@ static const char usage[] =
     "        Run one Jenkinsfile without a server and stream its console log to\n"
     "        stdout. Exit status 0 when the run ends SUCCESS, 1 otherwise.\n"
     "        Without --data, a temporary data dir is used and removed.\n"
-    "  lint FILE...\n"
+    "  lint [--plan] FILE...\n"
     "        Check Jenkinsfiles; print FILE:LINE:COL: message for each problem.\n"
-    "        Exit status 0 valid, 1 invalid, 2 unreadable.\n"
+    "        Exit status 0 valid, 1 invalid, 2 unreadable. --plan also prints the\n"
+    "        compiled plan (stages, ids, directives, Blue Ocean graph).\n"
     "  --version   Print the version.\n"
     "  --help      Print this help.\n";
 
@@ -119,6 +120,11 @@ static bool parse_int(const char *text, long min, long max, long *out)
 
 static int cmd_lint(int argc, char **argv)
 {
+    bool show_plan = argc > 0 && strcmp(argv[0], "--plan") == 0;
+    if (show_plan) {
+        argc--;
+        argv++;
+    }
     if (argc < 1)
         return die_usage("%s", "lint needs at least one FILE");
     int status = 0;
@@ -140,6 +146,13 @@ static int cmd_lint(int argc, char **argv)
         }
         if (err < 0 && status == 0)
             status = 1;
+        if (err == 0 && show_plan) {
+            struct tp_buf dump;
+            tp_buf_init(&dump);
+            tp_plan_dump(plan, &dump);
+            fputs(tp_buf_str(&dump), stdout);
+            tp_buf_close(&dump);
+        }
         tp_plan_free(plan);
         tp_buf_close(&text);
     }

@@ -27,8 +27,10 @@ from datetime import datetime
 BINARY = sys.argv[1] if len(sys.argv) > 1 else "build/tidepool"
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 20
 ORG = "/blue/rest/organizations/jenkins"
-TARGETS = {"start_ms": 10.0, "rss_mb": 6.0, "echo_ms": 4.0}
-LAMINAR = {"start_ms": 13.0, "rss_mb": 9.0, "echo_ms": 10.0}
+TARGETS = {"start_ms": 10.0, "rss_mb": 6.0, "echo_ms": 4.0, "lint_ms": 100.0}
+LAMINAR = {"start_ms": 13.0, "rss_mb": 9.0, "echo_ms": 10.0, "lint_ms": float("nan")}
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "corpus",
+                      "jenkinsfiles")
 
 ECHO_HI = """pipeline {
     agent any
@@ -109,6 +111,18 @@ def echo_hi(port, number):
             return client_ms, server_ms
 
 
+def lint_corpus():
+    """Times `tidepool lint` over the whole corpus in one process (start-up included)."""
+    files = sorted(os.path.join(CORPUS, f) for f in os.listdir(CORPUS)
+                   if f.endswith(".Jenkinsfile"))
+    times = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        subprocess.run([BINARY, "lint"] + files, stdout=subprocess.DEVNULL)
+        times.append((time.perf_counter() - start) * 1000)
+    return len(files), times
+
+
 def line(name, values, unit, target_key):
     median = statistics.median(values)
     p90 = sorted(values)[max(0, int(len(values) * 0.9) - 1)]
@@ -167,6 +181,11 @@ def main():
     line("echo hi: POST -> FINISHED", echo_client, "ms", "echo_ms")
     line("echo hi: enqueue -> end", echo_server, "ms", "echo_ms")
     print("RSS after %d runs: %.2f MB" % (ROUNDS * 5, rss_after))
+    if os.path.isdir(CORPUS):
+        nfiles, times = lint_corpus()
+        line("lint %d corpus files" % nfiles, times, "ms", "lint_ms")
+        print("lint throughput: %.0f files/s (one process, start-up included)" % (
+            nfiles / (statistics.median(times) / 1000)))
 
 
 if __name__ == "__main__":

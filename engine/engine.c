@@ -570,7 +570,7 @@ static void check_stage(const struct tp_plan_stage *st, struct tp_buf *out)
     if (st->input != NULL)
         why_not(out, "input", st->input->line);
     if (st->post != NULL)
-        why_not(out, "post", st->line);
+        why_not(out, "post", st->post->line);
     if (st->ntools > 0)
         why_not(out, "tools", st->tools[0].line);
     if (st->noptions > 0)
@@ -582,7 +582,7 @@ bool tp_engine_can_run(const struct tp_plan *plan, struct tp_buf *why)
     if (plan->nparams > 0)
         why_not(why, "parameters", plan->params[0].line);
     if (plan->post != NULL)
-        why_not(why, "post", 1);
+        why_not(why, "post", plan->post->line);
     if (plan->ntools > 0)
         why_not(why, "tools", plan->tools[0].line);
     if (plan->nlibraries > 0)

@@ -715,6 +715,7 @@ int tp_plan_compile(const char *src, size_t len, struct tp_plan **out)
             continue;
         }
         pipeline = call;
+        plan->has_pipeline = true;
     }
     if (pipeline == NULL && plan->diags.count == 0) {
         tp_diags_add(&plan->diags, 1, 1,

@@ -153,6 +153,7 @@ struct tp_plan_post {
     struct tp_plan_steps blocks[TP_POST_COUNT];
     bool present[TP_POST_COUNT];
     int64_t id; /* pipeline post: the id of its synthetic "Declarative: Post Actions" stage */
+    int line, col;
 };
 
 struct tp_plan_input {
@@ -222,6 +223,7 @@ struct tp_plan {
     size_t source_len;
     struct tp_script script;
     struct tp_diags diags; /* empty when the plan is valid */
+    bool has_pipeline;     /* the text has a pipeline { } block at its top level */
     struct tp_plan_agent agent;
     struct tp_plan_env *env;
     size_t nenv;

@@ -860,6 +860,8 @@ struct tp_plan_post *tp_lower_post(struct lower *lw, const struct tp_expr *call)
         return NULL;
     }
     struct tp_plan_post *post = tp_arena_alloc(lw->arena, sizeof(*post));
+    post->line = call->line;
+    post->col = call->col;
     for (size_t i = 0; i < body->count; i++) {
         const struct tp_stmt *s = body->items[i];
         const struct tp_expr *c = tp_lower_stmt_call(s);
