@@ -486,12 +486,18 @@ static bool start_step(struct run *run, const struct tp_plan_stage *stage,
         /* Jenkins fails before creating any flow node for an unknown method. */
         struct tp_buf message;
         tp_buf_init(&message);
-        tp_buf_printf(&message,
-                      "java.lang.NoSuchMethodError: No such DSL method '%s' found "
-                      "among steps ",
-                      step->name);
-        tp_steps_list(&message);
-        tp_run_fail(run, TP_RESULT_FAILURE, false, tp_buf_str(&message));
+        bool later = tp_steps_is_jenkins(step->name);
+        if (later) {
+            tp_buf_printf(&message, "tidepool does not support the '%s' step yet (line %d)",
+                          step->name, step->line);
+        } else {
+            tp_buf_printf(&message,
+                          "java.lang.NoSuchMethodError: No such DSL method '%s' found among "
+                          "steps ",
+                          step->name);
+            tp_steps_list(&message);
+        }
+        tp_run_fail(run, TP_RESULT_FAILURE, later, tp_buf_str(&message));
         tp_buf_close(&message);
         return true;
     }

@@ -99,6 +99,8 @@ struct tp_step_def {
 
 /* The step named `name`, or NULL. */
 const struct tp_step_def *tp_steps_find(const char *name);
+/* Whether `name` is a step Jenkins has that tidepool does not run yet. */
+bool tp_steps_is_jenkins(const char *name);
 /* "[echo, sh]": the list Jenkins prints in its No such DSL method message. */
 void tp_steps_list(struct tp_buf *out);
 

@@ -240,6 +240,59 @@ static const struct tp_step_def steps[] = {
     { "sh", "Shell Script", start_sh },
 };
 
+/* Steps Jenkins has (core and the common plugins) that tidepool does not run yet. */
+static const char *const jenkins_steps[] = { "archiveArtifacts",
+                                             "bat",
+                                             "build",
+                                             "catchError",
+                                             "checkout",
+                                             "cleanWs",
+                                             "deleteDir",
+                                             "dir",
+                                             "emailext",
+                                             "error",
+                                             "fileExists",
+                                             "git",
+                                             "input",
+                                             "isUnix",
+                                             "junit",
+                                             "load",
+                                             "lock",
+                                             "mail",
+                                             "milestone",
+                                             "parallel",
+                                             "powershell",
+                                             "pwd",
+                                             "pwsh",
+                                             "readFile",
+                                             "retry",
+                                             "script",
+                                             "sleep",
+                                             "sshagent",
+                                             "stash",
+                                             "step",
+                                             "timeout",
+                                             "timestamps",
+                                             "tool",
+                                             "unstable",
+                                             "unstash",
+                                             "waitUntil",
+                                             "warnError",
+                                             "withCredentials",
+                                             "withEnv",
+                                             "writeFile",
+                                             "ws",
+                                             NULL };
+
+bool tp_steps_is_jenkins(const char *name)
+{
+    for (const char *const *p = jenkins_steps; *p != NULL; p++) {
+        if (strcmp(*p, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 const struct tp_step_def *tp_steps_find(const char *name)
 {
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {

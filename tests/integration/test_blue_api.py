@@ -343,6 +343,8 @@ def test_unknown_step_fails_like_jenkins():
     jobs = write_jobs({"unknown": pipeline("""
         stage('A') { steps { echo 'before'; fooBar 'x' } }
         stage('B') { steps { echo 'after' } }
+"""), "later": pipeline("""
+        stage('A') { steps { dir('x') { echo 'in x' } } }
 """)})
     try:
         with Server(jobs=jobs) as s:
@@ -354,6 +356,11 @@ def test_unknown_step_fails_like_jenkins():
             nodes = s.get_json("%s/pipelines/unknown/runs/1/nodes/" % ORG)
             assert [(n["state"], n["result"]) for n in nodes] == [
                 ("FINISHED", "FAILURE"), ("SKIPPED", "NOT_BUILT")]
+            # A step Jenkins has but tidepool does not run yet says so.
+            s.post_run("later")
+            assert s.wait_run("later", 1)["result"] == "FAILURE"
+            log = s.request("GET", "%s/pipelines/later/runs/1/log/" % ORG)[2].decode()
+            assert "ERROR: tidepool does not support the 'dir' step yet (line 5)\r\n" in log, log
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
 
