@@ -682,6 +682,40 @@ static void build_graph(struct lower *lw)
 
 /* --- compile --- */
 
+static const struct tp_expr *find_nested_in_block(const struct tp_block *b, int depth);
+
+/* A `pipeline { }` call below the top level (inside `node { }`, an `if`, a method...). */
+static const struct tp_expr *find_nested_pipeline(const struct tp_block *top, int depth)
+{
+    for (size_t i = 0; top != NULL && i < top->count; i++) {
+        const struct tp_stmt *s = top->items[i];
+        const struct tp_block *bodies[] = { s->body, s->else_body, s->finally_body };
+        for (size_t k = 0; k < 3; k++) {
+            const struct tp_expr *found = find_nested_in_block(bodies[k], depth + 1);
+            if (found != NULL)
+                return found;
+        }
+        if (s->kind == TP_STMT_EXPR && s->expr->kind == TP_EXPR_CALL && s->expr->closure != NULL) {
+            const struct tp_expr *found = find_nested_in_block(s->expr->closure->body, depth + 1);
+            if (found != NULL)
+                return found;
+        }
+    }
+    return NULL;
+}
+
+static const struct tp_expr *find_nested_in_block(const struct tp_block *b, int depth)
+{
+    if (b == NULL || depth > TP_PLAN_MAX_STAGE_DEPTH)
+        return NULL;
+    for (size_t i = 0; i < b->count; i++) {
+        const struct tp_expr *call = tp_lower_stmt_call(b->items[i]);
+        if (call != NULL && strcmp(call->text, "pipeline") == 0 && tp_lower_block(call) != NULL)
+            return call;
+    }
+    return find_nested_pipeline(b, depth);
+}
+
 int tp_plan_compile(const char *src, size_t len, struct tp_plan **out)
 {
     struct tp_plan *plan = tp_xcalloc(1, sizeof(*plan));
@@ -717,6 +751,12 @@ int tp_plan_compile(const char *src, size_t len, struct tp_plan **out)
         pipeline = call;
         plan->has_pipeline = true;
     }
+    const struct tp_expr *nested =
+        pipeline == NULL ? find_nested_pipeline(plan->script.body, 0) : NULL;
+    if (nested != NULL)
+        LOWER_ERROR(&lw, nested,
+                    "pipeline block must be at the top-level, not within another "
+                    "block.");
     if (pipeline == NULL && plan->diags.count == 0) {
         tp_diags_add(&plan->diags, 1, 1,
                      "No pipeline { ... } block found: tidepool runs declarative pipelines");

@@ -266,6 +266,19 @@ static const char *const identifier_message =
 
 static bool env_value_ok(struct lower *lw, const struct tp_expr *v)
 {
+    /* `KEY = ${X}`: Groovy reads `$` as a name called with the closure `{X}`. */
+    if (v->kind == TP_EXPR_CALL && v->text != NULL && strcmp(v->text, "$") == 0 &&
+        v->closure != NULL) {
+        const char *inner = "";
+        if (v->closure->body->count == 1 && v->closure->body->items[0]->kind == TP_STMT_EXPR &&
+            v->closure->body->items[0]->expr->kind == TP_EXPR_IDENT)
+            inner = v->closure->body->items[0]->expr->text;
+        LOWER_ERROR(lw, v,
+                    "${%s} cannot be used as a value directly. Did you mean \"${%s}\"? (add "
+                    "quotes)",
+                    inner, inner);
+        return false;
+    }
     switch (v->kind) {
     case TP_EXPR_STRING:
     case TP_EXPR_GSTRING:
@@ -343,6 +356,7 @@ void tp_lower_environment(struct lower *lw, const struct tp_expr *call, struct t
                         "\"%s\" is not a valid environment expression. Use \"key = value\" pairs "
                         "with valid Java/shell keys.",
                         tp_lower_line_text(lw, s->line));
+            LOWER_ERROR(lw, s, "Expected name=value pairs");
             continue;
         }
         if (!tp_str_is_identifier(key)) {
@@ -456,7 +470,11 @@ static void lower_call_list(struct lower *lw, const struct tp_expr *call,
         const struct tp_stmt *s = body->items[i];
         const struct tp_expr *entry = tp_lower_stmt_call(s);
         if (entry == NULL) {
-            LOWER_ERROR(lw, s, "Expected an %s", spec->duplicate_word);
+            if (strcmp(spec->duplicate_word, "option") == 0 && s->kind == TP_STMT_EXPR &&
+                s->expr->kind == TP_EXPR_MAP)
+                LOWER_ERROR(lw, s, "Options cannot be defined as maps");
+            else
+                LOWER_ERROR(lw, s, "Expected an %s", spec->duplicate_word);
             continue;
         }
         if (spec->valid != NULL && !tp_lower_in(entry->text, spec->valid)) {

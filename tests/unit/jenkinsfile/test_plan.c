@@ -132,6 +132,14 @@ TP_TEST(validation_speaks_jenkins)
           "3:32: Invalid step \"stage\" used - not allowed in this context - The stage step "
           "cannot be used in Declarative Pipelines" },
         { "pipeline\n", "1:1: Expected a block with the \"pipeline\" step" },
+        { "node {\n  pipeline {\n    agent any\n  }\n}\n",
+          "2:3: pipeline block must be at the top-level, not within another block." },
+        { "pipeline {\n agent any\n options { [a: 1] }\n stages { stage('a') { steps { echo 'x' "
+          "} } }\n}",
+          "3:12: Options cannot be defined as maps" },
+        { "pipeline {\n agent any\n environment { A = ${B} }\n stages { stage('a') { steps { "
+          "echo 'x' } } }\n}",
+          "3:20: ${B} cannot be used as a value directly. Did you mean \"${B}\"? (add quotes)" },
         { "echo 'scripted'\n",
           "1:1: No pipeline { ... } block found: tidepool runs declarative pipelines" },
         { "pipeline {\n agent any\n post { }\n stages { stage('a') { steps { echo 'x' } } }\n}",
