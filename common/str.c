@@ -91,6 +91,36 @@ void tp_str_url_encode(const char *s, struct tp_buf *out)
         tp_buf_append(out, "", 0);
 }
 
+bool tp_str_form_value(const char *text, size_t len, const char *name, struct tp_buf *out)
+{
+    size_t namelen = strlen(name);
+    const char *p = text, *end = text + len;
+    struct tp_buf key;
+    tp_buf_init(&key);
+    bool found = false;
+    while (p < end && !found) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        size_t keylen = (size_t)((eq ? eq : stop) - p);
+        tp_buf_reset(&key);
+        if (tp_str_url_decode(p, keylen, true, &key) == 0 && key.len == namelen &&
+            memcmp(key.data, name, namelen) == 0) {
+            size_t before = out->len;
+            found =
+                eq == NULL || tp_str_url_decode(eq + 1, (size_t)(stop - eq - 1), true, out) == 0;
+            if (!found)
+                out->len = before;
+            if (out->data == NULL)
+                tp_buf_append(out, "", 0);
+            break;
+        }
+        p = stop + 1;
+    }
+    tp_buf_close(&key);
+    return found;
+}
+
 bool tp_str_is_identifier(const char *s)
 {
     if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))

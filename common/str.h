@@ -23,6 +23,12 @@ int tp_str_to_i64(const char *s, size_t len, int64_t *out);
 int tp_str_url_decode(const char *s, size_t len, bool plus_is_space, struct tp_buf *out);
 /* Appends `s` percent-encoded as Jenkins' Util.rawEncode does (unreserved chars kept). */
 void tp_str_url_encode(const char *s, struct tp_buf *out);
+/*
+ * Finds `name` in an application/x-www-form-urlencoded string (a query string or a form
+ * body) and appends its decoded value to `out` ("" for a bare `name`). Returns true when
+ * present; a value that does not decode counts as absent.
+ */
+bool tp_str_form_value(const char *text, size_t len, const char *name, struct tp_buf *out);
 /* True when `s` is a valid shell/Java identifier [A-Za-z_][A-Za-z0-9_]*. */
 bool tp_str_is_identifier(const char *s);
 

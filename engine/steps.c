@@ -15,28 +15,18 @@
 static const struct tp_expr *step_arg(const struct tp_plan_step *step, const char *name)
 {
     const struct tp_expr *call = step->call;
-    if (call->kind != TP_EXPR_CALL)
-        return NULL;
-    for (size_t i = 0; i < call->named.count; i++) {
-        const struct tp_expr *key = call->named.items[i].key;
-        if (key->kind == TP_EXPR_STRING && strcmp(key->text, name) == 0)
-            return call->named.items[i].value;
-    }
-    if (call->named.count == 0 && call->args.count == 1)
+    const struct tp_expr *named = tp_ast_named_arg(call, name);
+    if (named != NULL)
+        return named;
+    if (call->kind == TP_EXPR_CALL && call->named.count == 0 && call->args.count == 1)
         return call->args.items[0];
     return NULL;
 }
 
 static bool named_flag(const struct tp_plan_step *step, const char *name)
 {
-    const struct tp_expr *call = step->call;
-    for (size_t i = 0; call->kind == TP_EXPR_CALL && i < call->named.count; i++) {
-        const struct tp_expr *key = call->named.items[i].key;
-        const struct tp_expr *value = call->named.items[i].value;
-        if (key->kind == TP_EXPR_STRING && strcmp(key->text, name) == 0)
-            return value->kind == TP_EXPR_BOOL && value->flag;
-    }
-    return false;
+    const struct tp_expr *value = tp_ast_named_arg(step->call, name);
+    return value != NULL && value->kind == TP_EXPR_BOOL && value->flag;
 }
 
 /* Fails the step (synchronously) with a message and the Jenkins-style log line. */

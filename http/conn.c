@@ -31,32 +31,13 @@ const char *tp_req_header(const struct tp_req *req, const char *name)
 
 bool tp_req_query(const struct tp_req *req, const char *name, const char **value)
 {
-    size_t namelen = strlen(name);
-    const char *p = req->query;
-    while (*p) {
-        const char *end = strchr(p, '&');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        const char *eq = memchr(p, '=', len);
-        size_t keylen = eq ? (size_t)(eq - p) : len;
-        struct tp_buf key;
-        tp_buf_init(&key);
-        bool match = tp_str_url_decode(p, keylen, true, &key) == 0 && key.len == namelen &&
-                     memcmp(key.data, name, namelen) == 0;
-        tp_buf_close(&key);
-        if (match) {
-            struct tp_buf decoded;
-            tp_buf_init(&decoded);
-            if (eq != NULL && tp_str_url_decode(eq + 1, len - keylen - 1, true, &decoded) < 0)
-                tp_buf_reset(&decoded);
-            *value = tp_arena_strndup(req->arena, tp_buf_str(&decoded), decoded.len);
-            tp_buf_close(&decoded);
-            return true;
-        }
-        if (end == NULL)
-            break;
-        p = end + 1;
-    }
-    return false;
+    struct tp_buf decoded;
+    tp_buf_init(&decoded);
+    bool found = tp_str_form_value(req->query, strlen(req->query), name, &decoded);
+    if (found)
+        *value = tp_arena_strndup(req->arena, tp_buf_str(&decoded), decoded.len);
+    tp_buf_close(&decoded);
+    return found;
 }
 
 void tp_resp_header(struct tp_resp *resp, const char *name, const char *fmt, ...)

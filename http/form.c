@@ -12,34 +12,15 @@
 static bool urlencoded_field(struct tp_req *req, const char *text, size_t text_len,
                              const char *name, const char **value, size_t *len)
 {
-    size_t namelen = strlen(name);
-    const char *p = text, *end = text + text_len;
-    while (p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *stop = amp ? amp : end;
-        const char *eq = memchr(p, '=', (size_t)(stop - p));
-        size_t keylen = (size_t)((eq ? eq : stop) - p);
-        struct tp_buf key;
-        tp_buf_init(&key);
-        bool match = tp_str_url_decode(p, keylen, true, &key) == 0 && key.len == namelen &&
-                     memcmp(key.data, name, namelen) == 0;
-        tp_buf_close(&key);
-        if (match) {
-            struct tp_buf decoded;
-            tp_buf_init(&decoded);
-            if (eq != NULL &&
-                tp_str_url_decode(eq + 1, (size_t)(stop - eq - 1), true, &decoded) < 0) {
-                tp_buf_close(&decoded);
-                return false;
-            }
-            *len = decoded.len;
-            *value = tp_arena_strndup(req->arena, tp_buf_str(&decoded), decoded.len);
-            tp_buf_close(&decoded);
-            return true;
-        }
-        p = stop + 1;
+    struct tp_buf decoded;
+    tp_buf_init(&decoded);
+    bool found = tp_str_form_value(text, text_len, name, &decoded);
+    if (found) {
+        *len = decoded.len;
+        *value = tp_arena_strndup(req->arena, tp_buf_str(&decoded), decoded.len);
     }
-    return false;
+    tp_buf_close(&decoded);
+    return found;
 }
 
 static const char *find_bytes(const char *hay, size_t hay_len, const char *needle, size_t n)

@@ -10,28 +10,6 @@
 #include "http/form.h"
 #include "jenkinsfile/plan.h"
 
-/* Appends one diagnostic the way Groovy writes a syntax error: the message with its
- * position, the source line, and a caret under the column. */
-static void write_error(const struct tp_plan *plan, const struct tp_diag *d, struct tp_buf *out)
-{
-    tp_buf_printf(out, "WorkflowScript: %d: %s @ line %d, column %d.\n", d->line, d->message,
-                  d->line, d->col);
-    const char *p = plan->source;
-    for (int l = 1; l < d->line && p != NULL; l++) {
-        p = strchr(p, '\n');
-        if (p != NULL)
-            p++;
-    }
-    if (p != NULL && *p != '\0') {
-        tp_buf_puts(out, "   ");
-        tp_buf_append(out, p, strcspn(p, "\r\n"));
-        tp_buf_puts(out, "\n   ");
-        for (int c = 1; c < d->col; c++)
-            tp_buf_putc(out, ' ');
-        tp_buf_puts(out, "^\n");
-    }
-}
-
 static int post_validate(struct tp_req *req, struct tp_resp *resp)
 {
     const char *text;
@@ -52,7 +30,7 @@ static int post_validate(struct tp_req *req, struct tp_resp *resp)
         tp_buf_puts(&resp->body, "Errors encountered validating Jenkinsfile:");
         for (size_t i = 0; i < plan->diags.count; i++) {
             tp_buf_putc(&resp->body, '\n');
-            write_error(plan, &plan->diags.items[i], &resp->body);
+            tp_plan_format_error(plan, &plan->diags.items[i], &resp->body);
         }
     }
     tp_plan_free(plan);

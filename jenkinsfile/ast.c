@@ -189,6 +189,18 @@ void tp_ast_dump_block(const struct tp_block *block, struct tp_buf *out)
     tp_buf_putc(out, '}');
 }
 
+const struct tp_expr *tp_ast_named_arg(const struct tp_expr *call, const char *name)
+{
+    if (call == NULL || call->kind != TP_EXPR_CALL)
+        return NULL;
+    for (size_t i = 0; i < call->named.count; i++) {
+        const struct tp_expr *key = call->named.items[i].key;
+        if (key->kind == TP_EXPR_STRING && strcmp(key->text, name) == 0)
+            return call->named.items[i].value;
+    }
+    return NULL;
+}
+
 bool tp_ast_is_path(const struct tp_expr *e, const char *path)
 {
     const char *dot = strrchr(path, '.');

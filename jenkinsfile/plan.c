@@ -781,31 +781,33 @@ void tp_plan_free(struct tp_plan *plan)
     free(plan);
 }
 
+void tp_plan_format_error(const struct tp_plan *plan, const struct tp_diag *d, struct tp_buf *out)
+{
+    tp_buf_printf(out, "WorkflowScript: %d: %s @ line %d, column %d.\n", d->line, d->message,
+                  d->line, d->col);
+    const char *p = plan->source;
+    for (int l = 1; l < d->line && p != NULL; l++) {
+        p = strchr(p, '\n');
+        if (p != NULL)
+            p++;
+    }
+    if (p != NULL && *p != '\0') {
+        tp_buf_puts(out, "   ");
+        tp_buf_append(out, p, strcspn(p, "\r\n"));
+        tp_buf_puts(out, "\n   ");
+        for (int c = 1; c < d->col; c++)
+            tp_buf_putc(out, ' ');
+        tp_buf_puts(out, "^\n");
+    }
+}
+
 void tp_plan_format_errors(const struct tp_plan *plan, struct tp_buf *out)
 {
     size_t n = plan->diags.count;
     tp_buf_puts(out, "org.codehaus.groovy.control.MultipleCompilationErrorsException: startup "
                      "failed:\n");
     for (size_t i = 0; i < n; i++) {
-        const struct tp_diag *d = &plan->diags.items[i];
-        tp_buf_printf(out, "WorkflowScript: %d: %s @ line %d, column %d.\n", d->line, d->message,
-                      d->line, d->col);
-        /* Groovy quotes the source line with a caret under the column. */
-        const char *p = plan->source;
-        for (int l = 1; l < d->line && p != NULL; l++) {
-            p = strchr(p, '\n');
-            if (p != NULL)
-                p++;
-        }
-        if (p != NULL && *p != '\0') {
-            size_t len = strcspn(p, "\r\n");
-            tp_buf_puts(out, "   ");
-            tp_buf_append(out, p, len);
-            tp_buf_puts(out, "\n   ");
-            for (int c = 1; c < d->col; c++)
-                tp_buf_putc(out, ' ');
-            tp_buf_puts(out, "^\n");
-        }
+        tp_plan_format_error(plan, &plan->diags.items[i], out);
         tp_buf_putc(out, '\n');
     }
     tp_buf_printf(out, "%zu error%s\n", n, n == 1 ? "" : "s");

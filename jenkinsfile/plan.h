@@ -267,6 +267,11 @@ void tp_plan_free(struct tp_plan *plan);
  */
 void tp_plan_format_errors(const struct tp_plan *plan, struct tp_buf *out);
 
+/* Appends one diagnostic as Groovy writes a syntax error: "WorkflowScript: L: message @ line
+ * L, column C." then the source line and a caret under the column. */
+void tp_plan_format_error(const struct tp_plan *plan, const struct tp_diag *diag,
+                          struct tp_buf *out);
+
 /* The stage with Blue Ocean node id `id`, or NULL. */
 const struct tp_plan_stage *tp_plan_find_stage(const struct tp_plan *plan, int64_t id);
 

@@ -52,18 +52,6 @@ const char *tp_lower_line_text(struct lower *lw, int line)
     return tp_arena_strndup(lw->arena, p, n);
 }
 
-const struct tp_expr *tp_lower_named(const struct tp_expr *call, const char *name)
-{
-    if (call->kind != TP_EXPR_CALL)
-        return NULL;
-    for (size_t i = 0; i < call->named.count; i++) {
-        const struct tp_expr *key = call->named.items[i].key;
-        if (key->kind == TP_EXPR_STRING && strcmp(key->text, name) == 0)
-            return call->named.items[i].value;
-    }
-    return NULL;
-}
-
 bool tp_lower_in(const char *name, const char *const *list)
 {
     for (; *list != NULL; list++) {
@@ -307,14 +295,8 @@ static bool env_value_ok(struct lower *lw, const struct tp_expr *v)
             }
         }
         return true;
-    case TP_EXPR_PROP:
-        /* A method call on a value (`"${X}".toLowerCase()`) parses as a call; a bare
-         * property is not a value. */
-        LOWER_ERROR(lw, v,
-                    "Environment variable values must either be single quoted, double "
-                    "quoted, or function calls.");
-        return false;
     default:
+        /* A bare name or property is not a value (a method call on one is a call). */
         LOWER_ERROR(lw, v,
                     "Environment variable values must either be single quoted, double "
                     "quoted, or function calls.");
@@ -670,7 +652,7 @@ static bool lower_param(struct lower *lw, const struct tp_expr *e, struct tp_pla
         if (strcmp(e->text, types[i].name) == 0)
             p->type = types[i].type;
     }
-    const struct tp_expr *name = tp_lower_named(e, "name");
+    const struct tp_expr *name = tp_ast_named_arg(e, "name");
     if (name != NULL && name->kind == TP_EXPR_STRING)
         p->name = name->text;
     else if (e->args.count > 0 && e->args.items[0]->kind == TP_EXPR_STRING)
@@ -679,12 +661,12 @@ static bool lower_param(struct lower *lw, const struct tp_expr *e, struct tp_pla
         LOWER_ERROR(lw, e, "Missing required parameter: \"name\"");
         return false;
     }
-    p->default_value = tp_lower_named(e, "defaultValue");
-    p->description = tp_lower_named(e, "description");
-    const struct tp_expr *trim = tp_lower_named(e, "trim");
+    p->default_value = tp_ast_named_arg(e, "defaultValue");
+    p->description = tp_ast_named_arg(e, "description");
+    const struct tp_expr *trim = tp_ast_named_arg(e, "trim");
     p->trim = trim != NULL && trim->kind == TP_EXPR_BOOL && trim->flag;
     if (p->type == TP_PARAM_CHOICE)
-        read_choices(lw, tp_lower_named(e, "choices"), p);
+        read_choices(lw, tp_ast_named_arg(e, "choices"), p);
     return true;
 }
 
