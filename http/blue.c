@@ -431,34 +431,31 @@ static int collect_node(void *ctx, const struct tp_node_rec *rec)
     return 0;
 }
 
-/* The node's edges that point at nodes of `all`: Blue Ocean never links to a node it does
- * not list (a stage not reached yet has no row). */
-static const char *present_edges(struct tp_req *req, const struct tp_node_rec *node,
-                                 const struct nodes_ctx *all)
+/* The node's edges that point at nodes of `all`, with their types: Blue Ocean never links
+ * to a node it does not list (a stage not reached yet has no row). */
+static size_t present_edges(struct tp_req *req, const struct tp_node_rec *node,
+                            const struct nodes_ctx *all, struct tp_blue_edge **out)
 {
-    struct tp_buf out;
-    tp_buf_init(&out);
+    size_t n = 0, cap = 0;
+    *out = NULL;
     const char *p = node->edges;
     while (*p) {
         while (*p == ' ')
             p++;
-        size_t n = strcspn(p, " ");
-        if (n == 0)
+        size_t len = strcspn(p, " ");
+        if (len == 0)
             break;
         int64_t id;
-        if (tp_str_to_i64(p, n, &id) == 0) {
-            for (size_t i = 0; i < all->count; i++) {
-                if (all->items[i].node_id == id) {
-                    tp_buf_printf(&out, "%s%lld", out.len ? " " : "", (long long)id);
-                    break;
-                }
+        for (size_t i = 0; tp_str_to_i64(p, len, &id) == 0 && i < all->count; i++) {
+            if (all->items[i].node_id == id) {
+                *out = tp_arena_grow(req->arena, *out, n, &cap, sizeof(**out));
+                (*out)[n++] = (struct tp_blue_edge){ .id = id, .type = all->items[i].type };
+                break;
             }
         }
-        p += n;
+        p += len;
     }
-    const char *edges = tp_arena_strdup(req->arena, tp_buf_str(&out));
-    tp_buf_close(&out);
-    return edges;
+    return n;
 }
 
 static bool load_nodes(struct tp_req *req, struct tp_resp *resp, const struct tp_run_rec *run,
@@ -499,10 +496,11 @@ static int get_nodes(struct tp_req *req, struct tp_resp *resp)
         return 0;
     int64_t now = tp_time_now_ms();
     cJSON *list = cJSON_CreateArray();
-    for (size_t i = 0; i < nodes.count; i++)
-        cJSON_AddItemToArray(list,
-                             tp_blue_node_json(&run, &nodes.items[i],
-                                               present_edges(req, &nodes.items[i], &nodes), now));
+    for (size_t i = 0; i < nodes.count; i++) {
+        struct tp_blue_edge *edges;
+        size_t nedges = present_edges(req, &nodes.items[i], &nodes, &edges);
+        cJSON_AddItemToArray(list, tp_blue_node_json(&run, &nodes.items[i], edges, nedges, now));
+    }
     return send_json(req, resp, list);
 }
 
@@ -516,9 +514,9 @@ static int get_node(struct tp_req *req, struct tp_resp *resp)
     const struct tp_node_rec *node = find_node(req, resp, &pipeline, &nodes);
     if (node == NULL)
         return 0;
-    return send_json(
-        req, resp,
-        tp_blue_node_json(&run, node, present_edges(req, node, &nodes), tp_time_now_ms()));
+    struct tp_blue_edge *edges;
+    size_t nedges = present_edges(req, node, &nodes, &edges);
+    return send_json(req, resp, tp_blue_node_json(&run, node, edges, nedges, tp_time_now_ms()));
 }
 
 /* --- steps --- */

@@ -195,7 +195,7 @@ static int64_t duration(enum tp_state state, int64_t start_ms, int64_t end_ms, i
 }
 
 cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec *node,
-                         const char *edges, int64_t now_ms)
+                         const struct tp_blue_edge *edges, size_t nedges, int64_t now_ms)
 {
     static const char *const rels[] = { "actions", "steps" };
     struct tp_buf href;
@@ -212,21 +212,14 @@ cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec 
     tp_json_add_i64(o, "durationInMillis",
                     duration(node->state, node->start_ms, node->end_ms, now_ms));
     cJSON *edge_list = cJSON_AddArrayToObject(o, "edges");
-    for (const char *p = edges; *p;) {
-        while (*p == ' ')
-            p++;
-        size_t n = strcspn(p, " ");
-        if (n == 0)
-            break;
+    for (size_t i = 0; i < nedges; i++) {
         cJSON *edge = cJSON_CreateObject();
         cJSON_AddStringToObject(
             edge, "_class", "io.jenkins.blueocean.rest.impl.pipeline.PipelineNodeImpl$EdgeImpl");
-        char id[24];
-        snprintf(id, sizeof(id), "%.*s", (int)n, p);
-        cJSON_AddStringToObject(edge, "id", id);
-        cJSON_AddStringToObject(edge, "type", "STAGE");
+        tp_json_add_id(edge, "id", edges[i].id);
+        cJSON_AddStringToObject(edge, "type",
+                                edges[i].type == TP_NODE_PARALLEL ? "PARALLEL" : "STAGE");
         cJSON_AddItemToArray(edge_list, edge);
-        p += n;
     }
     if (node->first_parent > 0)
         tp_json_add_id(o, "firstParent", node->first_parent);

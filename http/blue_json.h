@@ -8,6 +8,7 @@
 #define TP_HTTP_BLUE_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -40,13 +41,19 @@ cJSON *tp_blue_pipeline_json(const struct tp_pipeline_rec *pipeline,
  * (QueuedBlueRun), depending on its state and `summary`. */
 cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_context *ctx,
                         bool summary);
+
+/* An edge of the run graph: the node it points to, and that node's type. */
+struct tp_blue_edge {
+    int64_t id;
+    enum tp_node_type type;
+};
+
 /*
- * A node of the run graph. `edges` lists the ids this node points to that the answer
- * contains (Blue Ocean never points at a node it does not list); `now_ms` times running
- * nodes.
+ * A node of the run graph. `edges` are the nodes this one points to that the answer lists
+ * (Blue Ocean never points at a node it does not list); `now_ms` times running nodes.
  */
 cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec *node,
-                         const char *edges, int64_t now_ms);
+                         const struct tp_blue_edge *edges, size_t nedges, int64_t now_ms);
 /* A step, its self link under `container_href` (".../runs/N/" or ".../nodes/M/"). */
 cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_href, bool has_log,
                          int64_t now_ms);
