@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/err.h"
 #include "common/log.h"
@@ -152,6 +153,12 @@ bool tp_store_dirty(const struct tp_store *store)
     return store->in_batch;
 }
 
+static bool is_empty_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && st.st_size == 0;
+}
+
 int tp_store_open(const char *path, struct tp_store **out)
 {
     struct tp_store *store = tp_xcalloc(1, sizeof(*store));
@@ -165,11 +172,20 @@ int tp_store_open(const char *path, struct tp_store **out)
     }
     sqlite3_extended_result_codes(store->db, 1);
     sqlite3_busy_timeout(store->db, 5000);
-    err = tp_store_exec(store, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                               "PRAGMA foreign_keys=ON;");
+    /* A file that is still empty holds nothing a crash could lose: create it without
+     * syncs (they are most of a first start-up), then sync as usual. */
+    bool fresh = is_empty_file(path);
+    if (fresh) {
+        err = tp_store_exec(store, "PRAGMA synchronous=OFF");
+        if (err < 0)
+            goto fail;
+    }
+    err = tp_store_exec(store, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;");
     if (err < 0)
         goto fail;
     err = tp_store_migrate(store);
+    if (err == 0)
+        err = tp_store_exec(store, "PRAGMA synchronous=NORMAL");
     if (err < 0)
         goto fail;
     err = tp_store_queue_id_max(store, &store->next_queue_id);
