@@ -23,29 +23,75 @@ struct tp_diags;
 
 /* Punctuation and operators with their spelling; the order is irrelevant (matching is
  * longest-first). */
-#define TP_TOK_OPS(XX)                                                                            \
-    XX(LPAREN, "(")                                                                               \
-    XX(RPAREN, ")")                                                                               \
-    XX(LBRACE, "{")                                                                               \
-    XX(RBRACE, "}")                                                                               \
-    XX(LBRACKET, "[")                                                                             \
-    XX(RBRACKET, "]") XX(COMMA, ",") XX(SEMI, ";") XX(DOT, ".") XX(SAFE_DOT, "?.") XX(            \
-        SPREAD_DOT, "*.") XX(METHOD_REF, ".&") XX(DCOLON, "::") XX(COLON, ":") XX(QUESTION, "?")  \
-        XX(ELVIS, "?:") XX(ASSIGN, "=") XX(EQ, "==") XX(NE, "!=") XX(IDENTICAL, "===")            \
-            XX(NOT_IDENTICAL, "!==") XX(LT, "<") XX(GT, ">") XX(LE, "<=") XX(GE, ">=")            \
-                XX(SPACESHIP, "<=>") XX(AND, "&&") XX(OR, "||") XX(NOT, "!") XX(PLUS, "+")        \
-                    XX(MINUS, "-") XX(STAR, "*") XX(SLASH, "/") XX(PERCENT, "%") XX(POWER, "**")  \
-                        XX(INC, "++") XX(DEC, "--") XX(PLUS_ASSIGN, "+=") XX(MINUS_ASSIGN, "-=")  \
-                            XX(STAR_ASSIGN, "*=") XX(SLASH_ASSIGN, "/=") XX(PERCENT_ASSIGN, "%=") \
-                                XX(POWER_ASSIGN, "**=") XX(AND_ASSIGN, "&=") XX(OR_ASSIGN, "|=")  \
-                                    XX(XOR_ASSIGN, "^=") XX(SHL_ASSIGN, "<<=")                    \
-                                        XX(SHR_ASSIGN, ">>=") XX(USHR_ASSIGN, ">>>=")             \
-                                            XX(ELVIS_ASSIGN, "?=") XX(BITAND, "&") XX(BITOR, "|") \
-                                                XX(XOR, "^") XX(TILDE, "~") XX(SHL, "<<")         \
-                                                    XX(SHR, ">>") XX(USHR, ">>>") XX(FIND, "=~")  \
-                                                        XX(MATCH, "==~") XX(ARROW, "->")          \
-                                                            XX(RANGE, "..") XX(RANGE_EXCL, "..<") \
-                                                                XX(AT, "@") XX(ELLIPSIS, "...")
+/* One operator per line; clang-format 14 does not keep a stable layout of this table. */
+/* clang-format off */
+#define TP_TOK_OPS(XX)       \
+    XX(LPAREN, "(")          \
+    XX(RPAREN, ")")          \
+    XX(LBRACE, "{")          \
+    XX(RBRACE, "}")          \
+    XX(LBRACKET, "[")        \
+    XX(RBRACKET, "]")        \
+    XX(COMMA, ",")           \
+    XX(SEMI, ";")            \
+    XX(DOT, ".")             \
+    XX(SAFE_DOT, "?.")       \
+    XX(SPREAD_DOT, "*.")     \
+    XX(METHOD_REF, ".&")     \
+    XX(DCOLON, "::")         \
+    XX(COLON, ":")           \
+    XX(QUESTION, "?")        \
+    XX(ELVIS, "?:")          \
+    XX(ASSIGN, "=")          \
+    XX(EQ, "==")             \
+    XX(NE, "!=")             \
+    XX(IDENTICAL, "===")     \
+    XX(NOT_IDENTICAL, "!==") \
+    XX(LT, "<")              \
+    XX(GT, ">")              \
+    XX(LE, "<=")             \
+    XX(GE, ">=")             \
+    XX(SPACESHIP, "<=>")     \
+    XX(AND, "&&")            \
+    XX(OR, "||")             \
+    XX(NOT, "!")             \
+    XX(PLUS, "+")            \
+    XX(MINUS, "-")           \
+    XX(STAR, "*")            \
+    XX(SLASH, "/")           \
+    XX(PERCENT, "%")         \
+    XX(POWER, "**")          \
+    XX(INC, "++")            \
+    XX(DEC, "--")            \
+    XX(PLUS_ASSIGN, "+=")    \
+    XX(MINUS_ASSIGN, "-=")   \
+    XX(STAR_ASSIGN, "*=")    \
+    XX(SLASH_ASSIGN, "/=")   \
+    XX(PERCENT_ASSIGN, "%=") \
+    XX(POWER_ASSIGN, "**=")  \
+    XX(AND_ASSIGN, "&=")     \
+    XX(OR_ASSIGN, "|=")      \
+    XX(XOR_ASSIGN, "^=")     \
+    XX(SHL_ASSIGN, "<<=")    \
+    XX(SHR_ASSIGN, ">>=")    \
+    XX(USHR_ASSIGN, ">>>=")  \
+    XX(ELVIS_ASSIGN, "?=")   \
+    XX(BITAND, "&")          \
+    XX(BITOR, "|")           \
+    XX(XOR, "^")             \
+    XX(TILDE, "~")           \
+    XX(SHL, "<<")            \
+    XX(SHR, ">>")            \
+    XX(USHR, ">>>")          \
+    XX(FIND, "=~")           \
+    XX(MATCH, "==~")         \
+    XX(ARROW, "->")          \
+    XX(RANGE, "..")          \
+    XX(RANGE_EXCL, "..<")    \
+    XX(AT, "@")              \
+    XX(ELLIPSIS, "...")
+
+/* clang-format on */
 
 enum tp_tok_kind {
     TP_TOK_EOF,
