@@ -419,11 +419,21 @@ static void begin_node(struct run *run, const struct tp_plan_stage *stage, enum 
     save_node(run);
 }
 
+/* A stage with an agent of its own enters a `node` block (the local executor's). */
+static bool has_own_node(const struct tp_plan_stage *stage)
+{
+    return stage->agent.kind == TP_AGENT_ANY || stage->agent.kind == TP_AGENT_LABEL ||
+           stage->agent.kind == TP_AGENT_NODE;
+}
+
 static void enter_stage(struct run *run, const struct tp_plan_stage *stage)
 {
     run->in_stage = true;
     begin_node(run, stage, TP_STATE_RUNNING, TP_RESULT_UNKNOWN);
     tp_run_logf(run, 0, "[Pipeline] stage\n[Pipeline] { (%s)\n", stage->name);
+    if (has_own_node(stage))
+        tp_run_logf(run, 0, "[Pipeline] node\nRunning on Jenkins in %s\n[Pipeline] {\n",
+                    run->workspace);
     tp_env_close(&run->stage_env);
     tp_env_init(&run->stage_env);
     tp_env_merge(&run->stage_env, &run->env);
@@ -438,6 +448,8 @@ static void leave_stage(struct run *run, const struct tp_plan_stage *stage, enum
 {
     if (stage->nenv > 0)
         tp_run_puts(run, "[Pipeline] }\n[Pipeline] // withEnv\n");
+    if (has_own_node(stage))
+        tp_run_puts(run, "[Pipeline] }\n[Pipeline] // node\n");
     tp_run_puts(run, "[Pipeline] }\n[Pipeline] // stage\n");
     run->node.state = TP_STATE_FINISHED;
     run->node.result = result;
@@ -482,6 +494,15 @@ static bool start_step(struct run *run, const struct tp_plan_stage *stage,
                        const struct tp_plan_step *step)
 {
     const struct tp_step_def *def = tp_steps_find(step->name);
+    if (def != NULL && def->needs_node && run->plan->agent.kind == TP_AGENT_NONE &&
+        stage->agent.kind == TP_AGENT_UNSET) {
+        /* Under `agent none` a stage without its own agent has no node and no workspace. */
+        tp_run_fail(run, TP_RESULT_FAILURE, false,
+                    "Attempted to execute a step that requires a node context while ‘agent "
+                    "none’ was specified. Be sure to specify your own ‘node { ... }’ blocks when "
+                    "using ‘agent none’.");
+        return true;
+    }
     if (def == NULL) {
         /* Jenkins fails before creating any flow node for an unknown method. */
         struct tp_buf message;

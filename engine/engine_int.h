@@ -93,6 +93,7 @@ int tp_run_eval(struct run *run, const struct tp_expr *e, struct tp_buf *out);
 struct tp_step_def {
     const char *name;
     const char *display_name;
+    bool needs_node; /* runs on an agent's workspace (sh), or anywhere (echo) */
     /* Sets run->step.description (if any) and starts the step. */
     enum tp_step_status (*start)(struct run *run, const struct tp_plan_step *step);
 };

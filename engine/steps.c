@@ -226,8 +226,8 @@ failed:
 }
 
 static const struct tp_step_def steps[] = {
-    { "echo", "Print Message", start_echo },
-    { "sh", "Shell Script", start_sh },
+    { "echo", "Print Message", false, start_echo },
+    { "sh", "Shell Script", true, start_sh },
 };
 
 /* Steps Jenkins has (core and the common plugins) that tidepool does not run yet. */

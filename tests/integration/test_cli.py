@@ -99,6 +99,21 @@ def test_run_with_a_broken_jenkinsfile():
     assert r.returncode == 2 and b"cannot read" in r.stderr
 
 
+def test_agent_none_leaves_stages_without_a_node():
+    path = write("pipeline {\n  agent none\n  stages {\n"
+                 "    stage('a') { agent any\n steps { sh 'true'; echo 'fine' } }\n"
+                 "    stage('b') { steps { echo 'no node needed'; sh 'true' } }\n  }\n}\n")
+    r = tidepool("run", path)
+    out = r.stdout.decode()
+    assert r.returncode == 1, out
+    assert "fine\n" in out and "no node needed\n" in out
+    assert "[Pipeline] { (a)\n[Pipeline] node\nRunning on Jenkins in " in out
+    assert "[Pipeline] }\n[Pipeline] // node\n[Pipeline] }\n[Pipeline] // stage\n" in out
+    assert out.endswith("Attempted to execute a step that requires a node context while ‘agent "
+                        "none’ was specified. Be sure to specify your own ‘node { ... }’ blocks "
+                        "when using ‘agent none’.\nFinished: FAILURE\n"), out
+
+
 def test_lint_reports_file_line_col_and_exit_codes():
     good = os.path.join(SAMPLES, "hello.Jenkinsfile")
     r = tidepool("lint", good)
@@ -141,6 +156,7 @@ if __name__ == "__main__":
         test_run_streams_log_and_exits_with_result,
         test_run_uses_real_shell_semantics,
         test_run_with_a_broken_jenkinsfile,
+        test_agent_none_leaves_stages_without_a_node,
         test_lint_reports_file_line_col_and_exit_codes,
         test_sigint_stops_serve_cleanly,
     ])
