@@ -73,6 +73,9 @@ static const char *const migrations[] = {
     "  data BLOB NOT NULL,"
     "  PRIMARY KEY(run_id, offset)) STRICT, WITHOUT ROWID;"
     "CREATE INDEX log_chunks_step ON log_chunks(run_id, step_id, step_offset);",
+    /* 2: the structural parent of a node (a branch's stage, a nested stage's group), so a
+     * stage's steps include those of the stages and branches inside it. */
+    "ALTER TABLE nodes ADD COLUMN parent INTEGER NOT NULL DEFAULT 0;",
 };
 
 int tp_store_migrate(struct tp_store *store)

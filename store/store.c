@@ -15,8 +15,9 @@
     "r.id, r.pipeline_id, p.name, r.number, r.queue_id, r.state, r.result, r.enqueue_ms, " \
     "r.start_ms, r.end_ms, r.cause, r.cause_user, r.parameters, r.script, r.log_size, "    \
     "r.log_complete"
-#define NODE_COLUMNS \
-    "run_id, node_id, seq, type, name, first_parent, edges, state, result, start_ms, end_ms"
+#define NODE_COLUMNS                                                                           \
+    "run_id, node_id, seq, type, name, first_parent, edges, state, result, start_ms, end_ms, " \
+    "parent"
 #define STEP_COLUMNS                                                                       \
     "run_id, step_id, node_id, name, display_name, description, state, result, start_ms, " \
     "end_ms, log_size, error"
@@ -54,14 +55,16 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_STEPS_CLOSE] = "UPDATE steps SET state = 5, result = ?2, end_ms = ?3 "
                         "WHERE run_id = ?1 AND state IN (0, 1, 2)",
     [SQL_NODE_PUT] = "INSERT OR REPLACE INTO nodes(" NODE_COLUMNS
-                     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [SQL_NODE_LIST] = "SELECT " NODE_COLUMNS " FROM nodes WHERE run_id = ?1 ORDER BY seq",
     [SQL_NODE_GET] = "SELECT " NODE_COLUMNS " FROM nodes WHERE run_id = ?1 AND node_id = ?2",
     [SQL_STEP_PUT] = "INSERT OR REPLACE INTO steps(" STEP_COLUMNS
                      ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [SQL_STEP_LIST_ALL] = "SELECT " STEP_COLUMNS " FROM steps WHERE run_id = ?1 ORDER BY step_id",
-    [SQL_STEP_LIST_NODE] = "SELECT " STEP_COLUMNS " FROM steps WHERE run_id = ?1 AND "
-                           "node_id = ?2 ORDER BY step_id",
+    [SQL_STEP_LIST_NODE] = "WITH RECURSIVE sub(id) AS (SELECT ?2 UNION ALL SELECT n.node_id "
+                           "FROM nodes n JOIN sub ON n.parent = sub.id WHERE n.run_id = ?1) "
+                           "SELECT " STEP_COLUMNS " FROM steps WHERE run_id = ?1 AND "
+                           "node_id IN sub ORDER BY step_id",
     [SQL_STEP_GET] = "SELECT " STEP_COLUMNS " FROM steps WHERE run_id = ?1 AND step_id = ?2",
     [SQL_LOG_APPEND] = "INSERT INTO log_chunks(run_id, offset, step_id, step_offset, len, lf, "
                        "data) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -512,6 +515,7 @@ static void read_node(sqlite3_stmt *stmt, struct tp_arena *arena, struct tp_node
     out->result = (enum tp_result)sqlite3_column_int(stmt, 8);
     out->start_ms = sqlite3_column_int64(stmt, 9);
     out->end_ms = sqlite3_column_int64(stmt, 10);
+    out->parent = sqlite3_column_int64(stmt, 11);
 }
 
 int tp_store_node_put(struct tp_store *store, const struct tp_node_rec *rec)
@@ -530,6 +534,7 @@ int tp_store_node_put(struct tp_store *store, const struct tp_node_rec *rec)
     sqlite3_bind_int(stmt, 9, (int)rec->result);
     sqlite3_bind_int64(stmt, 10, rec->start_ms);
     sqlite3_bind_int64(stmt, 11, rec->end_ms);
+    sqlite3_bind_int64(stmt, 12, rec->parent);
     return step_done(store, stmt, "node put");
 }
 

@@ -92,6 +92,7 @@ struct tp_node_rec {
     enum tp_node_type type;
     const char *name;
     int64_t first_parent; /* 0 for none */
+    int64_t parent;       /* the enclosing stage or branch node, 0 at the top level */
     const char *edges;    /* space-separated node ids, in Blue Ocean's edge order */
     enum tp_state state;
     enum tp_result result;
@@ -205,7 +206,8 @@ int tp_store_node_get(struct tp_store *store, int64_t run_id, int64_t node_id,
 
 int tp_store_step_put(struct tp_store *store, const struct tp_step_rec *rec);
 typedef int (*tp_store_step_fn)(void *ctx, const struct tp_step_rec *rec);
-/* Steps of a run in id order; node_id 0 = all steps, else only those of that node. */
+/* Steps of a run in id order; node_id 0 = all steps, else those of that node and of every
+ * node inside it (its branches and nested stages). */
 int tp_store_step_list(struct tp_store *store, int64_t run_id, int64_t node_id,
                        struct tp_arena *arena, tp_store_step_fn each, void *ctx);
 int tp_store_step_get(struct tp_store *store, int64_t run_id, int64_t step_id,
