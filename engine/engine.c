@@ -41,8 +41,9 @@ struct tp_engine {
     struct tp_envlist base_env; /* the server's own environment */
 };
 
-static void run_walk(struct run *run);
 static void schedule_pump(struct tp_engine *engine);
+static void frame_continue(struct frame *f);
+static void abort_frame(struct frame *f);
 
 /* --- environment lists --- */
 
@@ -112,30 +113,37 @@ static void flush_pending(struct run *run)
     if (run->pending.len == 0)
         return;
     struct tp_engine *engine = run->engine;
+    struct frame *f = run->pending_frame;
     struct tp_log_chunk chunk = {
         .offset = run->rec.log_size,
         .step_id = run->pending_step,
-        .step_offset = run->pending_step ? run->step_log_size : 0,
+        .step_offset = f != NULL ? f->step_log_size : 0,
         .data = run->pending.data,
         .len = run->pending.len,
     };
     if (tp_store_log_append(engine->store, run->rec.id, &chunk) == 0) {
         run->rec.log_size += (int64_t)chunk.len;
-        if (run->pending_step)
-            run->step_log_size += (int64_t)chunk.len;
+        if (f != NULL)
+            f->step_log_size += (int64_t)chunk.len;
         if (engine->events.on_log != NULL)
             engine->events.on_log(engine->events.ctx, run->rec.id, chunk.data, chunk.len);
     }
     tp_buf_reset(&run->pending);
+    run->pending_frame = NULL;
+    run->pending_step = 0;
 }
 
-void tp_run_log(struct run *run, int64_t step_id, const char *data, size_t len)
+void tp_frame_log(struct run *run, struct frame *f, const char *data, size_t len)
 {
+    int64_t step_id = f != NULL && f->step_active ? f->step.step_id : 0;
+    if (step_id == 0)
+        f = NULL;
     if (len == 0)
         return;
-    if (run->pending.len > 0 && run->pending_step != step_id)
+    if (run->pending.len > 0 && (run->pending_step != step_id || run->pending_frame != f))
         flush_pending(run);
     run->pending_step = step_id;
+    run->pending_frame = f;
     tp_buf_append(&run->pending, data, len);
     if (run->pending.len >= PENDING_FLUSH)
         flush_pending(run);
@@ -143,10 +151,10 @@ void tp_run_log(struct run *run, int64_t step_id, const char *data, size_t len)
 
 void tp_run_puts(struct run *run, const char *text)
 {
-    tp_run_log(run, 0, text, strlen(text));
+    tp_frame_log(run, NULL, text, strlen(text));
 }
 
-void tp_run_logf(struct run *run, int64_t step_id, const char *fmt, ...)
+void tp_run_logf(struct run *run, const char *fmt, ...)
 {
     char text[4096];
     va_list ap;
@@ -155,7 +163,7 @@ void tp_run_logf(struct run *run, int64_t step_id, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return;
-    tp_run_log(run, step_id, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
+    tp_frame_log(run, NULL, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
 }
 
 static void save_run(struct run *run)
@@ -166,17 +174,17 @@ static void save_run(struct run *run)
         run->engine->events.on_run(run->engine->events.ctx, &run->rec);
 }
 
-static void save_node(struct run *run)
+static void save_node(struct frame *f)
 {
-    flush_pending(run);
-    tp_store_node_put(run->engine->store, &run->node);
+    flush_pending(f->run);
+    tp_store_node_put(f->run->engine->store, &f->node);
 }
 
-static void save_step(struct run *run)
+static void save_step(struct frame *f)
 {
-    flush_pending(run);
-    run->step.log_size = run->step_log_size;
-    tp_store_step_put(run->engine->store, &run->step);
+    flush_pending(f->run);
+    f->step.log_size = f->step_log_size;
+    tp_store_step_put(f->run->engine->store, &f->step);
 }
 
 static void apply(struct run *run, enum tp_run_event event)
@@ -209,8 +217,6 @@ static struct run *run_new(struct tp_engine *engine, const struct tp_run_rec *re
     tp_buf_init(&run->error);
     tp_buf_init(&run->pending);
     tp_env_init(&run->env);
-    tp_env_init(&run->stage_env);
-    tp_linebuf_init(&run->lines);
     return run;
 }
 
@@ -220,47 +226,49 @@ static void run_free(struct run *run)
     tp_buf_close(&run->error);
     tp_buf_close(&run->pending);
     tp_env_close(&run->env);
-    tp_env_close(&run->stage_env);
-    tp_linebuf_close(&run->lines);
     free(run->workspace);
-    free(run->script_dir);
     tp_arena_close(&run->arena);
     free(run);
 }
 
-void tp_run_fail(struct run *run, enum tp_result result, bool abort_style, const char *message)
+void tp_frame_fail(struct frame *f, enum tp_result result, bool abort_style, const char *message)
 {
-    if (!run->failed) {
+    struct run *run = f->run;
+    f->failed = true;
+    f->result = tp_result_worse(f->result, result);
+    if (message != NULL && !run->failed) {
         run->failed = true;
         run->abort_style = abort_style;
         tp_buf_puts(&run->error, message);
     }
-    run->result = tp_result_worse(run->result, result);
+    /* A branch aborted because a sibling failed (failFast) does not make the run ABORTED:
+     * the failure does. Only a stop of the run itself does. */
+    if (result != TP_RESULT_ABORTED || run->aborting)
+        run->result = tp_result_worse(run->result, result);
 }
 
 static const char *eval_env(void *ctx, const char *name)
 {
-    struct run *run = ctx;
-    const struct tp_envlist *env = run->in_stage ? &run->stage_env : &run->env;
-    const char *value = tp_env_get(env, name);
-    return value != NULL ? value : tp_env_get(&run->engine->base_env, name);
+    struct frame *f = ctx;
+    const char *value = tp_env_get(&f->env, name);
+    return value != NULL ? value : tp_env_get(&f->run->engine->base_env, name);
 }
 
 static const char *eval_param(void *ctx, const char *name)
 {
     (void)ctx;
     (void)name;
-    return NULL; /* parameters {} arrive with the engine issue */
+    return NULL; /* parameters {} are not run yet */
 }
 
-int tp_run_eval(struct run *run, const struct tp_expr *e, struct tp_buf *out)
+int tp_frame_eval(struct frame *f, const struct tp_expr *e, struct tp_buf *out)
 {
-    struct tp_eval_ctx ctx = { .env = eval_env, .param = eval_param, .ctx = run };
+    struct tp_eval_ctx ctx = { .env = eval_env, .param = eval_param, .ctx = f };
     struct tp_buf error;
     tp_buf_init(&error);
     int err = tp_eval_string(e, &ctx, out, &error);
     if (err < 0)
-        tp_run_fail(run, TP_RESULT_FAILURE, false, tp_buf_str(&error));
+        tp_frame_fail(f, TP_RESULT_FAILURE, false, tp_buf_str(&error));
     tp_buf_close(&error);
     return err;
 }
@@ -270,28 +278,27 @@ uv_loop_t *tp_engine_loop(struct tp_engine *engine)
     return engine->loop;
 }
 
-void tp_run_child_env(struct run *run, struct tp_envlist *out)
+void tp_frame_child_env(struct frame *f, struct tp_envlist *out)
 {
     tp_env_init(out);
-    tp_env_merge(out, &run->engine->base_env);
-    tp_env_merge(out, run->in_stage ? &run->stage_env : &run->env);
+    tp_env_merge(out, &f->run->engine->base_env);
+    tp_env_merge(out, &f->env);
 }
 
-/* --- the walk --- */
+/* --- preparing a run --- */
 
 /* Evaluates an environment block into `env` (in order: a self-reference sees the outer
- * value). Returns 0, or an error already recorded with tp_run_fail. */
-static int apply_environment(struct run *run, const struct tp_plan_env *items, size_t n,
-                             struct tp_envlist *env)
+ * value). Returns 0, or an error already recorded on `f`. */
+static int apply_environment(struct frame *f, const struct tp_plan_env *items, size_t n)
 {
     struct tp_buf value;
     tp_buf_init(&value);
     int err = 0;
     for (size_t i = 0; i < n && err == 0; i++) {
         tp_buf_reset(&value);
-        err = tp_run_eval(run, items[i].value, &value);
+        err = tp_frame_eval(f, items[i].value, &value);
         if (err == 0)
-            tp_env_set(env, items[i].key, tp_buf_str(&value));
+            tp_env_set(&f->env, items[i].key, tp_buf_str(&value));
     }
     tp_buf_close(&value);
     return err;
@@ -367,15 +374,17 @@ static void run_end(struct run *run)
         if (run->plan->agent.kind != TP_AGENT_NONE)
             tp_run_puts(run, "[Pipeline] }\n[Pipeline] // node\n");
         tp_run_puts(run, "[Pipeline] End of Pipeline\n");
-        if (run->failed) {
-            if (run->abort_style)
-                tp_run_logf(run, 0, "ERROR: %s\n", tp_buf_str(&run->error));
-            else
-                tp_run_logf(run, 0, "%s\n", tp_buf_str(&run->error));
-        }
+        if (run->aborting && run->abort_message != NULL)
+            tp_run_logf(run, "%s\n", run->abort_message);
+        else if (run->failed && run->abort_style)
+            tp_run_logf(run, "ERROR: %s\n", tp_buf_str(&run->error));
+        else if (run->failed)
+            tp_run_logf(run, "%s\n", tp_buf_str(&run->error));
     }
+    if (run->aborting)
+        run->result = TP_RESULT_ABORTED;
     run->rec.result = run->result;
-    tp_run_logf(run, 0, "Finished: %s\n", tp_result_name(run->result));
+    tp_run_logf(run, "Finished: %s\n", tp_result_name(run->result));
     apply(run, run->result == TP_RESULT_ABORTED ? TP_RUN_EV_ABORT : TP_RUN_EV_FINISH);
     run->rec.end_ms = tp_time_now_ms();
     run->rec.log_complete = true;
@@ -400,24 +409,7 @@ static void run_end(struct run *run)
     schedule_pump(engine);
 }
 
-/* Writes the current stage's node row, as the stage starts or is skipped. */
-static void begin_node(struct run *run, const struct tp_plan_stage *stage, enum tp_state state,
-                       enum tp_result result)
-{
-    int64_t now = tp_time_now_ms();
-    run->node = (struct tp_node_rec){ .run_id = run->rec.id,
-                                      .node_id = stage->id,
-                                      .seq = stage->seq,
-                                      .type = TP_NODE_STAGE,
-                                      .name = stage->name,
-                                      .first_parent = stage->first_parent,
-                                      .edges = stage->edges,
-                                      .state = state,
-                                      .result = result,
-                                      .start_ms = now,
-                                      .end_ms = state == TP_STATE_SKIPPED ? now : 0 };
-    save_node(run);
-}
+/* --- frames --- */
 
 /* A stage with an agent of its own enters a `node` block (the local executor's). */
 static bool has_own_node(const struct tp_plan_stage *stage)
@@ -426,83 +418,184 @@ static bool has_own_node(const struct tp_plan_stage *stage)
            stage->agent.kind == TP_AGENT_NODE;
 }
 
-static void enter_stage(struct run *run, const struct tp_plan_stage *stage)
+static bool is_branch(const struct tp_plan_stage *stage)
 {
-    run->in_stage = true;
-    begin_node(run, stage, TP_STATE_RUNNING, TP_RESULT_UNKNOWN);
-    tp_run_logf(run, 0, "[Pipeline] stage\n[Pipeline] { (%s)\n", stage->name);
+    return stage->node_kind == TP_PLAN_NODE_BRANCH;
+}
+
+static struct frame *frame_new(struct run *run, struct frame *parent,
+                               const struct tp_plan_stage *stage)
+{
+    struct frame *f = tp_xcalloc(1, sizeof(*f));
+    f->run = run;
+    f->parent = parent;
+    f->stage = stage;
+    f->result = TP_RESULT_SUCCESS;
+    tp_env_init(&f->env);
+    tp_env_merge(&f->env, parent != NULL ? &parent->env : &run->env);
+    tp_linebuf_init(&f->lines);
+    if (stage == NULL)
+        f->mode = FRAME_SEQUENCE;
+    else if (stage->kind == TP_STAGE_STEPS)
+        f->mode = FRAME_STEPS;
+    else if (stage->kind == TP_STAGE_STAGES)
+        f->mode = FRAME_SEQUENCE;
+    else
+        f->mode = FRAME_PARALLEL;
+    if (parent != NULL) {
+        f->next_sibling = parent->first_child;
+        parent->first_child = f;
+    }
+    return f;
+}
+
+static void frame_free(struct frame *f)
+{
+    if (f->parent != NULL) {
+        struct frame **link = &f->parent->first_child;
+        while (*link != f)
+            link = &(*link)->next_sibling;
+        *link = f->next_sibling;
+    }
+    if (f->run->pending_frame == f)
+        flush_pending(f->run);
+    tp_env_close(&f->env);
+    tp_linebuf_close(&f->lines);
+    free(f->script_dir);
+    free(f);
+}
+
+static size_t frame_count(const struct frame *f)
+{
+    if (f->stage == NULL)
+        return f->run->plan->nstages;
+    return f->mode == FRAME_STEPS ? f->stage->steps.count : f->stage->nchildren;
+}
+
+static const struct tp_plan_stage *frame_child(const struct frame *f, size_t i)
+{
+    return f->stage == NULL ? f->run->plan->stages[i] : f->stage->children[i];
+}
+
+/* Writes a stage's node row (as it starts, or is skipped). */
+static void put_node(struct frame *f, const struct tp_plan_stage *stage, int64_t parent,
+                     enum tp_state state, enum tp_result result)
+{
+    int64_t now = tp_time_now_ms();
+    f->node = (struct tp_node_rec){ .run_id = f->run->rec.id,
+                                    .node_id = stage->id,
+                                    .seq = stage->seq,
+                                    .type = is_branch(stage) ? TP_NODE_PARALLEL : TP_NODE_STAGE,
+                                    .name = stage->name,
+                                    .first_parent = stage->first_parent,
+                                    .parent = parent,
+                                    .edges = stage->edges,
+                                    .state = state,
+                                    .result = result,
+                                    .start_ms = now,
+                                    .end_ms = state == TP_STATE_SKIPPED ? now : 0 };
+    save_node(f);
+}
+
+static int64_t parent_node(const struct frame *f)
+{
+    for (const struct frame *p = f->parent; p != NULL; p = p->parent) {
+        if (p->stage != NULL)
+            return p->stage->id;
+    }
+    return 0;
+}
+
+/* Marks a stage that will not run, and everything inside it, SKIPPED / NOT_BUILT. */
+static void skip_tree(struct frame *parent, const struct tp_plan_stage *stage, int64_t parent_id,
+                      bool log)
+{
+    struct frame scratch = { .run = parent->run };
+    put_node(&scratch, stage, parent_id, TP_STATE_SKIPPED, TP_RESULT_NOT_BUILT);
+    if (log)
+        tp_run_logf(parent->run,
+                    "[Pipeline] stage\n[Pipeline] { (%s)\nStage \"%s\" skipped due to earlier "
+                    "failure(s)\n[Pipeline] }\n[Pipeline] // stage\n",
+                    stage->name, stage->name);
+    for (size_t i = 0; i < stage->nchildren; i++)
+        skip_tree(parent, stage->children[i], stage->id, false);
+}
+
+static void enter_frame(struct frame *f)
+{
+    const struct tp_plan_stage *stage = f->stage;
+    struct run *run = f->run;
+    f->entered = true;
+    if (stage == NULL)
+        return;
+    put_node(f, stage, parent_node(f), TP_STATE_RUNNING, TP_RESULT_UNKNOWN);
+    if (is_branch(stage))
+        tp_run_logf(run, "[Pipeline] { (Branch: %s)\n", stage->name);
+    tp_run_logf(run, "[Pipeline] stage\n[Pipeline] { (%s)\n", stage->name);
+    if (stage->agent.kind > TP_AGENT_NODE) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, true,
+                      "tidepool does not run docker or kubernetes agents yet");
+        return;
+    }
     if (has_own_node(stage))
-        tp_run_logf(run, 0, "[Pipeline] node\nRunning on Jenkins in %s\n[Pipeline] {\n",
+        tp_run_logf(run, "[Pipeline] node\nRunning on Jenkins in %s\n[Pipeline] {\n",
                     run->workspace);
-    tp_env_close(&run->stage_env);
-    tp_env_init(&run->stage_env);
-    tp_env_merge(&run->stage_env, &run->env);
-    tp_env_set(&run->stage_env, "STAGE_NAME", stage->name);
+    tp_env_set(&f->env, "STAGE_NAME", stage->name);
     if (stage->nenv > 0) {
         tp_run_puts(run, "[Pipeline] withEnv\n[Pipeline] {\n");
-        apply_environment(run, stage->env, stage->nenv, &run->stage_env);
+        apply_environment(f, stage->env, stage->nenv);
     }
 }
 
-static void leave_stage(struct run *run, const struct tp_plan_stage *stage, enum tp_result result)
+static void leave_frame(struct frame *f)
 {
+    const struct tp_plan_stage *stage = f->stage;
+    struct run *run = f->run;
+    if (stage == NULL)
+        return;
     if (stage->nenv > 0)
         tp_run_puts(run, "[Pipeline] }\n[Pipeline] // withEnv\n");
     if (has_own_node(stage))
         tp_run_puts(run, "[Pipeline] }\n[Pipeline] // node\n");
     tp_run_puts(run, "[Pipeline] }\n[Pipeline] // stage\n");
-    run->node.state = TP_STATE_FINISHED;
-    run->node.result = result;
-    run->node.end_ms = tp_time_now_ms();
-    save_node(run);
-    run->in_stage = false;
+    if (is_branch(stage))
+        tp_run_puts(run, "[Pipeline] }\n");
+    f->node.state = TP_STATE_FINISHED;
+    f->node.result = f->aborting && f->result == TP_RESULT_SUCCESS ? TP_RESULT_ABORTED : f->result;
+    f->node.end_ms = tp_time_now_ms();
+    save_node(f);
 }
 
-static void skip_stage(struct run *run, const struct tp_plan_stage *stage)
+/* Ends the current step row with `result`; a failure fails the frame. */
+static void complete_step(struct frame *f, enum tp_result result, const char *error)
 {
-    begin_node(run, stage, TP_STATE_SKIPPED, TP_RESULT_NOT_BUILT);
-    tp_run_logf(run, 0,
-                "[Pipeline] stage\n[Pipeline] { (%s)\nStage \"%s\" skipped due to earlier "
-                "failure(s)\n[Pipeline] }\n[Pipeline] // stage\n",
-                stage->name, stage->name);
-}
-
-/* Ends the current step row with `result`; a failure also fails the run. */
-static void complete_step(struct run *run, enum tp_result result, const char *error)
-{
-    if (error != NULL)
-        tp_run_fail(run, result, true, error);
-    if (!run->step_active)
+    if (result == TP_RESULT_ABORTED)
+        tp_frame_fail(f, TP_RESULT_ABORTED, true, NULL);
+    else if (error != NULL)
+        tp_frame_fail(f, result, true, error);
+    if (!f->step_active)
         return;
-    run->step.state = TP_STATE_FINISHED;
-    run->step.result = result;
-    run->step.end_ms = tp_time_now_ms();
-    run->step.error = error != NULL ? tp_arena_strdup(&run->arena, error) : NULL;
-    save_step(run);
-    run->step_active = false;
+    flush_pending(f->run);
+    f->step.state = TP_STATE_FINISHED;
+    f->step.result = result;
+    f->step.end_ms = tp_time_now_ms();
+    f->step.error = error != NULL ? tp_arena_strdup(&f->run->arena, error) : NULL;
+    save_step(f);
+    f->step_active = false;
 }
 
-void tp_run_step_finished(struct run *run, enum tp_result result, const char *error)
+void tp_frame_step_finished(struct frame *f, enum tp_result result, const char *error)
 {
-    complete_step(run, result, error);
-    run->step_index++;
-    run_walk(run);
+    complete_step(f, result, error);
+    f->index++;
+    frame_continue(f);
 }
 
-/* Starts one step; returns whether the walk may go on at once. */
-static bool start_step(struct run *run, const struct tp_plan_stage *stage,
-                       const struct tp_plan_step *step)
+/* Starts one step; returns whether it already finished. */
+static bool start_step(struct frame *f, const struct tp_plan_step *step)
 {
+    struct run *run = f->run;
     const struct tp_step_def *def = tp_steps_find(step->name);
-    if (def != NULL && def->needs_node && run->plan->agent.kind == TP_AGENT_NONE &&
-        stage->agent.kind == TP_AGENT_UNSET) {
-        /* Under `agent none` a stage without its own agent has no node and no workspace. */
-        tp_run_fail(run, TP_RESULT_FAILURE, false,
-                    "Attempted to execute a step that requires a node context while ‘agent "
-                    "none’ was specified. Be sure to specify your own ‘node { ... }’ blocks when "
-                    "using ‘agent none’.");
-        return true;
-    }
     if (def == NULL) {
         /* Jenkins fails before creating any flow node for an unknown method. */
         struct tp_buf message;
@@ -518,67 +611,198 @@ static bool start_step(struct run *run, const struct tp_plan_stage *stage,
                           step->name);
             tp_steps_list(&message);
         }
-        tp_run_fail(run, TP_RESULT_FAILURE, later, tp_buf_str(&message));
+        tp_frame_fail(f, TP_RESULT_FAILURE, later, tp_buf_str(&message));
         tp_buf_close(&message);
         return true;
     }
-    run->step = (struct tp_step_rec){ .run_id = run->rec.id,
-                                      .step_id = step->id,
-                                      .node_id = stage->id,
-                                      .name = def->name,
-                                      .display_name = def->display_name,
-                                      .state = TP_STATE_RUNNING,
-                                      .result = TP_RESULT_UNKNOWN,
-                                      .start_ms = tp_time_now_ms() };
-    run->step_active = true;
-    run->step_log_size = 0;
-    tp_run_logf(run, 0, "[Pipeline] %s\n", def->name);
-    enum tp_step_status status = def->start(run, step);
+    bool has_node = run->plan->agent.kind != TP_AGENT_NONE;
+    for (const struct frame *p = f; p != NULL && !has_node; p = p->parent)
+        has_node = p->stage != NULL && has_own_node(p->stage);
+    if (def->needs_node && !has_node) {
+        /* Under `agent none` a stage without an agent has no node and no workspace. */
+        tp_frame_fail(f, TP_RESULT_FAILURE, false,
+                      "Attempted to execute a step that requires a node context while ‘agent "
+                      "none’ was specified. Be sure to specify your own ‘node { ... }’ blocks when "
+                      "using ‘agent none’.");
+        return true;
+    }
+    f->step = (struct tp_step_rec){ .run_id = run->rec.id,
+                                    .step_id = step->id,
+                                    .node_id = f->stage->id,
+                                    .name = def->name,
+                                    .display_name = def->display_name,
+                                    .state = TP_STATE_RUNNING,
+                                    .result = TP_RESULT_UNKNOWN,
+                                    .start_ms = tp_time_now_ms() };
+    f->step_active = true;
+    f->step_log_size = 0;
+    tp_run_logf(run, "[Pipeline] %s\n", def->name);
+    enum tp_step_status status = def->start(f, step);
     if (status == TP_STEP_PENDING) {
-        save_step(run);
+        save_step(f);
         return false;
     }
-    complete_step(run, run->step.result, run->failed ? tp_buf_str(&run->error) : NULL);
+    complete_step(f, f->step.result, f->failed ? tp_buf_str(&run->error) : NULL);
     return true;
 }
 
-static void run_walk(struct run *run)
+/* Whether the next stages of a sequence must be skipped. */
+static bool must_skip(const struct frame *f)
 {
-    const struct tp_plan *plan = run->plan;
-    while (run->stage_index < plan->nstages) {
-        const struct tp_plan_stage *stage = plan->stages[run->stage_index];
-        if (!run->in_stage) {
-            if (run->failed || run->aborting) {
-                skip_stage(run, stage);
-                run->stage_index++;
-                continue;
-            }
-            enter_stage(run, stage);
-            run->step_index = 0;
-        }
-        if (!run->failed && !run->aborting && run->step_index < stage->steps.count) {
-            if (!start_step(run, stage, &stage->steps.items[run->step_index]))
-                return; /* resumed by tp_run_step_finished */
-            run->step_index++;
-            continue;
-        }
-        leave_stage(run, stage, run->failed ? run->result : TP_RESULT_SUCCESS);
-        run->stage_index++;
+    return f->failed || f->aborting || f->run->aborting;
+}
+
+/* A child frame has finished with `result`. */
+static void child_done(struct frame *f, const struct tp_plan_stage *child, enum tp_result result,
+                       bool failed)
+{
+    if (failed) {
+        f->failed = true;
+        /* Branches aborted by failFast leave the stage FAILURE (its failing branch), not
+         * ABORTED. */
+        if (result != TP_RESULT_ABORTED || f->aborting || f->run->aborting)
+            f->result = tp_result_worse(f->result, result);
     }
-    run_end(run);
+    if (f->mode == FRAME_PARALLEL) {
+        f->running--;
+        if (failed && result == TP_RESULT_FAILURE) {
+            tp_run_logf(f->run, "Failed in branch %s\n", child->name);
+            /* failFast: a failing branch aborts the others. */
+            if (f->stage->fail_fast || f->run->plan->fail_fast_all) {
+                for (struct frame *c = f->first_child; c != NULL; c = c->next_sibling)
+                    abort_frame(c);
+            }
+        }
+    } else {
+        f->index++;
+    }
+    frame_continue(f);
+}
+
+static void finish_frame(struct frame *f)
+{
+    struct run *run = f->run;
+    struct frame *parent = f->parent;
+    const struct tp_plan_stage *stage = f->stage;
+    enum tp_result result = f->aborting && !f->failed ? TP_RESULT_ABORTED : f->result;
+    bool failed = f->failed || f->aborting;
+    leave_frame(f);
+    frame_free(f);
+    if (parent == NULL) {
+        run->root = NULL;
+        run_end(run);
+        return;
+    }
+    child_done(parent, stage, result, failed);
+}
+
+enum progress {
+    PROGRESS_MORE, /* call again */
+    PROGRESS_WAIT, /* waiting on a child process or child frames */
+    PROGRESS_DONE  /* the frame is finished */
+};
+
+/* Does one unit of work of a frame. */
+static enum progress frame_advance(struct frame *f)
+{
+    if (!f->entered) {
+        enter_frame(f);
+        return PROGRESS_MORE;
+    }
+    size_t n = frame_count(f);
+    switch (f->mode) {
+    case FRAME_STEPS:
+        if (f->index >= n || must_skip(f))
+            return PROGRESS_DONE;
+        if (start_step(f, &f->stage->steps.items[f->index])) {
+            f->index++;
+            return PROGRESS_MORE;
+        }
+        return PROGRESS_WAIT;
+    case FRAME_SEQUENCE:
+        if (f->index >= n)
+            return PROGRESS_DONE;
+        if (must_skip(f)) {
+            skip_tree(f, frame_child(f, f->index), f->stage ? f->stage->id : 0, true);
+            f->index++;
+            return PROGRESS_MORE;
+        }
+        frame_continue(frame_new(f->run, f, frame_child(f, f->index)));
+        return PROGRESS_WAIT;
+    case FRAME_PARALLEL:
+        if (!f->started) {
+            f->started = true;
+            if (must_skip(f) || n == 0)
+                return PROGRESS_DONE;
+            tp_run_puts(f->run, "[Pipeline] parallel\n");
+            f->running = (int)n;
+            /* Every branch starts at once; each runs until it waits on a process. */
+            for (size_t i = 0; i < n; i++)
+                frame_continue(frame_new(f->run, f, frame_child(f, i)));
+            return PROGRESS_WAIT;
+        }
+        if (f->running > 0)
+            return PROGRESS_WAIT;
+        tp_run_puts(f->run, "[Pipeline] // parallel\n");
+        return PROGRESS_DONE;
+    }
+    return PROGRESS_DONE;
+}
+
+/*
+ * Runs a frame until it must wait. A completion that happens while the frame is already
+ * being driven (a child that finished synchronously) only kicks the outer loop, so the stack
+ * never grows with the number of steps or stages.
+ */
+static void frame_continue(struct frame *f)
+{
+    if (f->busy) {
+        f->kick = true;
+        return;
+    }
+    f->busy = true;
+    for (;;) {
+        f->kick = false;
+        enum progress p = frame_advance(f);
+        if (p == PROGRESS_DONE) {
+            finish_frame(f);
+            return;
+        }
+        if (p == PROGRESS_WAIT && !f->kick)
+            break;
+    }
+    f->busy = false;
+}
+
+/* Stops a frame and everything running inside it: processes are killed; their steps end
+ * ABORTED and the frames unwind as usual. */
+static void abort_frame(struct frame *f)
+{
+    if (f->aborting)
+        return;
+    f->aborting = true;
+    if (f->child != NULL)
+        tp_exec_kill(f->child, KILL_GRACE_MS);
+    for (struct frame *c = f->first_child; c != NULL; c = c->next_sibling)
+        abort_frame(c);
+}
+
+static void abort_run(struct run *run, const char *message)
+{
+    if (run->aborting)
+        return;
+    run->aborting = true;
+    run->abort_message = message;
+    if (run->root != NULL)
+        abort_frame(run->root);
 }
 
 /* Options that change what a run does: refused until the engine applies them. Every other
  * option is bookkeeping a local sandbox can do without; it is named in the log. */
-static const char *const refused_options[] = { "timeout",
-                                               "retry",
-                                               "lock",
-                                               "throttle",
-                                               "withCredentials",
-                                               "withEnv",
-                                               "parallelsAlwaysFailFast",
-                                               "skipStagesAfterUnstable",
-                                               NULL };
+static const char *const refused_options[] = {
+    "timeout", "retry", "lock", "throttle", "withCredentials", "withEnv", "skipStagesAfterUnstable",
+    NULL
+};
 
 static void why_not(struct tp_buf *out, const char *what, int line)
 {
@@ -587,11 +811,6 @@ static void why_not(struct tp_buf *out, const char *what, int line)
 
 static void check_stage(const struct tp_plan_stage *st, struct tp_buf *out)
 {
-    static const char *const bodies[] = { NULL, "nested stages", "parallel", "matrix" };
-    if (bodies[st->kind] != NULL)
-        why_not(out, bodies[st->kind], st->line);
-    if (st->agent.kind > TP_AGENT_NODE)
-        why_not(out, "a docker or kubernetes agent", st->agent.line);
     if (st->when != NULL)
         why_not(out, "when", st->when->all.line);
     if (st->input != NULL)
@@ -602,6 +821,8 @@ static void check_stage(const struct tp_plan_stage *st, struct tp_buf *out)
         why_not(out, "tools", st->tools[0].line);
     if (st->noptions > 0)
         why_not(out, "stage options", st->options[0].line);
+    for (size_t i = 0; i < st->nchildren; i++)
+        check_stage(st->children[i], out);
 }
 
 bool tp_engine_can_run(const struct tp_plan *plan, struct tp_buf *why)
@@ -634,20 +855,19 @@ bool tp_engine_can_run(const struct tp_plan *plan, struct tp_buf *why)
 
 static void run_begin(struct run *run)
 {
-    struct tp_engine *engine = run->engine;
     apply(run, TP_RUN_EV_START);
     run->rec.start_ms = tp_time_now_ms();
     save_run(run);
     tp_log(TP_LOG_INFO, "engine", "run started pipeline=%s number=%lld executor=%d",
            run->rec.pipeline, (long long)run->rec.number, run->executor);
-    tp_run_logf(run, 0, "%s\n", run->rec.cause ? run->rec.cause : "Started");
+    tp_run_logf(run, "%s\n", run->rec.cause ? run->rec.cause : "Started");
 
     int err = tp_plan_compile(run->rec.script, strlen(run->rec.script), &run->plan);
     if (err < 0) {
         struct tp_buf text;
         tp_buf_init(&text);
         tp_plan_format_errors(run->plan, &text);
-        tp_run_log(run, 0, text.data, text.len);
+        tp_frame_log(run, NULL, text.data, text.len);
         tp_buf_close(&text);
         run->result = TP_RESULT_FAILURE;
         run_end(run);
@@ -656,7 +876,7 @@ static void run_begin(struct run *run)
     struct tp_buf unsupported;
     tp_buf_init(&unsupported);
     if (!tp_engine_can_run(run->plan, &unsupported)) {
-        tp_run_logf(run, 0, "ERROR: tidepool cannot run this pipeline yet: %s\n",
+        tp_run_logf(run, "ERROR: tidepool cannot run this pipeline yet: %s\n",
                     tp_buf_str(&unsupported));
         tp_buf_close(&unsupported);
         run->result = TP_RESULT_FAILURE;
@@ -666,7 +886,7 @@ static void run_begin(struct run *run)
     tp_buf_close(&unsupported);
     err = prepare_workspace(run);
     if (err < 0) {
-        tp_run_logf(run, 0, "ERROR: cannot create workspace %s: %s\n", run->workspace,
+        tp_run_logf(run, "ERROR: cannot create workspace %s: %s\n", run->workspace,
                     tp_strerror(err));
         run->result = TP_RESULT_FAILURE;
         run_end(run);
@@ -675,20 +895,22 @@ static void run_begin(struct run *run)
     set_core_env(run);
     run->pipeline_started = true;
     tp_run_puts(run, "[Pipeline] Start of Pipeline\n");
-    for (size_t i = 0; i < run->plan->noptions; i++)
-        tp_run_logf(run, 0, "tidepool: option %s is not applied by tidepool yet\n",
-                    run->plan->options[i].name);
+    for (size_t i = 0; i < run->plan->noptions; i++) {
+        if (strcmp(run->plan->options[i].name, "parallelsAlwaysFailFast") != 0)
+            tp_run_logf(run, "tidepool: option %s is not applied by tidepool yet\n",
+                        run->plan->options[i].name);
+    }
     if (run->plan->ntriggers > 0)
         tp_run_puts(run, "tidepool: triggers are kept but not scheduled by tidepool yet\n");
     if (run->plan->agent.kind != TP_AGENT_NONE)
-        tp_run_logf(run, 0, "[Pipeline] node\nRunning on Jenkins in %s\n[Pipeline] {\n",
+        tp_run_logf(run, "[Pipeline] node\nRunning on Jenkins in %s\n[Pipeline] {\n",
                     run->workspace);
+    run->root = frame_new(run, NULL, NULL);
     if (run->plan->nenv > 0) {
         tp_run_puts(run, "[Pipeline] withEnv\n[Pipeline] {\n");
-        apply_environment(run, run->plan->env, run->plan->nenv, &run->env);
+        apply_environment(run->root, run->plan->env, run->plan->nenv);
     }
-    (void)engine;
-    run_walk(run);
+    frame_continue(run->root);
 }
 
 /* --- queue and slots --- */
@@ -897,6 +1119,37 @@ int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *
     return 0;
 }
 
+int tp_engine_stop(struct tp_engine *engine, int64_t run_id, const char *user)
+{
+    for (struct run *run = engine->active; run != NULL; run = run->next) {
+        if (run->rec.id == run_id) {
+            abort_run(run, tp_arena_printf(&run->arena, "Aborted by %s", user));
+            return 0;
+        }
+    }
+    for (struct run **link = &engine->queue_head; *link != NULL; link = &(*link)->next) {
+        struct run *run = *link;
+        if (run->rec.id != run_id)
+            continue;
+        *link = run->next;
+        if (engine->queue_tail == run) {
+            engine->queue_tail = NULL;
+            for (struct run *r = engine->queue_head; r != NULL; r = r->next)
+                engine->queue_tail = r;
+        }
+        apply(run, TP_RUN_EV_ABORT);
+        run->rec.result = TP_RESULT_ABORTED;
+        run->rec.end_ms = tp_time_now_ms();
+        run->rec.log_complete = true;
+        save_run(run);
+        tp_log(TP_LOG_INFO, "engine", "queued run cancelled pipeline=%s number=%lld",
+               run->rec.pipeline, (long long)run->rec.number);
+        run_free(run);
+        return 0;
+    }
+    return TP_ENOTFOUND;
+}
+
 void tp_engine_shutdown(struct tp_engine *engine, void (*done)(void *ctx), void *ctx)
 {
     engine->shutting_down = true;
@@ -907,11 +1160,8 @@ void tp_engine_shutdown(struct tp_engine *engine, void (*done)(void *ctx), void 
     }
     engine->shutdown_done = done;
     engine->shutdown_ctx = ctx;
-    for (struct run *run = engine->active; run != NULL; run = run->next) {
-        run->aborting = true;
-        if (run->child != NULL)
-            tp_exec_kill(run->child, KILL_GRACE_MS);
-    }
+    for (struct run *run = engine->active; run != NULL; run = run->next)
+        abort_run(run, "Aborted: tidepool is shutting down");
 }
 
 int tp_engine_active(const struct tp_engine *engine)

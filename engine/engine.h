@@ -71,6 +71,14 @@ int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *
                     struct tp_arena *arena, struct tp_run_rec *queued);
 
 /*
+ * Stops run `run_id`, by `user`: a queued run leaves the queue and ends FINISHED/ABORTED at
+ * once; a running one is aborted — every process it started gets SIGTERM, then SIGKILL —
+ * and ends FINISHED/ABORTED once they are gone (a later loop turn).
+ * Returns 0, or TP_ENOTFOUND — the run is neither queued nor running (nothing to stop).
+ */
+int tp_engine_stop(struct tp_engine *engine, int64_t run_id, const char *user);
+
+/*
  * Stops everything: queued runs end ABORTED, running ones are killed (SIGTERM, then SIGKILL)
  * and end ABORTED. `done` is called once no run is active any more.
  */

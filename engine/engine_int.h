@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Private to engine/: the run being executed, shared by the walker (engine.c) and the steps
- * (steps.c). */
+/* Private to engine/: a run being executed and its frames, shared by the walker (engine.c)
+ * and the steps (steps.c). */
 #ifndef TP_ENGINE_ENGINE_INT_H
 #define TP_ENGINE_ENGINE_INT_H
 
@@ -26,6 +26,8 @@ const char *tp_env_get(const struct tp_envlist *env, const char *key);
 /* Copies every entry of `from` into `env`. */
 void tp_env_merge(struct tp_envlist *env, const struct tp_envlist *from);
 
+struct frame;
+
 struct run {
     struct tp_engine *engine;
     struct run *next; /* in the queue or the active list */
@@ -35,67 +37,96 @@ struct run {
     char *workspace;
     int executor; /* slot number, -1 while queued */
     bool aborting;
-    bool pipeline_started; /* "[Pipeline] Start of Pipeline" is in the log */
+    const char *abort_message; /* why the run is being aborted ("Aborted by anonymous") */
+    bool pipeline_started;     /* "[Pipeline] Start of Pipeline" is in the log */
+    struct frame *root;
 
-    /* Where the walk is. */
-    size_t stage_index;
-    size_t step_index;
-    bool in_stage;
-    struct tp_node_rec node; /* the current stage's node row */
-    struct tp_step_rec step; /* the current step's row */
-    bool step_active;
-
-    /* The error that ends the run, if any: `message` printed as "ERROR: message" when
+    /* The error that ends the run (the first one): printed as "ERROR: message" when
      * `abort_style`, else as an exception line. */
     bool failed;
     bool abort_style;
     struct tp_buf error;
     enum tp_result result;
 
-    struct tp_envlist env;       /* build env: core variables + pipeline environment */
-    struct tp_envlist stage_env; /* plus the current stage's environment */
-
-    /* The sh step in flight. */
-    struct tp_child *child;
-    struct tp_linebuf lines;
-    char *script_dir;
+    struct tp_envlist env; /* build env: core variables + pipeline environment */
 
     /* The log chunk being assembled: consecutive bytes of one step (or of none). */
     struct tp_buf pending;
+    struct frame *pending_frame; /* whose step the bytes belong to, NULL for none */
     int64_t pending_step;
-    int64_t step_log_size;
 };
 
-/* Appends log bytes to the run's console (and to the current step's log when step_id). */
-void tp_run_log(struct run *run, int64_t step_id, const char *data, size_t len);
+/*
+ * A frame executes one stage (or, for the root, the pipeline's top-level stages): its steps
+ * one after the other, its nested stages in sequence, or its branches all at once. Life:
+ *
+ *   new --enter--> running --(steps | children done)--> finish (leave, tell parent, free)
+ *
+ * A frame waits only on a child process or on child frames; each completion calls
+ * frame_continue(), which runs until the frame must wait again (never recursing on
+ * synchronous progress).
+ */
+enum frame_mode {
+    FRAME_STEPS,
+    FRAME_SEQUENCE,
+    FRAME_PARALLEL
+};
+
+struct frame {
+    struct run *run;
+    struct frame *parent;
+    struct frame *first_child, *next_sibling; /* frames running inside this one */
+    const struct tp_plan_stage *stage;        /* NULL for the root */
+    enum frame_mode mode;
+    size_t index;  /* next step or child */
+    int running;   /* PARALLEL: branches not finished yet */
+    bool entered, started, busy, kick, aborting;
+    bool failed;   /* a step or a child failed: later stages of a sequence are skipped */
+    enum tp_result result;
+    struct tp_node_rec node;
+    struct tp_envlist env; /* the environment inside this stage */
+
+    /* The step in flight (STEPS frames). */
+    struct tp_step_rec step;
+    bool step_active;
+    int64_t step_log_size;
+    struct tp_child *child;
+    struct tp_linebuf lines;
+    char *script_dir;
+};
+
+/* Appends log bytes to the run's console, and to `f`'s current step's log when f != NULL. */
+void tp_frame_log(struct run *run, struct frame *f, const char *data, size_t len);
 /* Appends a NUL-terminated line of the pipeline itself (no step). */
 void tp_run_puts(struct run *run, const char *text);
-void tp_run_logf(struct run *run, int64_t step_id, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void tp_run_logf(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The outcome of starting a step. */
 enum tp_step_status {
-    TP_STEP_DONE,   /* finished synchronously; run->step holds the result */
-    TP_STEP_PENDING /* runs on; tp_run_step_finished() will be called */
+    TP_STEP_DONE,   /* finished synchronously; f->step.result holds the result */
+    TP_STEP_PENDING /* runs on; tp_frame_step_finished() will be called */
 };
 
-/* Completes the current step with `result` (and `error` message, NULL on success), then
- * resumes the walk. For steps that finish asynchronously. */
-void tp_run_step_finished(struct run *run, enum tp_result result, const char *error);
+/* Completes the current step of `f` with `result` (and `error`, NULL on success), then
+ * resumes the frame. For steps that finish asynchronously. */
+void tp_frame_step_finished(struct frame *f, enum tp_result result, const char *error);
 
-/* Records `message` as the error ending the current step (and the run). */
-void tp_run_fail(struct run *run, enum tp_result result, bool abort_style, const char *message);
+/* Records `message` as the error that fails `f` (and, the first time, the run). */
+void tp_frame_fail(struct frame *f, enum tp_result result, bool abort_style, const char *message);
 
-/* Evaluates `e` as a string in the current stage's context; on failure records the error
- * and returns it. */
-int tp_run_eval(struct run *run, const struct tp_expr *e, struct tp_buf *out);
+/* Evaluates `e` as a string in `f`'s environment; on failure fails `f` and returns it. */
+int tp_frame_eval(struct frame *f, const struct tp_expr *e, struct tp_buf *out);
+
+/* The environment a child process of `f` gets: the server's own plus the frame's. Free with
+ * tp_env_close. */
+void tp_frame_child_env(struct frame *f, struct tp_envlist *out);
 
 struct tp_step_def {
     const char *name;
     const char *display_name;
     bool needs_node; /* runs on an agent's workspace (sh), or anywhere (echo) */
-    /* Sets run->step.description (if any) and starts the step. */
-    enum tp_step_status (*start)(struct run *run, const struct tp_plan_step *step);
+    /* Sets f->step.description (if any) and starts the step. */
+    enum tp_step_status (*start)(struct frame *f, const struct tp_plan_step *step);
 };
 
 /* The step named `name`, or NULL. */
@@ -105,10 +136,7 @@ bool tp_steps_is_jenkins(const char *name);
 /* "[echo, sh]": the list Jenkins prints in its No such DSL method message. */
 void tp_steps_list(struct tp_buf *out);
 
-/* The loop, the executor options and the data directory, for steps. */
+/* The loop, for steps that start processes. */
 uv_loop_t *tp_engine_loop(struct tp_engine *engine);
-/* The environment a child process gets: the server's own plus the run's. Free with
- * tp_env_close. */
-void tp_run_child_env(struct run *run, struct tp_envlist *out);
 
 #endif

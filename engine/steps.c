@@ -30,18 +30,18 @@ static bool named_flag(const struct tp_plan_step *step, const char *name)
 }
 
 /* Fails the step (synchronously) with a message and the Jenkins-style log line. */
-static enum tp_step_status fail_now(struct run *run, const char *message)
+static enum tp_step_status fail_now(struct frame *f, const char *message)
 {
-    tp_run_fail(run, TP_RESULT_FAILURE, true, message);
-    run->step.result = TP_RESULT_FAILURE;
+    tp_frame_fail(f, TP_RESULT_FAILURE, true, message);
+    f->step.result = TP_RESULT_FAILURE;
     return TP_STEP_DONE;
 }
 
 /* Blue Ocean shows a one-line summary of the arguments: control characters go, except ESC
  * (Jenkins keeps ANSI colour escapes). */
-static const char *describe(struct run *run, const char *text)
+static const char *describe(struct frame *f, const char *text)
 {
-    char *copy = tp_arena_strdup(&run->arena, text);
+    char *copy = tp_arena_strdup(&f->run->arena, text);
     for (char *p = copy; *p; p++) {
         unsigned char c = (unsigned char)*p;
         if (c < 0x20 && c != 0x1b && c != '\n' && c != '\t')
@@ -52,25 +52,23 @@ static const char *describe(struct run *run, const char *text)
 
 /* --- echo --- */
 
-static enum tp_step_status start_echo(struct run *run, const struct tp_plan_step *step)
+static enum tp_step_status start_echo(struct frame *f, const struct tp_plan_step *step)
 {
     const struct tp_expr *message = step_arg(step, "message");
+    if (message == NULL)
+        return fail_now(f, "echo requires a message");
     struct tp_buf text;
     tp_buf_init(&text);
-    if (message == NULL) {
+    if (tp_frame_eval(f, message, &text) < 0) {
         tp_buf_close(&text);
-        return fail_now(run, "echo requires a message");
-    }
-    if (tp_run_eval(run, message, &text) < 0) {
-        tp_buf_close(&text);
-        run->step.result = TP_RESULT_FAILURE;
+        f->step.result = TP_RESULT_FAILURE;
         return TP_STEP_DONE;
     }
-    run->step.description = describe(run, tp_buf_str(&text));
+    f->step.description = describe(f, tp_buf_str(&text));
     tp_buf_putc(&text, '\n');
-    tp_run_log(run, run->step.step_id, text.data, text.len);
+    tp_frame_log(f->run, f, text.data, text.len);
     tp_buf_close(&text);
-    run->step.result = TP_RESULT_SUCCESS;
+    f->step.result = TP_RESULT_SUCCESS;
     return TP_STEP_DONE;
 }
 
@@ -78,63 +76,61 @@ static enum tp_step_status start_echo(struct run *run, const struct tp_plan_step
 
 static void sh_emit(void *ctx, const char *data, size_t len)
 {
-    struct run *run = ctx;
-    tp_run_log(run, run->step.step_id, data, len);
+    struct frame *f = ctx;
+    tp_frame_log(f->run, f, data, len);
 }
 
 static void on_sh_output(void *data, const char *bytes, size_t len)
 {
-    struct run *run = data;
-    tp_linebuf_feed(&run->lines, bytes, len, sh_emit, run);
+    struct frame *f = data;
+    tp_linebuf_feed(&f->lines, bytes, len, sh_emit, f);
 }
 
-static void remove_script_dir(struct run *run)
+static void remove_script_dir(struct frame *f)
 {
-    if (run->script_dir == NULL)
+    if (f->script_dir == NULL)
         return;
     char path[4096];
-    snprintf(path, sizeof(path), "%s/script.sh", run->script_dir);
+    snprintf(path, sizeof(path), "%s/script.sh", f->script_dir);
     unlink(path);
-    rmdir(run->script_dir);
-    free(run->script_dir);
-    run->script_dir = NULL;
+    rmdir(f->script_dir);
+    free(f->script_dir);
+    f->script_dir = NULL;
 }
 
 static void on_sh_exit(void *data, int64_t exit_status, int term_signal)
 {
-    struct run *run = data;
+    struct frame *f = data;
     (void)term_signal;
-    tp_linebuf_finish(&run->lines, sh_emit, run);
-    run->child = NULL;
-    remove_script_dir(run);
-    if (run->aborting) {
-        tp_run_logf(run, 0, "Aborted: tidepool is shutting down\n");
-        tp_run_fail(run, TP_RESULT_ABORTED, true,
-                    "script was terminated because tidepool is shutting down");
-        tp_run_step_finished(run, TP_RESULT_ABORTED, NULL);
+    tp_linebuf_finish(&f->lines, sh_emit, f);
+    f->child = NULL;
+    remove_script_dir(f);
+    if (f->aborting || f->run->aborting) {
+        /* Stopped from outside (stop, shutdown, or a failing sibling under failFast). */
+        tp_frame_step_finished(f, TP_RESULT_ABORTED, NULL);
         return;
     }
-    if (exit_status == 0 || run->step.result == TP_RESULT_SUCCESS) {
-        tp_run_step_finished(run, TP_RESULT_SUCCESS, NULL);
+    if (exit_status == 0 || f->step.result == TP_RESULT_SUCCESS) {
+        tp_frame_step_finished(f, TP_RESULT_SUCCESS, NULL);
         return;
     }
     char message[64];
     snprintf(message, sizeof(message), "script returned exit code %lld", (long long)exit_status);
-    tp_run_step_finished(run, TP_RESULT_FAILURE, message);
+    tp_frame_step_finished(f, TP_RESULT_FAILURE, message);
 }
 
 /* Writes the script to <workspace>@tmp/durable-XXXXXXXX/script.sh, as durable-task does. */
-static int write_script(struct run *run, const char *text, char **path_out)
+static int write_script(struct frame *f, const char *text, char **path_out)
 {
     unsigned char random[4];
     if (uv_random(NULL, NULL, random, sizeof(random), 0, NULL) < 0)
         memset(random, 0, sizeof(random));
-    char *dir = tp_arena_printf(&run->arena, "%s@tmp/durable-%02x%02x%02x%02x", run->workspace,
-                                random[0], random[1], random[2], random[3]);
+    char *dir = tp_arena_printf(&f->run->arena, "%s@tmp/durable-%02x%02x%02x%02x",
+                                f->run->workspace, random[0], random[1], random[2], random[3]);
     if (mkdir(dir, 0700) < 0)
         return -errno;
-    run->script_dir = tp_xstrdup(dir);
-    char *path = tp_arena_printf(&run->arena, "%s/script.sh", dir);
+    f->script_dir = tp_xstrdup(dir);
+    char *path = tp_arena_printf(&f->run->arena, "%s/script.sh", dir);
     bool shebang = strncmp(text, "#!", 2) == 0;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, shebang ? 0700 : 0600);
     if (fd < 0)
@@ -154,74 +150,74 @@ static int write_script(struct run *run, const char *text, char **path_out)
     return 0;
 }
 
-static enum tp_step_status start_sh(struct run *run, const struct tp_plan_step *step)
+static enum tp_step_status start_sh(struct frame *f, const struct tp_plan_step *step)
 {
     const struct tp_expr *script = step_arg(step, "script");
     if (script == NULL)
-        return fail_now(run, "sh requires a script");
+        return fail_now(f, "sh requires a script");
     if (named_flag(step, "returnStdout") && named_flag(step, "returnStatus"))
-        return fail_now(run, "You may not select both returnStdout and returnStatus.");
+        return fail_now(f, "You may not select both returnStdout and returnStatus.");
     if (named_flag(step, "returnStdout"))
-        return fail_now(run, "tidepool does not support sh(returnStdout: true) yet");
+        return fail_now(f, "tidepool does not support sh(returnStdout: true) yet");
     const struct tp_expr *label = step_arg(step, "label");
     struct tp_buf text;
     tp_buf_init(&text);
-    if (tp_run_eval(run, script, &text) < 0)
+    if (tp_frame_eval(f, script, &text) < 0)
         goto failed;
-    run->step.description = describe(run, tp_buf_str(&text));
+    f->step.description = describe(f, tp_buf_str(&text));
     if (label != NULL && label != script) {
         struct tp_buf name;
         tp_buf_init(&name);
-        if (tp_run_eval(run, label, &name) == 0 && name.len > 0) {
+        if (tp_frame_eval(f, label, &name) == 0 && name.len > 0) {
             if (name.len > 100) {
                 name.len = 100;
                 name.data[100] = '\0';
             }
-            run->step.display_name = tp_arena_strdup(&run->arena, tp_buf_str(&name));
+            f->step.display_name = tp_arena_strdup(&f->run->arena, tp_buf_str(&name));
         }
         tp_buf_close(&name);
-        if (run->failed)
+        if (f->failed)
             goto failed;
     }
     /* returnStatus: the exit code is the step's value and never fails it. */
-    run->step.result = named_flag(step, "returnStatus") ? TP_RESULT_SUCCESS : TP_RESULT_UNKNOWN;
+    f->step.result = named_flag(step, "returnStatus") ? TP_RESULT_SUCCESS : TP_RESULT_UNKNOWN;
 
     char *path = NULL;
-    int err = write_script(run, tp_buf_str(&text), &path);
+    int err = write_script(f, tp_buf_str(&text), &path);
     tp_buf_close(&text);
     if (err < 0) {
         char message[256];
         snprintf(message, sizeof(message), "cannot write the script: %s", tp_strerror(err));
-        remove_script_dir(run);
-        return fail_now(run, message);
+        remove_script_dir(f);
+        return fail_now(f, message);
     }
-    bool shebang = strncmp(run->step.description, "#!", 2) == 0;
+    bool shebang = strncmp(f->step.description, "#!", 2) == 0;
     char sh_name[] = "sh", sh_flags[] = "-xe";
     char *argv_sh[] = { sh_name, sh_flags, path, NULL };
     char *argv_direct[] = { path, NULL };
     struct tp_envlist env;
-    tp_run_child_env(run, &env);
+    tp_frame_child_env(f, &env);
     struct tp_exec_options options = {
         .file = shebang ? path : "/bin/sh",
         .argv = shebang ? argv_direct : argv_sh,
         .env = env.items,
-        .cwd = run->workspace,
+        .cwd = f->run->workspace,
         .on_output = on_sh_output,
         .on_exit = on_sh_exit,
-        .data = run,
+        .data = f,
     };
-    err = tp_exec_spawn(tp_engine_loop(run->engine), &options, &run->child);
+    err = tp_exec_spawn(tp_engine_loop(f->run->engine), &options, &f->child);
     tp_env_close(&env);
     if (err < 0) {
         char message[256];
         snprintf(message, sizeof(message), "cannot run the script: %s", uv_strerror(err));
-        remove_script_dir(run);
-        return fail_now(run, message);
+        remove_script_dir(f);
+        return fail_now(f, message);
     }
     return TP_STEP_PENDING;
 failed:
     tp_buf_close(&text);
-    run->step.result = TP_RESULT_FAILURE;
+    f->step.result = TP_RESULT_FAILURE;
     return TP_STEP_DONE;
 }
 

@@ -404,6 +404,35 @@ static int get_run(struct tp_req *req, struct tp_resp *resp)
     return send_json(req, resp, run_json(req, &run, history.estimated_duration_ms, false));
 }
 
+/*
+ * PUT .../runs/N/stop/: asks the engine to stop the run and answers with the run as it is
+ * now. The stop itself completes on a later loop turn (processes must exit), so the answer
+ * may still say RUNNING; clients poll until FINISHED/ABORTED, as Blue Ocean's own do.
+ */
+static int put_stop(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    const char *text;
+    int64_t timeout = 10;
+    if (!load_run(req, resp, &pipeline, &run))
+        return 0;
+    if (tp_req_query(req, "timeOutInSecs", &text) &&
+        (tp_str_to_i64(text, strlen(text), &timeout) < 0 || timeout < 0))
+        return tp_resp_error(resp, 500, "Failed to stop run %lld: timeOutInSecs must be >= 0",
+                             (long long)run.number);
+    if (run.state != TP_STATE_FINISHED) {
+        int err = tp_engine_stop(req->app->engine, run.id, "anonymous");
+        if (err < 0 && err != TP_ENOTFOUND)
+            return err;
+        if (tp_store_run_get(req->app->store, pipeline.id, run.number, req->arena, &run) < 0)
+            return TP_EDB;
+    }
+    struct tp_blue_history history;
+    pipeline_history(req, pipeline.id, &history);
+    return send_json(req, resp, run_json(req, &run, history.estimated_duration_ms, false));
+}
+
 static int get_run_log(struct tp_req *req, struct tp_resp *resp)
 {
     struct tp_pipeline_rec pipeline;
@@ -697,6 +726,7 @@ static const struct tp_route blue_routes[] = {
     { HTTP_GET, ORG "/pipelines/{pipeline}/runs/", get_runs },
     { HTTP_POST, ORG "/pipelines/{pipeline}/runs/", post_runs },
     { HTTP_GET, RUN "/", get_run },
+    { HTTP_PUT, RUN "/stop/", put_stop },
     { HTTP_GET, RUN "/log/", get_run_log },
     { HTTP_GET, RUN "/nodes/", get_nodes },
     { HTTP_GET, RUN "/nodes/{node}/", get_node },

@@ -455,6 +455,8 @@ static void lower_pipeline(struct lower *lw, const struct tp_expr *pipeline)
         tp_lower_environment(lw, sections[SECTION_ENVIRONMENT], &plan->env, &plan->nenv);
     if (sections[SECTION_OPTIONS] != NULL)
         tp_lower_options(lw, sections[SECTION_OPTIONS], false, &plan->options, &plan->noptions);
+    for (size_t i = 0; i < plan->noptions; i++)
+        plan->fail_fast_all |= strcmp(plan->options[i].name, "parallelsAlwaysFailFast") == 0;
     if (sections[SECTION_PARAMETERS] != NULL)
         tp_lower_parameters(lw, sections[SECTION_PARAMETERS], &plan->params, &plan->nparams);
     if (sections[SECTION_TRIGGERS] != NULL)

@@ -229,6 +229,7 @@ struct tp_plan {
     size_t nenv;
     struct tp_plan_call *options;
     size_t noptions;
+    bool fail_fast_all; /* options { parallelsAlwaysFailFast() } */
     struct tp_plan_param *params;
     size_t nparams;
     struct tp_plan_call *triggers;
