@@ -236,6 +236,8 @@ void tp_frame_fail(struct frame *f, enum tp_result result, bool abort_style, con
     struct run *run = f->run;
     f->failed = true;
     f->result = tp_result_worse(f->result, result);
+    if (f->step_active && message != NULL && f->step_error == NULL)
+        f->step_error = tp_arena_strdup(&run->arena, message);
     if (message != NULL && !run->failed) {
         run->failed = true;
         run->abort_style = abort_style;
@@ -442,6 +444,7 @@ static struct frame *frame_new(struct run *run, struct frame *parent,
         f->mode = FRAME_SEQUENCE;
     else
         f->mode = FRAME_PARALLEL;
+    f->post = stage != NULL ? stage->post : run->plan->post;
     if (parent != NULL) {
         f->next_sibling = parent->first_child;
         parent->first_child = f;
@@ -573,6 +576,12 @@ static void complete_step(struct frame *f, enum tp_result result, const char *er
         tp_frame_fail(f, TP_RESULT_ABORTED, true, NULL);
     else if (error != NULL)
         tp_frame_fail(f, result, true, error);
+    if (f->post_block_active && (error != NULL || result == TP_RESULT_ABORTED)) {
+        f->post_block_failed = true;
+        if (error != NULL)
+            tp_run_logf(f->run, "Error when executing %s post condition:\n%s\n",
+                        tp_post_condition_name(f->post_condition), error);
+    }
     if (!f->step_active)
         return;
     flush_pending(f->run);
@@ -584,11 +593,30 @@ static void complete_step(struct frame *f, enum tp_result result, const char *er
     f->step_active = false;
 }
 
+/* Moves past the step that just ended: in the body, or in the running post block. */
+static void step_done(struct frame *f)
+{
+    if (f->post_block_active)
+        f->post_index++;
+    else
+        f->index++;
+}
+
 void tp_frame_step_finished(struct frame *f, enum tp_result result, const char *error)
 {
     complete_step(f, result, error);
-    f->index++;
+    step_done(f);
     frame_continue(f);
+}
+
+/* The node a step of `f` belongs to in Blue Ocean: its stage, or, for the pipeline's post
+ * (the synthetic "Declarative: Post Actions" stage, never a node), the last stage. */
+static int64_t step_node(const struct frame *f)
+{
+    if (f->stage != NULL)
+        return f->stage->id;
+    const struct tp_plan *plan = f->run->plan;
+    return plan->nstages ? plan->stages[plan->nstages - 1]->id : 0;
 }
 
 /* Starts one step; returns whether it already finished. */
@@ -628,13 +656,14 @@ static bool start_step(struct frame *f, const struct tp_plan_step *step)
     }
     f->step = (struct tp_step_rec){ .run_id = run->rec.id,
                                     .step_id = step->id,
-                                    .node_id = f->stage->id,
+                                    .node_id = step_node(f),
                                     .name = def->name,
                                     .display_name = def->display_name,
                                     .state = TP_STATE_RUNNING,
                                     .result = TP_RESULT_UNKNOWN,
                                     .start_ms = tp_time_now_ms() };
     f->step_active = true;
+    f->step_error = NULL;
     f->step_log_size = 0;
     tp_run_logf(run, "[Pipeline] %s\n", def->name);
     enum tp_step_status status = def->start(f, step);
@@ -642,7 +671,7 @@ static bool start_step(struct frame *f, const struct tp_plan_step *step)
         save_step(f);
         return false;
     }
-    complete_step(f, f->step.result, f->failed ? tp_buf_str(&run->error) : NULL);
+    complete_step(f, f->step.result, f->step.result == TP_RESULT_FAILURE ? f->step_error : NULL);
     return true;
 }
 
@@ -702,6 +731,93 @@ enum progress {
     PROGRESS_DONE  /* the frame is finished */
 };
 
+static enum progress advance_body(struct frame *f);
+
+/* The result a post condition is judged against: the stage's (or the run's, for the
+ * pipeline's post) as it stands now. */
+static enum tp_result post_result(const struct frame *f)
+{
+    const struct run *run = f->run;
+    if (run->aborting || f->aborting)
+        return TP_RESULT_ABORTED;
+    return f->stage != NULL ? f->result : run->result;
+}
+
+/* Whether a post condition holds, in the plugin's terms. */
+static bool post_holds(const struct frame *f, enum tp_post_condition condition)
+{
+    enum tp_result now = post_result(f), before = f->run->previous_result;
+    bool has_before = before != TP_RESULT_NONE;
+    switch (condition) {
+    case TP_POST_ALWAYS:
+    case TP_POST_CLEANUP:
+        return true;
+    case TP_POST_CHANGED:
+        return !has_before || now != before;
+    case TP_POST_FIXED:
+        return (before == TP_RESULT_FAILURE || before == TP_RESULT_UNSTABLE) &&
+               now == TP_RESULT_SUCCESS;
+    case TP_POST_REGRESSION:
+        return has_before && now != before && tp_result_worse(now, before) == now;
+    case TP_POST_ABORTED:
+        return now == TP_RESULT_ABORTED;
+    case TP_POST_SUCCESS:
+        return now == TP_RESULT_SUCCESS;
+    case TP_POST_UNSUCCESSFUL:
+        return now != TP_RESULT_SUCCESS;
+    case TP_POST_UNSTABLE:
+        return now == TP_RESULT_UNSTABLE;
+    case TP_POST_FAILURE:
+        return now == TP_RESULT_FAILURE;
+    case TP_POST_NOT_BUILT:
+        return now == TP_RESULT_NOT_BUILT;
+    default:
+        return false;
+    }
+}
+
+/*
+ * The post section: each condition in the plugin's order, judged just before it would run
+ * (so a failure in `always` makes `failure` hold); a failing block is reported and the
+ * remaining conditions still run. The pipeline's post is the synthetic stage
+ * "Declarative: Post Actions".
+ */
+static enum progress advance_post(struct frame *f)
+{
+    const struct tp_plan_post *post = f->post;
+    if (!f->post_started) {
+        f->post_started = true;
+        if (f->stage == NULL)
+            tp_run_puts(f->run, "[Pipeline] stage\n[Pipeline] { (Declarative: Post Actions)\n");
+    }
+    while (f->post_condition < TP_POST_COUNT) {
+        enum tp_post_condition c = (enum tp_post_condition)f->post_condition;
+        if (!f->post_block_active) {
+            if (!post->present[c] || !post_holds(f, c)) {
+                f->post_condition++;
+                continue;
+            }
+            f->post_block_active = true;
+            f->post_block_failed = false;
+            f->post_index = 0;
+        }
+        const struct tp_plan_steps *steps = &post->blocks[c];
+        if (f->post_index < steps->count && !f->post_block_failed) {
+            if (start_step(f, &steps->items[f->post_index])) {
+                f->post_index++;
+                return PROGRESS_MORE;
+            }
+            return PROGRESS_WAIT;
+        }
+        f->post_block_active = false;
+        f->post_condition++;
+    }
+    if (f->stage == NULL)
+        tp_run_puts(f->run, "[Pipeline] }\n[Pipeline] // stage\n");
+    f->post_done = true;
+    return PROGRESS_MORE;
+}
+
 /* Does one unit of work of a frame. */
 static enum progress frame_advance(struct frame *f)
 {
@@ -709,6 +825,17 @@ static enum progress frame_advance(struct frame *f)
         enter_frame(f);
         return PROGRESS_MORE;
     }
+    enum progress body = advance_body(f);
+    if (body != PROGRESS_DONE)
+        return body;
+    if (f->post != NULL && !f->post_done)
+        return advance_post(f);
+    return PROGRESS_DONE;
+}
+
+/* Does one unit of work of the frame's body (its steps, or its stages, or its branches). */
+static enum progress advance_body(struct frame *f)
+{
     size_t n = frame_count(f);
     switch (f->mode) {
     case FRAME_STEPS:
@@ -743,7 +870,10 @@ static enum progress frame_advance(struct frame *f)
         }
         if (f->running > 0)
             return PROGRESS_WAIT;
-        tp_run_puts(f->run, "[Pipeline] // parallel\n");
+        if (!f->body_done) {
+            f->body_done = true;
+            tp_run_puts(f->run, "[Pipeline] // parallel\n");
+        }
         return PROGRESS_DONE;
     }
     return PROGRESS_DONE;
@@ -781,8 +911,10 @@ static void abort_frame(struct frame *f)
     if (f->aborting)
         return;
     f->aborting = true;
-    if (f->child != NULL)
+    if (f->child != NULL) {
+        f->kill_sent = true;
         tp_exec_kill(f->child, KILL_GRACE_MS);
+    }
     for (struct frame *c = f->first_child; c != NULL; c = c->next_sibling)
         abort_frame(c);
 }
@@ -815,8 +947,6 @@ static void check_stage(const struct tp_plan_stage *st, struct tp_buf *out)
         why_not(out, "when", st->when->all.line);
     if (st->input != NULL)
         why_not(out, "input", st->input->line);
-    if (st->post != NULL)
-        why_not(out, "post", st->post->line);
     if (st->ntools > 0)
         why_not(out, "tools", st->tools[0].line);
     if (st->noptions > 0)
@@ -829,8 +959,6 @@ bool tp_engine_can_run(const struct tp_plan *plan, struct tp_buf *why)
 {
     if (plan->nparams > 0)
         why_not(why, "parameters", plan->params[0].line);
-    if (plan->post != NULL)
-        why_not(why, "post", plan->post->line);
     if (plan->ntools > 0)
         why_not(why, "tools", plan->tools[0].line);
     if (plan->nlibraries > 0)
@@ -851,6 +979,22 @@ bool tp_engine_can_run(const struct tp_plan *plan, struct tp_buf *why)
     for (size_t i = 0; i < plan->nstages; i++)
         check_stage(plan->stages[i], why);
     return why->len == 0;
+}
+
+/* The result of the last finished run before `run` (TP_RESULT_NONE when there is none). */
+static enum tp_result previous_result(struct run *run)
+{
+    struct tp_arena arena;
+    tp_arena_init(&arena);
+    enum tp_result result = TP_RESULT_NONE;
+    for (int64_t n = run->rec.number - 1; n > 0 && result == TP_RESULT_NONE; n--) {
+        struct tp_run_rec prev;
+        if (tp_store_run_get(run->engine->store, run->rec.pipeline_id, n, &arena, &prev) == 0 &&
+            prev.state == TP_STATE_FINISHED)
+            result = prev.result;
+    }
+    tp_arena_close(&arena);
+    return result;
 }
 
 static void run_begin(struct run *run)
@@ -893,6 +1037,7 @@ static void run_begin(struct run *run)
         return;
     }
     set_core_env(run);
+    run->previous_result = previous_result(run);
     run->pipeline_started = true;
     tp_run_puts(run, "[Pipeline] Start of Pipeline\n");
     for (size_t i = 0; i < run->plan->noptions; i++) {

@@ -47,6 +47,7 @@ struct run {
     bool abort_style;
     struct tp_buf error;
     enum tp_result result;
+    enum tp_result previous_result; /* of the last finished run before this one, or NONE */
 
     struct tp_envlist env; /* build env: core variables + pipeline environment */
 
@@ -78,17 +79,26 @@ struct frame {
     struct frame *first_child, *next_sibling; /* frames running inside this one */
     const struct tp_plan_stage *stage;        /* NULL for the root */
     enum frame_mode mode;
-    size_t index;  /* next step or child */
-    int running;   /* PARALLEL: branches not finished yet */
-    bool entered, started, busy, kick, aborting;
-    bool failed;   /* a step or a child failed: later stages of a sequence are skipped */
+    size_t index; /* next step or child */
+    int running;  /* PARALLEL: branches not finished yet */
+    bool entered, started, busy, kick, aborting, body_done;
+    bool failed; /* a step or a child failed: later stages of a sequence are skipped */
     enum tp_result result;
     struct tp_node_rec node;
     struct tp_envlist env; /* the environment inside this stage */
 
-    /* The step in flight (STEPS frames). */
+    /* The post section, run after the body: the condition being considered, whether its
+     * block is running, the next step of that block, and whether one of them failed. */
+    const struct tp_plan_post *post;
+    int post_condition;
+    bool post_started, post_done, post_block_active, post_block_failed;
+    size_t post_index;
+
+    /* The step in flight (STEPS frames and post blocks). */
     struct tp_step_rec step;
     bool step_active;
+    bool kill_sent;         /* the step's process was told to stop */
+    const char *step_error; /* the message that failed the current step, or NULL */
     int64_t step_log_size;
     struct tp_child *child;
     struct tp_linebuf lines;

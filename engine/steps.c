@@ -105,7 +105,7 @@ static void on_sh_exit(void *data, int64_t exit_status, int term_signal)
     tp_linebuf_finish(&f->lines, sh_emit, f);
     f->child = NULL;
     remove_script_dir(f);
-    if (f->aborting || f->run->aborting) {
+    if (f->kill_sent) {
         /* Stopped from outside (stop, shutdown, or a failing sibling under failFast). */
         tp_frame_step_finished(f, TP_RESULT_ABORTED, NULL);
         return;
@@ -206,6 +206,7 @@ static enum tp_step_status start_sh(struct frame *f, const struct tp_plan_step *
         .on_exit = on_sh_exit,
         .data = f,
     };
+    f->kill_sent = false;
     err = tp_exec_spawn(tp_engine_loop(f->run->engine), &options, &f->child);
     tp_env_close(&env);
     if (err < 0) {
