@@ -83,16 +83,13 @@ def test_validate_jenkinsfile_answers_json():
 def test_runs_of_what_the_engine_cannot_run_yet_fail_clearly():
     jobs = write_jobs({"fork": """pipeline {
     agent any
-    options { buildDiscarder(logRotator(numToKeepStr: '5')) }
+    parameters { string(name: 'WHO', defaultValue: 'me') }
     stages {
         stage('a') {
-            parallel {
-                stage('x') { steps { echo 'x' } }
-                stage('y') { steps { echo 'y' } }
-            }
+            when { branch 'main' }
+            steps { echo 'x' }
         }
     }
-    post { always { echo 'bye' } }
 }
 """})
     try:
@@ -101,7 +98,8 @@ def test_runs_of_what_the_engine_cannot_run_yet_fail_clearly():
             run = s.wait_run("fork", 1)
             assert run["result"] == "FAILURE"
             log = s.request("GET", "%s/pipelines/fork/runs/1/log/" % ORG)[2].decode()
-            assert "ERROR: tidepool cannot run this pipeline yet: post (line 12)\r\n" in log, log
+            assert "ERROR: tidepool cannot run this pipeline yet: parameters (line 3); when " \
+                   "(line 6)\r\n" in log, log
             assert "\r\nx\r\n" not in log
             assert log.endswith("Finished: FAILURE\r\n")
             assert "[Pipeline] Start of Pipeline" not in log
