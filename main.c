@@ -20,6 +20,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/mem.h"
 #include "common/str.h"
 #include "engine/engine.h"
 #include "http/api.h"
@@ -395,7 +396,6 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 static int cmd_run(int argc, char **argv)
 {
     const char *file = NULL, *data = NULL;
-    int nparams = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--param") == 0 || strcmp(argv[i], "--data") == 0) {
             if (i + 1 >= argc)
@@ -405,7 +405,6 @@ static int cmd_run(int argc, char **argv)
             } else {
                 if (strchr(argv[i + 1], '=') == NULL)
                     return die_usage("--param needs K=V, got %s", argv[i + 1]);
-                nparams++;
             }
             i++;
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
@@ -426,9 +425,6 @@ static int cmd_run(int argc, char **argv)
         tp_buf_close(&text);
         return 2;
     }
-    if (nparams > 0)
-        fprintf(stderr, "tidepool: note: --param values are ignored until parameters {} is "
-                        "supported\n");
 
     char temp[] = "/tmp/tidepool-run-XXXXXX";
     if (data == NULL) {
@@ -463,15 +459,35 @@ static int cmd_run(int argc, char **argv)
     struct tp_arena arena;
     tp_arena_init(&arena);
     struct tp_run_rec queued;
+    /* --param K=V, as Blue Ocean's {"parameters":[{"name":K,"value":V}]}. */
+    cJSON *params = cJSON_CreateArray(); /* none given: every parameter gets its default */
+    for (int i = 0; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--param") != 0)
+            continue;
+        const char *eq = strchr(argv[i + 1], '=');
+        cJSON *entry = cJSON_CreateObject();
+        char *key = tp_xstrndup(argv[i + 1], (size_t)(eq - argv[i + 1]));
+        cJSON_AddStringToObject(entry, "name", key);
+        cJSON_AddStringToObject(entry, "value", eq + 1);
+        free(key);
+        cJSON_AddItemToArray(params, entry);
+        i++;
+    }
+    struct tp_buf error;
+    tp_buf_init(&error);
     err = tp_engine_pipeline_put(app.engine, name, text.data, file);
     if (err == 0)
-        err = tp_engine_start(app.engine, name, "anonymous", &arena, &queued);
+        err = tp_engine_start(app.engine, name, "anonymous", params, &arena, &queued, &error);
+    cJSON_Delete(params);
     tp_buf_close(&text);
     if (err < 0) {
-        fprintf(stderr, "tidepool: cannot start the run: %s\n", tp_strerror(err));
+        fprintf(stderr, "tidepool: cannot start the run: %s\n",
+                error.len ? tp_buf_str(&error) : tp_strerror(err));
+        tp_buf_close(&error);
         tp_arena_close(&arena);
         return 1;
     }
+    tp_buf_close(&error);
     app.run_id = queued.id;
     tp_arena_close(&arena);
     watch_signals(&app);

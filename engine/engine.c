@@ -13,6 +13,7 @@
 #include "common/timefmt.h"
 #include "engine/engine_int.h"
 #include "engine/eval.h"
+#include "engine/params.h"
 #include "engine/runstate.h"
 
 extern char **environ;
@@ -223,6 +224,7 @@ static struct run *run_new(struct tp_engine *engine, const struct tp_run_rec *re
 static void run_free(struct run *run)
 {
     tp_plan_free(run->plan);
+    cJSON_Delete(run->params);
     tp_buf_close(&run->error);
     tp_buf_close(&run->pending);
     tp_env_close(&run->env);
@@ -258,9 +260,8 @@ static const char *eval_env(void *ctx, const char *name)
 
 static const char *eval_param(void *ctx, const char *name)
 {
-    (void)ctx;
-    (void)name;
-    return NULL; /* parameters {} are not run yet */
+    struct frame *f = ctx;
+    return f->run->params != NULL ? tp_params_get(f->run->params, name) : NULL;
 }
 
 int tp_frame_eval(struct frame *f, const struct tp_expr *e, struct tp_buf *out)
@@ -365,6 +366,15 @@ static void set_core_env(struct run *run)
     tp_env_set(env, "WORKSPACE", run->workspace);
     tp_env_set(env, "WORKSPACE_TMP", tp_arena_printf(&run->arena, "%s@tmp", run->workspace));
     tp_env_set(env, "JENKINS_SERVER_COOKIE", "durable-tidepool");
+    /* Every parameter is an environment variable too (booleans as "true"/"false"). */
+    const cJSON *param;
+    cJSON_ArrayForEach(param, run->params)
+    {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(param, "name"));
+        const char *value = tp_params_get(run->params, name != NULL ? name : "");
+        if (name != NULL && value != NULL)
+            tp_env_set(env, name, value);
+    }
 }
 
 static void run_end(struct run *run)
@@ -957,8 +967,6 @@ static void check_stage(const struct tp_plan_stage *st, struct tp_buf *out)
 
 bool tp_engine_can_run(const struct tp_plan *plan, struct tp_buf *why)
 {
-    if (plan->nparams > 0)
-        why_not(why, "parameters", plan->params[0].line);
     if (plan->ntools > 0)
         why_not(why, "tools", plan->tools[0].line);
     if (plan->nlibraries > 0)
@@ -1036,6 +1044,8 @@ static void run_begin(struct run *run)
         run_end(run);
         return;
     }
+    if (run->rec.parameters != NULL)
+        run->params = cJSON_Parse(run->rec.parameters);
     set_core_env(run);
     run->previous_result = previous_result(run);
     run->pipeline_started = true;
@@ -1234,7 +1244,8 @@ int tp_engine_recover(struct tp_engine *engine)
 }
 
 int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *user,
-                    struct tp_arena *arena, struct tp_run_rec *queued)
+                    const cJSON *parameters, struct tp_arena *arena, struct tp_run_rec *queued,
+                    struct tp_buf *error)
 {
     if (engine->shutting_down)
         return TP_ECONFLICT;
@@ -1242,6 +1253,22 @@ int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *
     int err = tp_store_pipeline_get(engine->store, pipeline, arena, &p);
     if (err < 0)
         return err;
+    /* Parameters are checked against the Jenkinsfile now, as Jenkins checks them when the
+     * build is scheduled; a Jenkinsfile that does not compile fails when the run starts. */
+    struct tp_plan *plan;
+    cJSON *values = NULL;
+    if (tp_plan_compile(p.script, strlen(p.script), &plan) == 0) {
+        err = tp_params_resolve(plan, parameters, &values, error);
+        if (err < 0) {
+            tp_plan_free(plan);
+            return err;
+        }
+    }
+    tp_plan_free(plan);
+    char *values_text = NULL;
+    if (values != NULL && cJSON_GetArraySize(values) > 0)
+        values_text = cJSON_PrintUnformatted(values);
+    cJSON_Delete(values);
     struct tp_run_rec rec = {
         .pipeline_id = p.id,
         .pipeline = p.name,
@@ -1250,8 +1277,10 @@ int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *
         .enqueue_ms = tp_time_now_ms(),
         .cause = tp_arena_printf(arena, "Started by user %s", user),
         .cause_user = user,
+        .parameters = values_text ? tp_arena_strdup(arena, values_text) : NULL,
         .script = p.script,
     };
+    free(values_text);
     err = tp_store_run_insert(engine->store, &rec);
     if (err < 0)
         return err;

@@ -21,7 +21,9 @@
 
 #include "store/store.h"
 
+struct cJSON;
 struct tp_arena;
+struct tp_buf;
 struct tp_engine;
 
 struct tp_engine_options {
@@ -62,13 +64,15 @@ int tp_engine_pipeline_put(struct tp_engine *engine, const char *name, const cha
                            const char *source);
 
 /*
- * Queues a run of pipeline `pipeline`, started by `user` (a "Started by user <user>" cause).
+ * Queues a run of pipeline `pipeline`, started by `user` (a "Started by user <user>" cause),
+ * with the build parameters `parameters` ([{"name":..,"value":..}], NULL for none; borrowed).
  * `*queued` receives the QUEUED run as stored (strings in `arena`).
- * Returns 0, or one of: TP_ENOTFOUND — no such pipeline; TP_ECONFLICT — shutting down;
- * TP_EDB.
+ * Returns 0, or one of: TP_ENOTFOUND — no such pipeline; TP_EINVAL — the parameters do not
+ * fit the pipeline's (Blue Ocean's message in `error`); TP_ECONFLICT — shutting down; TP_EDB.
  */
 int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *user,
-                    struct tp_arena *arena, struct tp_run_rec *queued);
+                    const struct cJSON *parameters, struct tp_arena *arena,
+                    struct tp_run_rec *queued, struct tp_buf *error);
 
 /*
  * Stops run `run_id`, by `user`: a queued run leaves the queue and ends FINISHED/ABORTED at
@@ -89,7 +93,6 @@ void tp_engine_shutdown(struct tp_engine *engine, void (*done)(void *ctx), void 
  * engine does not run yet). When it cannot, appends the reasons to `why`
  * ("parallel (line 12); post (line 30)").
  */
-struct tp_buf;
 struct tp_plan;
 bool tp_engine_can_run(const struct tp_plan *plan, struct tp_buf *why);
 

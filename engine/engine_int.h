@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include <cjson/cJSON.h>
+
 #include "common/buf.h"
 #include "common/mem.h"
 #include "engine/engine.h"
@@ -50,6 +52,7 @@ struct run {
     enum tp_result previous_result; /* of the last finished run before this one, or NONE */
 
     struct tp_envlist env; /* build env: core variables + pipeline environment */
+    cJSON *params;         /* the run's parameter values, [{"name":..,"value":..}] or NULL */
 
     /* The log chunk being assembled: consecutive bytes of one step (or of none). */
     struct tp_buf pending;

@@ -11,8 +11,10 @@
 #include "common/str.h"
 #include "common/timefmt.h"
 #include "engine/engine.h"
+#include "engine/params.h"
 #include "http/blue_json.h"
 #include "http/logview.h"
+#include "jenkinsfile/plan.h"
 #include "store/store.h"
 
 enum {
@@ -288,7 +290,13 @@ static cJSON *pipeline_json(struct tp_req *req, const struct tp_pipeline_rec *pi
     }
     if (found)
         latest_json = run_json(req, &latest, history.estimated_duration_ms, true);
-    cJSON *o = tp_blue_pipeline_json(pipeline, &history, latest_json);
+    /* The parameter definitions come from the Jenkinsfile, as Jenkins registers them. */
+    struct tp_plan *plan;
+    cJSON *parameters = tp_plan_compile(pipeline->script, strlen(pipeline->script), &plan) == 0
+                            ? tp_params_definitions_json(plan)
+                            : cJSON_CreateArray();
+    tp_plan_free(plan);
+    cJSON *o = tp_blue_pipeline_json(pipeline, &history, latest_json, parameters);
     cJSON_Delete(latest_json);
     return o;
 }
@@ -376,16 +384,24 @@ static int post_runs(struct tp_req *req, struct tp_resp *resp)
     struct tp_pipeline_rec pipeline;
     if (!load_pipeline(req, resp, &pipeline))
         return 0;
+    cJSON *body = NULL;
     if (req->body_len > 0) {
-        /* The body may carry parameters; parameterized pipelines come with the engine issue,
-         * and Jenkins ignores the body of a job without parameters. It must still be JSON. */
-        cJSON *body = cJSON_ParseWithLength(req->body, req->body_len);
+        body = cJSON_ParseWithLength(req->body, req->body_len);
         if (body == NULL)
             return tp_resp_error(resp, 400, "Request body is not valid JSON");
-        cJSON_Delete(body);
     }
     struct tp_run_rec queued;
-    int err = tp_engine_start(req->app->engine, pipeline.name, "anonymous", req->arena, &queued);
+    struct tp_buf error;
+    tp_buf_init(&error);
+    int err = tp_engine_start(req->app->engine, pipeline.name, "anonymous",
+                              cJSON_GetObjectItemCaseSensitive(body, "parameters"), req->arena,
+                              &queued, &error);
+    cJSON_Delete(body);
+    if (err == TP_EINVAL)
+        tp_resp_error(resp, 400, "%s", tp_buf_str(&error));
+    tp_buf_close(&error);
+    if (err == TP_EINVAL)
+        return 0;
     if (err == TP_ECONFLICT)
         return tp_resp_error(resp, 503, "tidepool is shutting down");
     if (err < 0)

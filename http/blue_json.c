@@ -65,7 +65,8 @@ static void add_permissions(cJSON *o)
 }
 
 cJSON *tp_blue_pipeline_json(const struct tp_pipeline_rec *pipeline,
-                             const struct tp_blue_history *history, const cJSON *latest_run)
+                             const struct tp_blue_history *history, const cJSON *latest_run,
+                             cJSON *parameters)
 {
     static const char *const rels[] = { "runs", "queue", "actions", "trends" };
     struct tp_buf href;
@@ -86,7 +87,7 @@ cJSON *tp_blue_pipeline_json(const struct tp_pipeline_rec *pipeline,
         cJSON_AddNullToObject(o, "latestRun");
     cJSON_AddStringToObject(o, "name", pipeline->name);
     cJSON_AddStringToObject(o, "organization", "jenkins");
-    cJSON_AddArrayToObject(o, "parameters");
+    cJSON_AddItemToObject(o, "parameters", parameters);
     add_permissions(o);
     tp_json_add_i64(o, "weatherScore", history->weather_score);
     tp_buf_close(&href);

@@ -35,8 +35,10 @@ struct tp_blue_run_context {
 void tp_blue_pipeline_href(const char *pipeline, struct tp_buf *out);
 
 cJSON *tp_blue_organization_json(void);
+/* `parameters`: the pipeline's parameter definitions (an array; the builder takes it). */
 cJSON *tp_blue_pipeline_json(const struct tp_pipeline_rec *pipeline,
-                             const struct tp_blue_history *history, const cJSON *latest_run);
+                             const struct tp_blue_history *history, const cJSON *latest_run,
+                             cJSON *parameters);
 /* A run, full (PipelineRunImpl), as a summary (latestRun: PipelineRunSummary), or queued
  * (QueuedBlueRun), depending on its state and `summary`. */
 cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_context *ctx,

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Build parameters: the values a run gets from its trigger and its Jenkinsfile's
+ * `parameters {}` definitions, validated as Blue Ocean validates `POST .../runs/`, and the
+ * parameter definitions as Jenkins exports them. Pure.
+ */
+#ifndef TP_ENGINE_PARAMS_H
+#define TP_ENGINE_PARAMS_H
+
+#include <cjson/cJSON.h>
+
+#include "jenkinsfile/plan.h"
+
+struct tp_buf;
+
+/*
+ * Resolves the values of a run of `plan`: `given` is the trigger's "parameters" array
+ * ([{"name":..,"value":..}], NULL when the trigger gave none). Every definition gets a value:
+ * the one given, else its default. `*values` is a new array [{"name":..,"value":..}] (string
+ * values; true/false for booleanParam) the caller frees with cJSON_Delete.
+ * Returns 0, or TP_EINVAL with Blue Ocean's message in `error` ("This is parameterized job,
+ * requires parameters", "No such parameter definition: X", ...).
+ */
+int tp_params_resolve(const struct tp_plan *plan, const cJSON *given, cJSON **values,
+                      struct tp_buf *error);
+
+/* The value of parameter `name` in a resolved array, as its string, or NULL. */
+const char *tp_params_get(const cJSON *values, const char *name);
+
+/* Jenkins' export of the plan's parameter definitions (hudson.model.*ParameterDefinition). */
+cJSON *tp_params_definitions_json(const struct tp_plan *plan);
+
+#endif
