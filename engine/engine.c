@@ -15,6 +15,7 @@
 #include "engine/eval.h"
 #include "engine/params.h"
 #include "engine/runstate.h"
+#include "engine/when.h"
 
 extern char **environ;
 
@@ -264,9 +265,29 @@ static const char *eval_param(void *ctx, const char *name)
     return f->run->params != NULL ? tp_params_get(f->run->params, name) : NULL;
 }
 
+static bool eval_param_is_boolean(void *ctx, const char *name)
+{
+    struct frame *f = ctx;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, f->run->params)
+    {
+        const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "name"));
+        if (n != NULL && strcmp(n, name) == 0)
+            return cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(item, "value"));
+    }
+    return false;
+}
+
+static struct tp_eval_ctx eval_ctx(struct frame *f)
+{
+    return (struct tp_eval_ctx){
+        .env = eval_env, .param = eval_param, .param_is_boolean = eval_param_is_boolean, .ctx = f
+    };
+}
+
 int tp_frame_eval(struct frame *f, const struct tp_expr *e, struct tp_buf *out)
 {
-    struct tp_eval_ctx ctx = { .env = eval_env, .param = eval_param, .ctx = f };
+    struct tp_eval_ctx ctx = eval_ctx(f);
     struct tp_buf error;
     tp_buf_init(&error);
     int err = tp_eval_string(e, &ctx, out, &error);
@@ -534,6 +555,30 @@ static void skip_tree(struct frame *parent, const struct tp_plan_stage *stage, i
         skip_tree(parent, stage->children[i], stage->id, false);
 }
 
+/*
+ * Judges the stage's `when`, in the environment around the stage (its own environment is
+ * bound after, as in Jenkins). Returns whether the stage runs; an error in an expression
+ * fails the stage.
+ */
+static bool when_allows(struct frame *f)
+{
+    const struct tp_plan_stage *stage = f->stage;
+    if (stage->when == NULL)
+        return true;
+    struct tp_when_ctx ctx = { .eval = eval_ctx(f),
+                               .cause_class = "UserIdCause",
+                               .cause_user = f->run->rec.cause_user };
+    struct tp_buf error;
+    tp_buf_init(&error);
+    bool holds = true;
+    if (tp_when_holds(&stage->when->all, &ctx, &holds, &error) < 0) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, false, tp_buf_str(&error));
+        holds = true; /* the stage is entered, and fails */
+    }
+    tp_buf_close(&error);
+    return holds;
+}
+
 static void enter_frame(struct frame *f)
 {
     const struct tp_plan_stage *stage = f->stage;
@@ -541,6 +586,22 @@ static void enter_frame(struct frame *f)
     f->entered = true;
     if (stage == NULL)
         return;
+    if (!when_allows(f)) {
+        f->skipped = true;
+        if (is_branch(stage))
+            tp_run_logf(run, "[Pipeline] { (Branch: %s)\n", stage->name);
+        tp_run_logf(run,
+                    "[Pipeline] stage\n[Pipeline] { (%s)\nStage \"%s\" skipped due to when "
+                    "conditional\n[Pipeline] }\n[Pipeline] // stage\n",
+                    stage->name, stage->name);
+        if (is_branch(stage))
+            tp_run_puts(run, "[Pipeline] }\n");
+        struct frame scratch = { .run = run };
+        put_node(&scratch, stage, parent_node(f), TP_STATE_SKIPPED, TP_RESULT_NOT_BUILT);
+        for (size_t i = 0; i < stage->nchildren; i++)
+            skip_tree(f, stage->children[i], stage->id, false);
+        return;
+    }
     put_node(f, stage, parent_node(f), TP_STATE_RUNNING, TP_RESULT_UNKNOWN);
     if (is_branch(stage))
         tp_run_logf(run, "[Pipeline] { (Branch: %s)\n", stage->name);
@@ -564,7 +625,7 @@ static void leave_frame(struct frame *f)
 {
     const struct tp_plan_stage *stage = f->stage;
     struct run *run = f->run;
-    if (stage == NULL)
+    if (stage == NULL || f->skipped)
         return;
     if (stage->nenv > 0)
         tp_run_puts(run, "[Pipeline] }\n[Pipeline] // withEnv\n");
@@ -835,6 +896,8 @@ static enum progress frame_advance(struct frame *f)
         enter_frame(f);
         return PROGRESS_MORE;
     }
+    if (f->skipped)
+        return PROGRESS_DONE;
     enum progress body = advance_body(f);
     if (body != PROGRESS_DONE)
         return body;
@@ -953,8 +1016,6 @@ static void why_not(struct tp_buf *out, const char *what, int line)
 
 static void check_stage(const struct tp_plan_stage *st, struct tp_buf *out)
 {
-    if (st->when != NULL)
-        why_not(out, "when", st->when->all.line);
     if (st->input != NULL)
         why_not(out, "input", st->input->line);
     if (st->ntools > 0)

@@ -85,7 +85,8 @@ struct frame {
     size_t index; /* next step or child */
     int running;  /* PARALLEL: branches not finished yet */
     bool entered, started, busy, kick, aborting, body_done;
-    bool failed; /* a step or a child failed: later stages of a sequence are skipped */
+    bool skipped; /* `when` did not hold: the stage (and all inside it) is SKIPPED */
+    bool failed;  /* a step or a child failed: later stages of a sequence are skipped */
     enum tp_result result;
     struct tp_node_rec node;
     struct tp_envlist env; /* the environment inside this stage */

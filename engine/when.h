@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `when` conditions, judged as the declarative plugin judges them. Pure: names come from
+ * the evaluation context, the run's cause from the caller.
+ */
+#ifndef TP_ENGINE_WHEN_H
+#define TP_ENGINE_WHEN_H
+
+#include <stdbool.h>
+
+#include "engine/eval.h"
+#include "jenkinsfile/plan.h"
+
+struct tp_buf;
+
+struct tp_when_ctx {
+    struct tp_eval_ctx eval;
+    const char *cause_class; /* the simple class name of the run's cause: "UserIdCause" */
+    const char *cause_user;  /* the user of a user cause, or NULL */
+};
+
+/*
+ * Judges a condition (the top level of a `when` is an ALL_OF of its conditions).
+ * Returns 0 with `*holds` set, or an error from evaluating an expression (message in
+ * `error`).
+ */
+int tp_when_holds(const struct tp_plan_when *w, const struct tp_when_ctx *ctx, bool *holds,
+                  struct tp_buf *error);
+
+/* Ant's path matching: `*` within a path segment, `**` across segments, `?` one character. */
+bool tp_when_glob(const char *pattern, const char *text, bool case_sensitive);
+
+#endif
