@@ -41,3 +41,20 @@ void tp_time_format_utc(int64_t ms, char *out, size_t size)
     snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
+
+void tp_time_span(uint64_t ms, char *out, size_t size)
+{
+    unsigned long long s = ms / 1000, m = s / 60, h = m / 60, d = h / 24;
+    if (d > 0)
+        snprintf(out, size, "%llu day %llu hr", d, h % 24);
+    else if (h > 0)
+        snprintf(out, size, "%llu hr %llu min", h, m % 60);
+    else if (m > 0)
+        snprintf(out, size, "%llu min %llu sec", m, s % 60);
+    else if (s >= 10)
+        snprintf(out, size, "%llu sec", s);
+    else if (s > 0)
+        snprintf(out, size, "%.1f sec", (double)ms / 1000.0);
+    else
+        snprintf(out, size, "%llu ms", (unsigned long long)ms);
+}

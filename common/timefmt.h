@@ -17,5 +17,8 @@ int64_t tp_time_mono_ms(void);
 void tp_time_format(int64_t ms, char *out, size_t size);
 /* The same in UTC with a 'Z' suffix, for the server log. */
 void tp_time_format_utc(int64_t ms, char *out, size_t size);
+/* A duration as Jenkins writes one (Util.getTimeSpanString): its two largest units,
+ * "5 min 0 sec", "2 hr 30 min", "30 sec", "1.5 sec", "200 ms". */
+void tp_time_span(uint64_t ms, char *out, size_t size);
 
 #endif

@@ -45,7 +45,7 @@ struct tp_engine {
 
 static void schedule_pump(struct tp_engine *engine);
 static void frame_continue(struct frame *f);
-static void abort_frame(struct frame *f);
+static void abort_frame(struct frame *f, enum abort_reason reason);
 
 /* --- environment lists --- */
 
@@ -236,20 +236,25 @@ static void run_free(struct run *run)
 
 void tp_frame_fail(struct frame *f, enum tp_result result, bool abort_style, const char *message)
 {
-    struct run *run = f->run;
     f->failed = true;
     f->result = tp_result_worse(f->result, result);
-    if (f->step_active && message != NULL && f->step_error == NULL)
-        f->step_error = tp_arena_strdup(&run->arena, message);
-    if (message != NULL && !run->failed) {
-        run->failed = true;
-        run->abort_style = abort_style;
-        tp_buf_puts(&run->error, message);
+    if (message == NULL)
+        return;
+    if (f->step_active && f->step_error == NULL)
+        f->step_error = tp_arena_strdup(&f->run->arena, message);
+    if (!f->has_error) {
+        f->has_error = true;
+        f->abort_style = abort_style;
+        tp_buf_puts(&f->error, message);
     }
-    /* A branch aborted because a sibling failed (failFast) does not make the run ABORTED:
-     * the failure does. Only a stop of the run itself does. */
-    if (result != TP_RESULT_ABORTED || run->aborting)
-        run->result = tp_result_worse(run->result, result);
+}
+
+void tp_frame_mark(struct frame *f, enum tp_result stage, enum tp_result build)
+{
+    while (f->block != NULL)
+        f = f->parent;
+    f->marked = tp_result_worse(f->marked, stage);
+    f->run->result_floor = tp_result_worse(f->run->result_floor, build);
 }
 
 static const char *eval_env(void *ctx, const char *name)
@@ -456,17 +461,63 @@ static bool is_branch(const struct tp_plan_stage *stage)
     return stage->node_kind == TP_PLAN_NODE_BRANCH;
 }
 
-static struct frame *frame_new(struct run *run, struct frame *parent,
-                               const struct tp_plan_stage *stage)
+/* A timer a frame owns (timeout's deadline, sleep's wake-up); freed when its handle closes,
+ * which may be after the frame is gone. */
+struct block_timer {
+    uv_timer_t handle; /* first: the handle's address is the struct's */
+    struct frame *frame;
+};
+
+static void on_timer_closed(uv_handle_t *handle)
+{
+    free(handle);
+}
+
+static void stop_timer(struct block_timer **slot)
+{
+    if (*slot == NULL)
+        return;
+    (*slot)->frame = NULL;
+    uv_timer_stop(&(*slot)->handle);
+    uv_close((uv_handle_t *)&(*slot)->handle, on_timer_closed);
+    *slot = NULL;
+}
+
+static struct block_timer *start_timer(struct frame *f, uint64_t ms, uv_timer_cb cb)
+{
+    struct block_timer *t = tp_xcalloc(1, sizeof(*t));
+    uv_timer_init(f->run->engine->loop, &t->handle);
+    t->handle.data = t;
+    t->frame = f;
+    uv_timer_start(&t->handle, cb, ms, 0);
+    return t;
+}
+
+static struct frame *frame_alloc(struct run *run, struct frame *parent)
 {
     struct frame *f = tp_xcalloc(1, sizeof(*f));
     f->run = run;
     f->parent = parent;
-    f->stage = stage;
     f->result = TP_RESULT_SUCCESS;
+    f->marked = TP_RESULT_SUCCESS;
+    tp_buf_init(&f->error);
     tp_env_init(&f->env);
     tp_env_merge(&f->env, parent != NULL ? &parent->env : &run->env);
+    f->cwd = tp_xstrdup(parent != NULL ? parent->cwd : run->workspace);
     tp_linebuf_init(&f->lines);
+    if (parent != NULL) {
+        f->next_sibling = parent->first_child;
+        parent->first_child = f;
+    }
+    return f;
+}
+
+/* The frame of a stage, or (stage NULL) the root: the pipeline's top-level stages. */
+static struct frame *frame_new(struct run *run, struct frame *parent,
+                               const struct tp_plan_stage *stage)
+{
+    struct frame *f = frame_alloc(run, parent);
+    f->stage = stage;
     if (stage == NULL)
         f->mode = FRAME_SEQUENCE;
     else if (stage->kind == TP_STAGE_STEPS)
@@ -475,11 +526,20 @@ static struct frame *frame_new(struct run *run, struct frame *parent,
         f->mode = FRAME_SEQUENCE;
     else
         f->mode = FRAME_PARALLEL;
+    f->steps = stage != NULL ? &stage->steps : NULL;
     f->post = stage != NULL ? stage->post : run->plan->post;
-    if (parent != NULL) {
-        f->next_sibling = parent->first_child;
-        parent->first_child = f;
-    }
+    return f;
+}
+
+/* The frame of a block step (dir, withEnv, timeout, retry, catchError, warnError): its body,
+ * in its parent's stage. */
+static struct frame *frame_new_block(struct frame *parent, const struct tp_plan_step *step)
+{
+    struct frame *f = frame_alloc(parent->run, parent);
+    f->stage = parent->stage;
+    f->block = step;
+    f->mode = FRAME_STEPS;
+    f->steps = &step->body;
     return f;
 }
 
@@ -493,17 +553,21 @@ static void frame_free(struct frame *f)
     }
     if (f->run->pending_frame == f)
         flush_pending(f->run);
+    stop_timer(&f->timer);
+    stop_timer(&f->sleep_timer);
+    tp_buf_close(&f->error);
     tp_env_close(&f->env);
     tp_linebuf_close(&f->lines);
+    free(f->cwd);
     free(f->script_dir);
     free(f);
 }
 
 static size_t frame_count(const struct frame *f)
 {
-    if (f->stage == NULL)
-        return f->run->plan->nstages;
-    return f->mode == FRAME_STEPS ? f->stage->steps.count : f->stage->nchildren;
+    if (f->mode == FRAME_STEPS)
+        return f->steps->count;
+    return f->stage == NULL ? f->run->plan->nstages : f->stage->nchildren;
 }
 
 static const struct tp_plan_stage *frame_child(const struct frame *f, size_t i)
@@ -579,11 +643,307 @@ static bool when_allows(struct frame *f)
     return holds;
 }
 
+int tp_mkdir_p(const char *path)
+{
+    char *copy = tp_xstrdup(path);
+    int err = 0;
+    for (char *p = copy + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+            err = -errno;
+        *p = saved;
+        if (saved == '\0' || err < 0)
+            break;
+    }
+    free(copy);
+    return err;
+}
+
+/* "FAILURE" -> TP_RESULT_FAILURE (catchError's buildResult/stageResult), else `fallback`. */
+static enum tp_result result_named(struct frame *f, const char *arg, enum tp_result fallback)
+{
+    const struct tp_expr *e = tp_ast_named_arg(f->block->call, arg);
+    if (e == NULL || e->kind != TP_EXPR_STRING)
+        return fallback;
+    for (int r = TP_RESULT_SUCCESS; r <= TP_RESULT_ABORTED; r++) {
+        if (strcmp(e->text, tp_result_name((enum tp_result)r)) == 0)
+            return (enum tp_result)r;
+    }
+    return fallback;
+}
+
+/*
+ * catchError / warnError swallow the failure of their body: the error is logged, the build
+ * gets at least buildResult, the enclosing stage stageResult, and the flow goes on.
+ * Returns whether the failure was caught.
+ */
+static bool catch_failure(struct frame *c)
+{
+    const char *name = c->block != NULL ? c->block->name : "";
+    bool warn = strcmp(name, "warnError") == 0;
+    if ((!warn && strcmp(name, "catchError") != 0) || c->run->aborting || c->aborting)
+        return false;
+    const struct tp_expr *message = tp_ast_named_arg(c->block->call, "message");
+    if (message == NULL && warn && c->block->call->kind == TP_EXPR_CALL &&
+        c->block->call->args.count == 1)
+        message = c->block->call->args.items[0];
+    struct tp_buf text;
+    tp_buf_init(&text);
+    if (message == NULL || tp_frame_eval(c, message, &text) < 0) {
+        tp_buf_reset(&text);
+        tp_buf_puts(&text, c->has_error ? tp_buf_str(&c->error) : "failed");
+    }
+    tp_run_logf(c->run, "ERROR: %s\n", tp_buf_str(&text));
+    tp_buf_close(&text);
+    enum tp_result build =
+        result_named(c, "buildResult", warn ? TP_RESULT_UNSTABLE : TP_RESULT_FAILURE);
+    enum tp_result stage =
+        result_named(c, "stageResult", warn ? TP_RESULT_UNSTABLE : TP_RESULT_SUCCESS);
+    if (c->result == TP_RESULT_ABORTED) /* an interruption inside: a timeout */
+        build = stage = TP_RESULT_ABORTED;
+    tp_frame_mark(c->parent, stage, build);
+    return true;
+}
+
+/* --- block steps: dir, withEnv, timeout, retry, catchError, warnError --- */
+
+int tp_frame_eval_count(struct frame *f, const char *what, const struct tp_expr *e, long long *out)
+{
+    struct tp_eval_ctx ctx = eval_ctx(f);
+    struct tp_value v = { 0 };
+    struct tp_buf error;
+    tp_buf_init(&error);
+    int err = tp_eval_value(e, &ctx, &v, &error);
+    if (err < 0) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, false, tp_buf_str(&error));
+    } else if (v.kind == TP_VALUE_NUMBER) {
+        *out = (long long)v.number;
+    } else {
+        char *end = NULL;
+        const char *text = v.kind == TP_VALUE_STRING ? tp_buf_str(v.text) : "";
+        *out = strtoll(text, &end, 10);
+        if (end == text || *end != '\0') {
+            tp_frame_fail(
+                f, TP_RESULT_FAILURE, true,
+                tp_arena_printf(&f->run->arena, "%s expects a number, got '%s'", what, text));
+            err = TP_EINVAL;
+        }
+    }
+    tp_value_close(&v);
+    tp_buf_close(&error);
+    return err;
+}
+
+static void on_timeout(uv_timer_t *handle)
+{
+    struct block_timer *t = handle->data;
+    struct frame *f = t->frame;
+    if (f == NULL)
+        return;
+    stop_timer(&f->timer);
+    tp_run_puts(f->run, "Cancelling nested steps due to timeout\n");
+    tp_frame_fail(f, TP_RESULT_ABORTED, false, "Timeout has been exceeded");
+    abort_frame(f, ABORT_TIMEOUT);
+}
+
+int tp_frame_duration(struct frame *f, const char *what, const struct tp_expr *call,
+                      const char *default_unit, uint64_t *ms)
+{
+    static const struct {
+        const char *name;
+        double ms;
+    } units[] = { { "NANOSECONDS", 1e-6 }, { "MICROSECONDS", 1e-3 }, { "MILLISECONDS", 1 },
+                  { "SECONDS", 1e3 },      { "MINUTES", 60e3 },      { "HOURS", 3600e3 },
+                  { "DAYS", 86400e3 } };
+    const struct tp_expr *time = tp_step_arg(call, "time");
+    const struct tp_expr *unit = tp_ast_named_arg(call, "unit");
+    long long amount = 0;
+    if (time == NULL) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, true,
+                      tp_arena_printf(&f->run->arena, "%s requires a time", what));
+        return TP_EINVAL;
+    }
+    if (tp_frame_eval_count(f, what, time, &amount) < 0)
+        return TP_EINVAL;
+    struct tp_buf name;
+    tp_buf_init(&name);
+    int err = unit != NULL ? tp_frame_eval(f, unit, &name) : 0;
+    if (unit == NULL)
+        tp_buf_puts(&name, default_unit);
+    double scale = -1;
+    for (size_t i = 0; err == 0 && i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(tp_buf_str(&name), units[i].name) == 0)
+            scale = units[i].ms;
+    }
+    if (err == 0 && scale < 0) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, true,
+                      tp_arena_printf(&f->run->arena,
+                                      "No enum constant java.util.concurrent.TimeUnit.%s",
+                                      tp_buf_str(&name)));
+        err = TP_EINVAL;
+    }
+    tp_buf_close(&name);
+    if (err < 0)
+        return err;
+    double total = amount > 0 ? (double)amount * scale : 0;
+    *ms = total > 1e15 ? (uint64_t)1e15 : (uint64_t)total;
+    return 0;
+}
+
+static int enter_timeout(struct frame *f)
+{
+    const struct tp_expr *activity = tp_ast_named_arg(f->block->call, "activity");
+    if (activity != NULL && activity->kind == TP_EXPR_BOOL && activity->flag) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, true,
+                      "tidepool does not support timeout(activity: true) yet");
+        return TP_EUNSUPPORTED;
+    }
+    uint64_t delay = 0;
+    if (tp_frame_duration(f, "timeout", f->block->call, "MINUTES", &delay) < 0)
+        return TP_EINVAL;
+    char span[64];
+    tp_time_span(delay, span, sizeof(span));
+    tp_run_logf(f->run, "Timeout set to expire in %s\n", span);
+    f->timer = start_timer(f, delay, on_timeout);
+    return 0;
+}
+
+/* withEnv(['K=V', 'PATH+EXTRA=/dir']): K+X=V prepends V to K with the path separator. */
+static int enter_with_env(struct frame *f)
+{
+    const struct tp_expr *list = tp_step_arg(f->block->call, "overrides");
+    if (list == NULL || list->kind != TP_EXPR_LIST) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, true, "withEnv expects a list of KEY=VALUE strings");
+        return TP_EINVAL;
+    }
+    struct tp_buf item;
+    tp_buf_init(&item);
+    int err = 0;
+    for (size_t i = 0; i < list->args.count && err == 0; i++) {
+        tp_buf_reset(&item);
+        err = tp_frame_eval(f, list->args.items[i], &item);
+        if (err < 0)
+            break;
+        if (item.len == 0)
+            continue;
+        char *text = item.data; /* NUL-terminated by tp_buf */
+        char *eq = strchr(text, '=');
+        if (eq == NULL || eq == text)
+            continue; /* Jenkins ignores entries that are not KEY=VALUE */
+        *eq = '\0';
+        char *plus = strchr(text, '+');
+        if (plus == NULL) {
+            tp_env_set(&f->env, text, eq + 1);
+            continue;
+        }
+        *plus = '\0';
+        const char *old = eval_env(f, text);
+        if (old == NULL || *old == '\0') {
+            tp_env_set(&f->env, text, eq + 1);
+        } else {
+            char *joined = tp_arena_printf(&f->run->arena, "%s:%s", eq + 1, old);
+            tp_env_set(&f->env, text, joined);
+        }
+    }
+    tp_buf_close(&item);
+    return err;
+}
+
+/* dir('sub'): later steps run in <cwd>/sub, created when missing. */
+static int enter_dir(struct frame *f)
+{
+    const struct tp_expr *path = tp_step_arg(f->block->call, "path");
+    if (path == NULL) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, true, "dir requires a path");
+        return TP_EINVAL;
+    }
+    struct tp_buf text;
+    tp_buf_init(&text);
+    int err = tp_frame_eval(f, path, &text);
+    if (err == 0) {
+        const char *p = tp_buf_str(&text);
+        char *cwd = p[0] == '/' ? tp_xstrdup(p)
+                                : tp_xstrdup(tp_arena_printf(&f->run->arena, "%s/%s", f->cwd, p));
+        free(f->cwd);
+        f->cwd = cwd;
+        tp_run_logf(f->run, "Running in %s\n", cwd);
+        err = tp_mkdir_p(cwd);
+        if (err < 0)
+            tp_frame_fail(
+                f, TP_RESULT_FAILURE, true,
+                tp_arena_printf(&f->run->arena, "cannot create %s: %s", cwd, tp_strerror(err)));
+    }
+    tp_buf_close(&text);
+    return err;
+}
+
+static void enter_block(struct frame *f)
+{
+    const char *name = f->block->name;
+    tp_run_logf(f->run, "[Pipeline] %s\n", name);
+    int err = 0;
+    if (strcmp(name, "dir") == 0) {
+        err = enter_dir(f);
+    } else if (strcmp(name, "withEnv") == 0) {
+        err = enter_with_env(f);
+    } else if (strcmp(name, "timeout") == 0) {
+        err = enter_timeout(f);
+    } else if (strcmp(name, "retry") == 0) {
+        long long count = 0;
+        const struct tp_expr *e = tp_step_arg(f->block->call, "count");
+        if (e == NULL) {
+            tp_frame_fail(f, TP_RESULT_FAILURE, true, "retry requires a count");
+            err = TP_EINVAL;
+        } else {
+            err = tp_frame_eval_count(f, "retry", e, &count);
+        }
+        f->attempt = 1;
+        f->retries = count > 1000 ? 1000 : (int)count;
+    }
+    (void)err; /* a failed entry has failed the frame: its body is skipped */
+    tp_run_puts(f->run, "[Pipeline] {\n");
+}
+
+static void leave_block(struct frame *f)
+{
+    stop_timer(&f->timer);
+    tp_run_puts(f->run, "[Pipeline] }\n");
+    if ((f->failed || f->aborting) && catch_failure(f))
+        f->caught = true;
+    tp_run_logf(f->run, "[Pipeline] // %s\n", f->block->name);
+}
+
+/* retry: a failed body runs again, from its first step, until `count` attempts are used. A
+ * stopped run or an expired enclosing timeout is not retried. */
+static bool retry_again(struct frame *f)
+{
+    if (f->block == NULL || strcmp(f->block->name, "retry") != 0 || !f->failed ||
+        f->attempt >= f->retries || f->aborting || f->run->aborting)
+        return false;
+    tp_run_puts(f->run, "[Pipeline] }\n");
+    tp_run_logf(f->run, "ERROR: %s\nRetrying\n[Pipeline] {\n",
+                f->has_error ? tp_buf_str(&f->error) : "failed");
+    f->attempt++;
+    f->failed = false;
+    f->result = TP_RESULT_SUCCESS;
+    f->has_error = false;
+    tp_buf_reset(&f->error);
+    f->index = 0;
+    return true;
+}
+
 static void enter_frame(struct frame *f)
 {
     const struct tp_plan_stage *stage = f->stage;
     struct run *run = f->run;
     f->entered = true;
+    if (f->block != NULL) {
+        enter_block(f);
+        return;
+    }
     if (stage == NULL)
         return;
     if (!when_allows(f)) {
@@ -625,6 +985,10 @@ static void leave_frame(struct frame *f)
 {
     const struct tp_plan_stage *stage = f->stage;
     struct run *run = f->run;
+    if (f->block != NULL) {
+        leave_block(f);
+        return;
+    }
     if (stage == NULL || f->skipped)
         return;
     if (stage->nenv > 0)
@@ -635,7 +999,8 @@ static void leave_frame(struct frame *f)
     if (is_branch(stage))
         tp_run_puts(run, "[Pipeline] }\n");
     f->node.state = TP_STATE_FINISHED;
-    f->node.result = f->aborting && f->result == TP_RESULT_SUCCESS ? TP_RESULT_ABORTED : f->result;
+    enum tp_result result = tp_result_worse(f->result, f->marked);
+    f->node.result = f->aborting && result == TP_RESULT_SUCCESS ? TP_RESULT_ABORTED : result;
     f->node.end_ms = tp_time_now_ms();
     save_node(f);
 }
@@ -700,7 +1065,11 @@ static bool start_step(struct frame *f, const struct tp_plan_step *step)
         struct tp_buf message;
         tp_buf_init(&message);
         bool later = tp_steps_is_jenkins(step->name);
-        if (later) {
+        bool block = tp_steps_is_block(step->name);
+        if (block) {
+            tp_buf_printf(&message, "%s needs a block: %s(...) { ... } (line %d)", step->name,
+                          step->name, step->line);
+        } else if (later) {
             tp_buf_printf(&message, "tidepool does not support the '%s' step yet (line %d)",
                           step->name, step->line);
         } else {
@@ -710,7 +1079,7 @@ static bool start_step(struct frame *f, const struct tp_plan_step *step)
                           step->name);
             tp_steps_list(&message);
         }
-        tp_frame_fail(f, TP_RESULT_FAILURE, later, tp_buf_str(&message));
+        tp_frame_fail(f, TP_RESULT_FAILURE, later || block, tp_buf_str(&message));
         tp_buf_close(&message);
         return true;
     }
@@ -725,8 +1094,19 @@ static bool start_step(struct frame *f, const struct tp_plan_step *step)
                       "using ‘agent none’.");
         return true;
     }
+    /* A step run again (inside a retry's later attempt) is a new flow node: a new id. */
+    int64_t id = step->id;
+    for (const struct frame *p = f; p != NULL; p = p->parent) {
+        if (p->attempt > 1) {
+            if (run->next_dynamic_id <= run->plan->last_id)
+                run->next_dynamic_id = run->plan->last_id + 1;
+            id = run->next_dynamic_id++;
+            break;
+        }
+    }
     f->step = (struct tp_step_rec){ .run_id = run->rec.id,
-                                    .step_id = step->id,
+                                    .step_id = id,
+                                    .seq = ++run->steps_started,
                                     .node_id = step_node(f),
                                     .name = def->name,
                                     .display_name = def->display_name,
@@ -752,48 +1132,75 @@ static bool must_skip(const struct frame *f)
     return f->failed || f->aborting || f->run->aborting;
 }
 
-/* A child frame has finished with `result`. */
-static void child_done(struct frame *f, const struct tp_plan_stage *child, enum tp_result result,
-                       bool failed)
+/*
+ * Takes a finished child's outcome into its parent: its result (always: an unstable stage
+ * makes its parent unstable too), its failure and first error (unless caught). A branch
+ * aborted because a sibling failed (failFast) leaves the stage FAILURE, not ABORTED.
+ */
+static void absorb(struct frame *p, struct frame *c)
 {
-    if (failed) {
-        f->failed = true;
-        /* Branches aborted by failFast leave the stage FAILURE (its failing branch), not
-         * ABORTED. */
-        if (result != TP_RESULT_ABORTED || f->aborting || f->run->aborting)
-            f->result = tp_result_worse(f->result, result);
+    bool failed = c->failed || c->aborting;
+    enum tp_result result = c->result;
+    if (c->aborting && result == TP_RESULT_SUCCESS)
+        result = TP_RESULT_ABORTED;
+    if (p->stage != NULL) /* an unstable branch shows its parallel stage unstable too */
+        p->marked = tp_result_worse(p->marked, c->marked);
+    if (failed && c->caught) {
+        failed = false;
+    } else {
+        if (!(c->abort_reason == ABORT_FAILFAST && result == TP_RESULT_ABORTED))
+            p->result = tp_result_worse(p->result, result);
+        if (failed) {
+            p->failed = true;
+            if (c->has_error && !p->has_error) {
+                p->has_error = true;
+                p->abort_style = c->abort_style;
+                tp_buf_puts(&p->error, tp_buf_str(&c->error));
+            }
+        }
     }
-    if (f->mode == FRAME_PARALLEL) {
-        f->running--;
+    if (p->mode == FRAME_PARALLEL) {
+        p->running--;
         if (failed && result == TP_RESULT_FAILURE) {
-            tp_run_logf(f->run, "Failed in branch %s\n", child->name);
+            tp_run_logf(p->run, "Failed in branch %s\n", c->stage->name);
             /* failFast: a failing branch aborts the others. */
-            if (f->stage->fail_fast || f->run->plan->fail_fast_all) {
-                for (struct frame *c = f->first_child; c != NULL; c = c->next_sibling)
-                    abort_frame(c);
+            if (p->stage->fail_fast || p->run->plan->fail_fast_all) {
+                for (struct frame *b = p->first_child; b != NULL; b = b->next_sibling)
+                    abort_frame(b, ABORT_FAILFAST);
             }
         }
     } else {
-        f->index++;
+        if (failed && p->post_block_active) {
+            p->post_block_failed = true;
+            if (c->has_error)
+                tp_run_logf(p->run, "Error when executing %s post condition:\n%s\n",
+                            tp_post_condition_name(p->post_condition), tp_buf_str(&c->error));
+        }
+        step_done(p);
     }
-    frame_continue(f);
 }
 
 static void finish_frame(struct frame *f)
 {
     struct run *run = f->run;
     struct frame *parent = f->parent;
-    const struct tp_plan_stage *stage = f->stage;
-    enum tp_result result = f->aborting && !f->failed ? TP_RESULT_ABORTED : f->result;
-    bool failed = f->failed || f->aborting;
     leave_frame(f);
-    frame_free(f);
     if (parent == NULL) {
+        /* The root's outcome is the run's. */
+        run->result = tp_result_worse(f->result, run->result_floor);
+        if (f->has_error) {
+            run->failed = true;
+            run->abort_style = f->abort_style;
+            tp_buf_puts(&run->error, tp_buf_str(&f->error));
+        }
+        frame_free(f);
         run->root = NULL;
         run_end(run);
         return;
     }
-    child_done(parent, stage, result, failed);
+    absorb(parent, f);
+    frame_free(f);
+    frame_continue(parent);
 }
 
 enum progress {
@@ -808,10 +1215,11 @@ static enum progress advance_body(struct frame *f);
  * pipeline's post) as it stands now. */
 static enum tp_result post_result(const struct frame *f)
 {
-    const struct run *run = f->run;
-    if (run->aborting || f->aborting)
+    if (f->run->aborting || f->aborting)
         return TP_RESULT_ABORTED;
-    return f->stage != NULL ? f->result : run->result;
+    if (f->stage == NULL)
+        return tp_result_worse(f->result, f->run->result_floor);
+    return tp_result_worse(f->result, f->marked);
 }
 
 /* Whether a post condition holds, in the plugin's terms. */
@@ -874,7 +1282,12 @@ static enum progress advance_post(struct frame *f)
         }
         const struct tp_plan_steps *steps = &post->blocks[c];
         if (f->post_index < steps->count && !f->post_block_failed) {
-            if (start_step(f, &steps->items[f->post_index])) {
+            const struct tp_plan_step *step = &steps->items[f->post_index];
+            if (step->has_body && tp_steps_is_block(step->name)) {
+                frame_continue(frame_new_block(f, step));
+                return PROGRESS_WAIT;
+            }
+            if (start_step(f, step)) {
                 f->post_index++;
                 return PROGRESS_MORE;
             }
@@ -901,6 +1314,8 @@ static enum progress frame_advance(struct frame *f)
     enum progress body = advance_body(f);
     if (body != PROGRESS_DONE)
         return body;
+    if (retry_again(f))
+        return PROGRESS_MORE;
     if (f->post != NULL && !f->post_done)
         return advance_post(f);
     return PROGRESS_DONE;
@@ -911,14 +1326,20 @@ static enum progress advance_body(struct frame *f)
 {
     size_t n = frame_count(f);
     switch (f->mode) {
-    case FRAME_STEPS:
+    case FRAME_STEPS: {
         if (f->index >= n || must_skip(f))
             return PROGRESS_DONE;
-        if (start_step(f, &f->stage->steps.items[f->index])) {
+        const struct tp_plan_step *step = &f->steps->items[f->index];
+        if (step->has_body && tp_steps_is_block(step->name)) {
+            frame_continue(frame_new_block(f, step));
+            return PROGRESS_WAIT;
+        }
+        if (start_step(f, step)) {
             f->index++;
             return PROGRESS_MORE;
         }
         return PROGRESS_WAIT;
+    }
     case FRAME_SEQUENCE:
         if (f->index >= n)
             return PROGRESS_DONE;
@@ -977,19 +1398,42 @@ static void frame_continue(struct frame *f)
     f->busy = false;
 }
 
-/* Stops a frame and everything running inside it: processes are killed; their steps end
- * ABORTED and the frames unwind as usual. */
-static void abort_frame(struct frame *f)
+/*
+ * Stops a frame and everything running inside it: processes are killed, a sleep ends; their
+ * steps end ABORTED (on a later callback, never from here) and the frames unwind as usual.
+ */
+static void abort_frame(struct frame *f, enum abort_reason reason)
 {
     if (f->aborting)
         return;
     f->aborting = true;
+    f->abort_reason = reason;
     if (f->child != NULL) {
         f->kill_sent = true;
         tp_exec_kill(f->child, KILL_GRACE_MS);
     }
+    if (f->sleep_timer != NULL) {
+        f->kill_sent = true;
+        uv_timer_start(&f->sleep_timer->handle, f->sleep_timer->handle.timer_cb, 0, 0);
+    }
     for (struct frame *c = f->first_child; c != NULL; c = c->next_sibling)
-        abort_frame(c);
+        abort_frame(c, reason);
+}
+
+static void on_sleep_done(uv_timer_t *handle)
+{
+    struct block_timer *t = handle->data;
+    struct frame *f = t->frame;
+    if (f == NULL)
+        return;
+    stop_timer(&f->sleep_timer);
+    tp_frame_step_finished(f, f->kill_sent ? TP_RESULT_ABORTED : TP_RESULT_SUCCESS, NULL);
+}
+
+void tp_frame_sleep(struct frame *f, uint64_t ms)
+{
+    f->kill_sent = false;
+    f->sleep_timer = start_timer(f, ms, on_sleep_done);
 }
 
 static void abort_run(struct run *run, const char *message)
@@ -999,7 +1443,7 @@ static void abort_run(struct run *run, const char *message)
     run->aborting = true;
     run->abort_message = message;
     if (run->root != NULL)
-        abort_frame(run->root);
+        abort_frame(run->root, ABORT_STOP);
 }
 
 /* Options that change what a run does: refused until the engine applies them. Every other

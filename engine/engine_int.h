@@ -50,6 +50,9 @@ struct run {
     struct tp_buf error;
     enum tp_result result;
     enum tp_result previous_result; /* of the last finished run before this one, or NONE */
+    enum tp_result result_floor;    /* raised by catchError(buildResult:) and unstable */
+    int64_t steps_started;          /* numbers the steps in the order they start */
+    int64_t next_dynamic_id;        /* ids for steps run again (retry), after the plan's */
 
     struct tp_envlist env; /* build env: core variables + pipeline environment */
     cJSON *params;         /* the run's parameter values, [{"name":..,"value":..}] or NULL */
@@ -76,11 +79,24 @@ enum frame_mode {
     FRAME_PARALLEL
 };
 
+/* Why a frame was stopped from outside. */
+enum abort_reason {
+    ABORT_NONE,
+    ABORT_STOP,     /* the run is stopped (PUT .../stop, shutdown) */
+    ABORT_FAILFAST, /* a sibling branch failed under failFast */
+    ABORT_TIMEOUT   /* an enclosing timeout {} expired */
+};
+
+struct block_timer;
+
 struct frame {
     struct run *run;
     struct frame *parent;
     struct frame *first_child, *next_sibling; /* frames running inside this one */
-    const struct tp_plan_stage *stage;        /* NULL for the root */
+    const struct tp_plan_stage *stage;        /* its stage (a block's: the enclosing one) */
+    const struct tp_plan_step *block;         /* a block step's frame (dir, retry...), or NULL */
+    const struct tp_plan_steps *steps;        /* STEPS: the steps this frame runs */
+    char *cwd;                                /* where its steps run */
     enum frame_mode mode;
     size_t index; /* next step or child */
     int running;  /* PARALLEL: branches not finished yet */
@@ -88,6 +104,17 @@ struct frame {
     bool skipped; /* `when` did not hold: the stage (and all inside it) is SKIPPED */
     bool failed;  /* a step or a child failed: later stages of a sequence are skipped */
     enum tp_result result;
+    enum tp_result marked; /* the stage's result as shown, raised by tp_frame_mark */
+    enum abort_reason abort_reason;
+    /* The first error that failed this frame: it travels up with the failure. */
+    struct tp_buf error;
+    bool has_error, abort_style;
+    /* Block state: retry's attempt and count, whether catchError/warnError swallowed the
+     * body's failure, timeout's timer, a running sleep's timer. */
+    int attempt, retries;
+    bool caught;
+    struct block_timer *timer;
+    struct block_timer *sleep_timer;
     struct tp_node_rec node;
     struct tp_envlist env; /* the environment inside this stage */
 
@@ -125,11 +152,27 @@ enum tp_step_status {
  * resumes the frame. For steps that finish asynchronously. */
 void tp_frame_step_finished(struct frame *f, enum tp_result result, const char *error);
 
-/* Records `message` as the error that fails `f` (and, the first time, the run). */
+/* Fails `f` with `result`; `message` (if any, and the first) travels up with the failure,
+ * printed as "ERROR: message" when `abort_style`, else as is. */
 void tp_frame_fail(struct frame *f, enum tp_result result, bool abort_style, const char *message);
+/* Makes the stage `f` runs in show at least `stage`, and the build end at least `build`,
+ * without failing either (unstable, catchError): nothing is skipped because of it. */
+void tp_frame_mark(struct frame *f, enum tp_result stage, enum tp_result build);
+/* Finishes the current (sleep) step after `ms` unless the frame is aborted first. */
+void tp_frame_sleep(struct frame *f, uint64_t ms);
 
 /* Evaluates `e` as a string in `f`'s environment; on failure fails `f` and returns it. */
 int tp_frame_eval(struct frame *f, const struct tp_expr *e, struct tp_buf *out);
+
+/* Evaluates `e` to a whole number (retry's count, sleep's time); on failure fails `f` (naming
+ * the step `what`) and returns the error. */
+int tp_frame_eval_count(struct frame *f, const char *what, const struct tp_expr *e, long long *out);
+/* The duration a call's `time:` (or only positional argument) and `unit:` (a TimeUnit name,
+ * default `default_unit`) describe, in ms; on failure fails `f` and returns the error. */
+int tp_frame_duration(struct frame *f, const char *what, const struct tp_expr *call,
+                      const char *default_unit, uint64_t *ms);
+/* mkdir -p: creates `path` and its missing parents. Returns 0 or a negative errno. */
+int tp_mkdir_p(const char *path);
 
 /* The environment a child process of `f` gets: the server's own plus the frame's. Free with
  * tp_env_close. */
@@ -147,6 +190,11 @@ struct tp_step_def {
 const struct tp_step_def *tp_steps_find(const char *name);
 /* Whether `name` is a step Jenkins has that tidepool does not run yet. */
 bool tp_steps_is_jenkins(const char *name);
+/* Whether `name` is a block step the engine runs as a frame of its own (dir, withEnv,
+ * timeout, retry, catchError, warnError). */
+bool tp_steps_is_block(const char *name);
+/* The argument a step takes by `name:`, or as its only positional argument; or NULL. */
+const struct tp_expr *tp_step_arg(const struct tp_expr *call, const char *name);
 /* "[echo, sh]": the list Jenkins prints in its No such DSL method message. */
 void tp_steps_list(struct tp_buf *out);
 

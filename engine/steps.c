@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The steps tidepool runs, one table; each entry knows its Blue Ocean display name. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,18 +12,22 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "common/timefmt.h"
 #include "engine/engine_int.h"
 
-/* The argument a step takes positionally or by `name:`, or NULL. */
-static const struct tp_expr *step_arg(const struct tp_plan_step *step, const char *name)
+const struct tp_expr *tp_step_arg(const struct tp_expr *call, const char *name)
 {
-    const struct tp_expr *call = step->call;
     const struct tp_expr *named = tp_ast_named_arg(call, name);
     if (named != NULL)
         return named;
     if (call->kind == TP_EXPR_CALL && call->named.count == 0 && call->args.count == 1)
         return call->args.items[0];
     return NULL;
+}
+
+static const struct tp_expr *step_arg(const struct tp_plan_step *step, const char *name)
+{
+    return tp_step_arg(step->call, name);
 }
 
 static bool named_flag(const struct tp_plan_step *step, const char *name)
@@ -201,7 +208,7 @@ static enum tp_step_status start_sh(struct frame *f, const struct tp_plan_step *
         .file = shebang ? path : "/bin/sh",
         .argv = shebang ? argv_direct : argv_sh,
         .env = env.items,
-        .cwd = f->run->workspace,
+        .cwd = f->cwd,
         .on_output = on_sh_output,
         .on_exit = on_sh_exit,
         .data = f,
@@ -222,26 +229,255 @@ failed:
     return TP_STEP_DONE;
 }
 
+/* --- error, unstable --- */
+
+/* Evaluates a step's message argument into `out`; on failure the step has failed. */
+static int eval_message(struct frame *f, const struct tp_plan_step *step, struct tp_buf *out)
+{
+    const struct tp_expr *message = step_arg(step, "message");
+    if (message == NULL) {
+        fail_now(f, tp_arena_printf(&f->run->arena, "%s requires a message", step->name));
+        return TP_EINVAL;
+    }
+    if (tp_frame_eval(f, message, out) < 0) {
+        f->step.result = TP_RESULT_FAILURE;
+        return TP_EINVAL;
+    }
+    f->step.description = describe(f, tp_buf_str(out));
+    return 0;
+}
+
+/* error 'message': fails the build with that message ("ERROR: message" at the end). */
+static enum tp_step_status start_error(struct frame *f, const struct tp_plan_step *step)
+{
+    struct tp_buf text;
+    tp_buf_init(&text);
+    if (eval_message(f, step, &text) == 0)
+        fail_now(f, tp_buf_str(&text));
+    tp_buf_close(&text);
+    return TP_STEP_DONE;
+}
+
+/* unstable 'message': the step, its stage and the build become UNSTABLE; the flow goes on. */
+static enum tp_step_status start_unstable(struct frame *f, const struct tp_plan_step *step)
+{
+    struct tp_buf text;
+    tp_buf_init(&text);
+    if (eval_message(f, step, &text) == 0) {
+        tp_run_logf(f->run, "WARNING: %s\n", tp_buf_str(&text));
+        tp_frame_mark(f, TP_RESULT_UNSTABLE, TP_RESULT_UNSTABLE);
+        f->step.result = TP_RESULT_UNSTABLE;
+    }
+    tp_buf_close(&text);
+    return TP_STEP_DONE;
+}
+
+/* --- sleep --- */
+
+static enum tp_step_status start_sleep(struct frame *f, const struct tp_plan_step *step)
+{
+    uint64_t ms = 0;
+    if (tp_frame_duration(f, "sleep", step->call, "SECONDS", &ms) < 0) {
+        f->step.result = TP_RESULT_FAILURE;
+        return TP_STEP_DONE;
+    }
+    char span[64];
+    tp_time_span(ms, span, sizeof(span));
+    f->step.description = tp_arena_strdup(&f->run->arena, span);
+    tp_run_logf(f->run, "Sleeping for %s\n", span);
+    tp_frame_sleep(f, ms);
+    return TP_STEP_PENDING;
+}
+
+/* --- files in the workspace --- */
+
+/* The path a file argument names: relative ones are inside the frame's directory. */
+static const char *eval_path(struct frame *f, const struct tp_plan_step *step, const char *arg)
+{
+    const struct tp_expr *e = step_arg(step, arg);
+    if (e == NULL) {
+        fail_now(f, tp_arena_printf(&f->run->arena, "%s requires a %s", step->name, arg));
+        return NULL;
+    }
+    struct tp_buf text;
+    tp_buf_init(&text);
+    const char *path = NULL;
+    if (tp_frame_eval(f, e, &text) == 0) {
+        const char *p = tp_buf_str(&text);
+        f->step.description = describe(f, p);
+        path = p[0] == '/' ? tp_arena_strdup(&f->run->arena, p)
+                           : tp_arena_printf(&f->run->arena, "%s/%s", f->cwd, p);
+    } else {
+        f->step.result = TP_RESULT_FAILURE;
+    }
+    tp_buf_close(&text);
+    return path;
+}
+
+static enum tp_step_status fail_errno(struct frame *f, const char *what, const char *path, int err)
+{
+    return fail_now(f, tp_arena_printf(&f->run->arena, "%s %s: %s", what, path, tp_strerror(err)));
+}
+
+/* writeFile file: 'a/b.txt', text: '...': creates missing directories, replaces the file. */
+static enum tp_step_status start_write_file(struct frame *f, const struct tp_plan_step *step)
+{
+    const struct tp_expr *text_arg = tp_ast_named_arg(step->call, "text");
+    const struct tp_expr *file_arg = tp_ast_named_arg(step->call, "file");
+    if (file_arg == NULL || text_arg == NULL)
+        return fail_now(f, "writeFile requires file and text");
+    const char *path = eval_path(f, step, "file");
+    if (path == NULL)
+        return TP_STEP_DONE;
+    struct tp_buf text;
+    tp_buf_init(&text);
+    if (tp_frame_eval(f, text_arg, &text) < 0) {
+        tp_buf_close(&text);
+        f->step.result = TP_RESULT_FAILURE;
+        return TP_STEP_DONE;
+    }
+    char *dir = tp_arena_strdup(&f->run->arena, path);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL && slash != dir) {
+        *slash = '\0';
+        tp_mkdir_p(dir);
+    }
+    int err = 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        err = -errno;
+    for (size_t done = 0; err == 0 && done < text.len;) {
+        ssize_t n = write(fd, text.data + done, text.len - done);
+        if (n < 0)
+            err = -errno;
+        else
+            done += (size_t)n;
+    }
+    if (fd >= 0)
+        close(fd);
+    tp_buf_close(&text);
+    if (err < 0)
+        return fail_errno(f, "cannot write", path, err);
+    f->step.result = TP_RESULT_SUCCESS;
+    return TP_STEP_DONE;
+}
+
+/* readFile 'x' and fileExists 'x': their values only matter inside script {}, which tidepool
+ * does not interpret yet; as steps they check the file as Jenkins does. */
+static enum tp_step_status start_read_file(struct frame *f, const struct tp_plan_step *step)
+{
+    const char *path = eval_path(f, step, "file");
+    if (path == NULL)
+        return TP_STEP_DONE;
+    struct stat st;
+    if (stat(path, &st) < 0 || S_ISDIR(st.st_mode))
+        return fail_now(
+            f, tp_arena_printf(&f->run->arena, "java.nio.file.NoSuchFileException: %s", path));
+    f->step.result = TP_RESULT_SUCCESS;
+    return TP_STEP_DONE;
+}
+
+static enum tp_step_status start_file_exists(struct frame *f, const struct tp_plan_step *step)
+{
+    if (eval_path(f, step, "file") == NULL)
+        return TP_STEP_DONE;
+    f->step.result = TP_RESULT_SUCCESS;
+    return TP_STEP_DONE;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    int r = flag == FTW_DP ? rmdir(path) : unlink(path);
+    return r < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* deleteDir(): removes the frame's directory and everything in it; only ever inside the
+ * data directory's workspaces. */
+static enum tp_step_status start_delete_dir(struct frame *f, const struct tp_plan_step *step)
+{
+    (void)step;
+    char *real = realpath(f->cwd, NULL);
+    if (real == NULL) {
+        f->step.result = TP_RESULT_SUCCESS; /* nothing to delete */
+        return TP_STEP_DONE;
+    }
+    const char *env_ws = tp_env_get(&f->run->env, "JENKINS_HOME");
+    char *home = realpath(env_ws != NULL ? env_ws : "/nonexistent", NULL);
+    char *root = home != NULL ? tp_arena_printf(&f->run->arena, "%s/workspace/", home) : NULL;
+    free(home);
+    if (root == NULL || strncmp(real, root, strlen(root)) != 0) {
+        enum tp_step_status status = fail_now(
+            f, tp_arena_printf(&f->run->arena,
+                               "tidepool deletes directories only inside its workspaces, not %s",
+                               real));
+        free(real);
+        return status;
+    }
+    int r = nftw(real, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int err = r < 0 ? -errno : 0;
+    if (err < 0) {
+        enum tp_step_status status = fail_errno(f, "cannot delete", real, err);
+        free(real);
+        return status;
+    }
+    free(real);
+    f->step.result = TP_RESULT_SUCCESS;
+    return TP_STEP_DONE;
+}
+
+static enum tp_step_status start_pwd(struct frame *f, const struct tp_plan_step *step)
+{
+    (void)step;
+    f->step.result = TP_RESULT_SUCCESS;
+    return TP_STEP_DONE;
+}
+
+static enum tp_step_status start_is_unix(struct frame *f, const struct tp_plan_step *step)
+{
+    (void)step;
+    f->step.result = TP_RESULT_SUCCESS;
+    return TP_STEP_DONE;
+}
+
 static const struct tp_step_def steps[] = {
     { "echo", "Print Message", false, start_echo },
     { "sh", "Shell Script", true, start_sh },
+    { "error", "Error signal", false, start_error },
+    { "unstable", "Set stage result to unstable", false, start_unstable },
+    { "sleep", "Sleep", false, start_sleep },
+    { "writeFile", "Write file to workspace", true, start_write_file },
+    { "readFile", "Read file from workspace", true, start_read_file },
+    { "fileExists", "Verify if file exists in workspace", true, start_file_exists },
+    { "deleteDir", "Recursively delete the current directory from the workspace", true,
+      start_delete_dir },
+    { "pwd", "Determine current directory", true, start_pwd },
+    { "isUnix", "Checks if running on a Unix-like node", true, start_is_unix },
 };
+
+/* The block steps: each runs its body as a frame (see engine.c). */
+static const char *const block_steps[] = { "dir",        "withEnv",   "timeout", "retry",
+                                           "catchError", "warnError", NULL };
+
+bool tp_steps_is_block(const char *name)
+{
+    for (const char *const *p = block_steps; *p != NULL; p++) {
+        if (strcmp(*p, name) == 0)
+            return true;
+    }
+    return false;
+}
 
 /* Steps Jenkins has (core and the common plugins) that tidepool does not run yet. */
 static const char *const jenkins_steps[] = { "archiveArtifacts",
                                              "bat",
                                              "build",
-                                             "catchError",
                                              "checkout",
                                              "cleanWs",
-                                             "deleteDir",
-                                             "dir",
                                              "emailext",
-                                             "error",
-                                             "fileExists",
                                              "git",
                                              "input",
-                                             "isUnix",
                                              "junit",
                                              "load",
                                              "lock",
@@ -249,25 +485,16 @@ static const char *const jenkins_steps[] = { "archiveArtifacts",
                                              "milestone",
                                              "parallel",
                                              "powershell",
-                                             "pwd",
                                              "pwsh",
-                                             "readFile",
-                                             "retry",
                                              "script",
-                                             "sleep",
                                              "sshagent",
                                              "stash",
                                              "step",
-                                             "timeout",
                                              "timestamps",
                                              "tool",
-                                             "unstable",
                                              "unstash",
                                              "waitUntil",
-                                             "warnError",
                                              "withCredentials",
-                                             "withEnv",
-                                             "writeFile",
                                              "ws",
                                              NULL };
 
@@ -289,10 +516,26 @@ const struct tp_step_def *tp_steps_find(const char *name)
     return NULL;
 }
 
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 void tp_steps_list(struct tp_buf *out)
 {
+    enum {
+        NSTEPS = sizeof(steps) / sizeof(steps[0])
+    };
+
+    const char *names[NSTEPS + sizeof(block_steps) / sizeof(block_steps[0])];
+    size_t n = 0;
+    for (size_t i = 0; i < NSTEPS; i++)
+        names[n++] = steps[i].name;
+    for (const char *const *p = block_steps; *p != NULL; p++)
+        names[n++] = *p;
+    qsort(names, n, sizeof(names[0]), compare_names); /* Jenkins lists them sorted */
     tp_buf_putc(out, '[');
-    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-        tp_buf_printf(out, "%s%s", i ? ", " : "", steps[i].name);
+    for (size_t i = 0; i < n; i++)
+        tp_buf_printf(out, "%s%s", i ? ", " : "", names[i]);
     tp_buf_putc(out, ']');
 }

@@ -76,6 +76,10 @@ static const char *const migrations[] = {
     /* 2: the structural parent of a node (a branch's stage, a nested stage's group), so a
      * stage's steps include those of the stages and branches inside it. */
     "ALTER TABLE nodes ADD COLUMN parent INTEGER NOT NULL DEFAULT 0;",
+    /* 3: the order steps started in: a step run again (retry) gets an id after the plan's,
+     * and lists are in execution order, as Jenkins' flow nodes are. Old rows keep 0 and
+     * their id order. */
+    "ALTER TABLE steps ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;",
 };
 
 int tp_store_migrate(struct tp_store *store)

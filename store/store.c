@@ -20,7 +20,7 @@
     "parent"
 #define STEP_COLUMNS                                                                       \
     "run_id, step_id, node_id, name, display_name, description, state, result, start_ms, " \
-    "end_ms, log_size, error"
+    "end_ms, log_size, error, seq"
 
 /* SQL text, indexed by enum tp_sql; each is prepared once, on first use. */
 static const char *const sql_text[SQL_COUNT] = {
@@ -59,12 +59,13 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_NODE_LIST] = "SELECT " NODE_COLUMNS " FROM nodes WHERE run_id = ?1 ORDER BY seq",
     [SQL_NODE_GET] = "SELECT " NODE_COLUMNS " FROM nodes WHERE run_id = ?1 AND node_id = ?2",
     [SQL_STEP_PUT] = "INSERT OR REPLACE INTO steps(" STEP_COLUMNS
-                     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    [SQL_STEP_LIST_ALL] = "SELECT " STEP_COLUMNS " FROM steps WHERE run_id = ?1 ORDER BY step_id",
+                     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [SQL_STEP_LIST_ALL] =
+        "SELECT " STEP_COLUMNS " FROM steps WHERE run_id = ?1 ORDER BY seq, step_id",
     [SQL_STEP_LIST_NODE] = "WITH RECURSIVE sub(id) AS (SELECT ?2 UNION ALL SELECT n.node_id "
                            "FROM nodes n JOIN sub ON n.parent = sub.id WHERE n.run_id = ?1) "
                            "SELECT " STEP_COLUMNS " FROM steps WHERE run_id = ?1 AND "
-                           "node_id IN sub ORDER BY step_id",
+                           "node_id IN sub ORDER BY seq, step_id",
     [SQL_STEP_GET] = "SELECT " STEP_COLUMNS " FROM steps WHERE run_id = ?1 AND step_id = ?2",
     [SQL_LOG_APPEND] = "INSERT INTO log_chunks(run_id, offset, step_id, step_offset, len, lf, "
                        "data) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -595,6 +596,7 @@ static void read_step(sqlite3_stmt *stmt, struct tp_arena *arena, struct tp_step
     out->end_ms = sqlite3_column_int64(stmt, 9);
     out->log_size = sqlite3_column_int64(stmt, 10);
     out->error = col_text(stmt, 11, arena);
+    out->seq = sqlite3_column_int64(stmt, 12);
 }
 
 int tp_store_step_put(struct tp_store *store, const struct tp_step_rec *rec)
@@ -614,6 +616,7 @@ int tp_store_step_put(struct tp_store *store, const struct tp_step_rec *rec)
     sqlite3_bind_int64(stmt, 10, rec->end_ms);
     sqlite3_bind_int64(stmt, 11, rec->log_size);
     bind_text(stmt, 12, rec->error);
+    sqlite3_bind_int64(stmt, 13, rec->seq);
     return step_done(store, stmt, "step put");
 }
 

@@ -113,6 +113,7 @@ struct tp_step_rec {
     int64_t end_ms;
     int64_t log_size;
     const char *error; /* message of the error that ended the step, or NULL */
+    int64_t seq;       /* the order steps started in, within the run */
 };
 
 /* One stored piece of a console log (a whole number of lines, in practice). */
@@ -206,8 +207,8 @@ int tp_store_node_get(struct tp_store *store, int64_t run_id, int64_t node_id,
 
 int tp_store_step_put(struct tp_store *store, const struct tp_step_rec *rec);
 typedef int (*tp_store_step_fn)(void *ctx, const struct tp_step_rec *rec);
-/* Steps of a run in id order; node_id 0 = all steps, else those of that node and of every
- * node inside it (its branches and nested stages). */
+/* Steps of a run in the order they started; node_id 0 = all steps, else those of that node and of
+ * every node inside it (its branches and nested stages). */
 int tp_store_step_list(struct tp_store *store, int64_t run_id, int64_t node_id,
                        struct tp_arena *arena, tp_store_step_fn each, void *ctx);
 int tp_store_step_get(struct tp_store *store, int64_t run_id, int64_t step_id,

@@ -1,0 +1,272 @@
+"""The steps tidepool runs besides echo and sh: the block steps (dir, withEnv, timeout,
+retry, catchError, warnError) and error, unstable, sleep, writeFile, readFile, fileExists,
+deleteDir, pwd, isUnix; as their logs, results and Blue Ocean steps show them."""
+
+import os
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from tp import ORG, Server, pipeline, run_tests, write_jobs  # noqa: E402
+
+
+def log_of(s, name, number=1):
+    return s.request("GET", "%s/pipelines/%s/runs/%d/log/" % (ORG, name, number))[2].decode()
+
+
+def nodes_of(s, name, number=1):
+    return s.get_json("%s/pipelines/%s/runs/%d/nodes/" % (ORG, name, number))
+
+
+def steps_of(s, name, node_id, number=1):
+    return s.get_json("%s/pipelines/%s/runs/%d/nodes/%s/steps/" % (ORG, name, number, node_id))
+
+
+FILES = pipeline(r"""
+        stage('Files') {
+            steps {
+                dir('sub/inner') {
+                    sh 'pwd > where.txt'
+                    writeFile file: 'out/note.txt', text: "hello ${env.BUILD_NUMBER}"
+                }
+                sh 'cat sub/inner/where.txt sub/inner/out/note.txt'
+                withEnv(['GREETING=hi there', 'PATH+TOOLS=/opt/tp-tools']) {
+                    sh 'echo "$GREETING|${PATH%%:*}"'
+                }
+                sh 'echo "outside:${GREETING:-unset}"'
+                readFile 'sub/inner/out/note.txt'
+                fileExists 'nope.txt'
+                pwd()
+                isUnix()
+                dir('sub') { deleteDir() }
+                sh 'test ! -e sub && echo gone'
+            }
+        }
+""")
+
+
+def test_dir_with_env_and_files():
+    jobs = write_jobs({"files": FILES})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("files")
+            run = s.wait_run("files", 1)
+            log = log_of(s, "files")
+            assert run["result"] == "SUCCESS", log
+            ws = os.path.join(s.data, "workspace", "files")
+            assert "[Pipeline] dir\r\nRunning in %s/sub/inner\r\n[Pipeline] {\r\n" % ws in log
+            assert "\r\n%s/sub/inner\r\nhello 1" % ws in log, log
+            assert "\r\nhi there|/opt/tp-tools\r\n" in log, log
+            assert "\r\noutside:unset\r\n" in log
+            assert "\r\ngone\r\n" in log
+            assert "[Pipeline] }\r\n[Pipeline] // withEnv\r\n" in log
+            # Block steps are not steps in Blue Ocean; the steps inside them are.
+            node = nodes_of(s, "files")[0]
+            names = [st["displayName"] for st in steps_of(s, "files", node["id"])]
+            assert names == ["Shell Script", "Write file to workspace", "Shell Script",
+                             "Shell Script", "Shell Script", "Read file from workspace",
+                             "Verify if file exists in workspace", "Determine current directory",
+                             "Checks if running on a Unix-like node",
+                             "Recursively delete the current directory from the workspace",
+                             "Shell Script"], names
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+TIMEOUT = pipeline("""
+        stage('Slow') {
+            steps {
+                timeout(time: 1, unit: 'SECONDS') {
+                    sh 'sleep 30; echo never'
+                }
+                echo 'not reached'
+            }
+            post { aborted { echo 'stage aborted' } }
+        }
+        stage('Later') { steps { echo 'never runs' } }
+""")
+
+
+def test_timeout_kills_the_body_and_aborts_the_build():
+    jobs = write_jobs({"slow": TIMEOUT})
+    try:
+        with Server(jobs=jobs) as s:
+            started = time.time()
+            s.post_run("slow")
+            run = s.wait_run("slow", 1)
+            assert time.time() - started < 15
+            log = log_of(s, "slow")
+            assert run["result"] == "ABORTED", log
+            assert "[Pipeline] timeout\r\nTimeout set to expire in 1.0 sec\r\n" in log, log
+            assert "Cancelling nested steps due to timeout\r\n" in log
+            assert "never" not in log.replace("never runs", "") and "not reached" not in log
+            assert "stage aborted\r\n" in log
+            assert log.endswith("Timeout has been exceeded\r\nFinished: ABORTED\r\n"), log[-300:]
+            nodes = nodes_of(s, "slow")
+            assert [(n["displayName"], n["result"], n["state"]) for n in nodes] == [
+                ("Slow", "ABORTED", "FINISHED"), ("Later", "NOT_BUILT", "SKIPPED")], nodes
+            sh = steps_of(s, "slow", nodes[0]["id"])[0]
+            assert (sh["displayName"], sh["result"]) == ("Shell Script", "ABORTED")
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+RETRY = pipeline("""
+        stage('Flaky') {
+            steps {
+                retry(3) {
+                    sh 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; test $n -ge 3'
+                }
+            }
+        }
+        stage('Hopeless') {
+            steps {
+                retry(count: 2) { error 'boom' }
+            }
+        }
+""")
+
+
+def test_retry_runs_the_body_again():
+    jobs = write_jobs({"retry": RETRY})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("retry")
+            run = s.wait_run("retry", 1)
+            log = log_of(s, "retry")
+            assert run["result"] == "FAILURE", log
+            flaky = log[:log.index("{ (Hopeless)")]
+            assert flaky.count("ERROR: script returned exit code 1\r\nRetrying\r\n") == 2, flaky
+            hopeless = log[log.index("{ (Hopeless)"):]
+            assert hopeless.count("ERROR: boom\r\nRetrying\r\n") == 1, hopeless
+            assert log.endswith("ERROR: boom\r\nFinished: FAILURE\r\n"), log[-200:]
+            nodes = nodes_of(s, "retry")
+            assert [n["result"] for n in nodes] == ["SUCCESS", "FAILURE"]
+            results = [st["result"] for st in steps_of(s, "retry", nodes[0]["id"])]
+            assert results == ["FAILURE", "FAILURE", "SUCCESS"], results
+            errors = [(st["displayName"], st["displayDescription"], st["result"])
+                      for st in steps_of(s, "retry", nodes[1]["id"])]
+            assert errors == [("Error signal", "boom", "FAILURE")] * 2, errors
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+CATCH = pipeline("""
+        stage('Catch') {
+            steps {
+                catchError(buildResult: 'UNSTABLE', stageResult: 'FAILURE') { sh 'exit 3' }
+                echo 'after catch'
+            }
+        }
+        stage('Warn') {
+            steps {
+                warnError('flaky tests') { error 'bad' }
+                echo 'after warn'
+            }
+        }
+        stage('Unstable') {
+            steps { unstable 'coverage is low' }
+            post { unstable { echo 'stage is unstable' } }
+        }
+        stage('Next') { steps { echo 'next runs' } }
+""")
+
+
+def test_catch_error_warn_error_and_unstable_let_the_build_go_on():
+    jobs = write_jobs({"catch": CATCH})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("catch")
+            run = s.wait_run("catch", 1)
+            log = log_of(s, "catch")
+            assert run["result"] == "UNSTABLE", log
+            assert "[Pipeline] }\r\nERROR: script returned exit code 3\r\n" \
+                   "[Pipeline] // catchError\r\n" in log, log
+            assert "ERROR: flaky tests\r\n[Pipeline] // warnError\r\n" in log
+            assert "WARNING: coverage is low\r\n" in log and "stage is unstable\r\n" in log
+            for line in ("after catch", "after warn", "next runs"):
+                assert "\r\n%s\r\n" % line in log, line
+            nodes = nodes_of(s, "catch")
+            assert [(n["displayName"], n["result"]) for n in nodes] == [
+                ("Catch", "FAILURE"), ("Warn", "UNSTABLE"), ("Unstable", "UNSTABLE"),
+                ("Next", "SUCCESS")], nodes
+            step = steps_of(s, "catch", nodes[2]["id"])[0]
+            assert (step["displayName"], step["result"]) == \
+                ("Set stage result to unstable", "UNSTABLE")
+            assert log.endswith("[Pipeline] End of Pipeline\r\nFinished: UNSTABLE\r\n")
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+SLEEP = pipeline("""
+        stage('Nap') { steps { sleep 30 } }
+""")
+
+
+def test_sleep_is_a_step_that_stop_interrupts():
+    jobs = write_jobs({"nap": SLEEP, "short": pipeline("""
+        stage('Short') { steps { sleep(time: 200, unit: 'MILLISECONDS'); echo 'awake' } }
+""")})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("short")
+            run = s.wait_run("short", 1)
+            log = log_of(s, "short")
+            assert run["result"] == "SUCCESS" and "Sleeping for 200 ms\r\nawake" in \
+                log.replace("[Pipeline] echo\r\n", ""), log
+            s.post_run("nap")
+            s.wait_run("nap", 1, state="RUNNING")
+            path = "%s/pipelines/nap/runs/1/" % ORG
+            deadline = time.time() + 10
+            while "Sleeping for 30 sec" not in log_of(s, "nap") and time.time() < deadline:
+                time.sleep(0.05)
+            status = s.request("PUT", path + "stop/", b"",
+                               {"Content-Type": "application/json"})[0]
+            assert status == 200
+            run = s.wait_run("nap", 1)
+            assert run["result"] == "ABORTED"
+            node = nodes_of(s, "nap")[0]
+            step = steps_of(s, "nap", node["id"])[0]
+            assert (step["displayName"], step["displayDescription"], step["result"]) == \
+                ("Sleep", "30 sec", "ABORTED"), step
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+def test_step_errors_are_clear():
+    jobs = write_jobs({
+        "unit": pipeline("stage('A') { steps { timeout(time: 1, unit: 'WEEKS') { echo 'x' } } }\n"),
+        "nobody": pipeline("stage('A') { steps { dir 'x' } }\n"),
+        "outside": pipeline("stage('A') { steps { dir('/tmp') { deleteDir() } } }\n"),
+        "missing": pipeline("stage('A') { steps { readFile 'no-such-file' } }\n"),
+    })
+    try:
+        with Server(jobs=jobs) as s:
+            expected = {
+                "unit": "ERROR: No enum constant java.util.concurrent.TimeUnit.WEEKS\r\n",
+                "nobody": "ERROR: dir needs a block: dir(...) { ... } (line 4)\r\n",
+                "outside": "ERROR: tidepool deletes directories only inside its workspaces, "
+                           "not /tmp\r\n",
+                "missing": "ERROR: java.nio.file.NoSuchFileException: ",
+            }
+            for name in expected:
+                s.post_run(name)
+            for name, line in expected.items():
+                assert s.wait_run(name, 1)["result"] == "FAILURE"
+                log = log_of(s, name)
+                assert line in log, (name, log)
+            assert os.path.isdir("/tmp")
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_dir_with_env_and_files,
+        test_timeout_kills_the_body_and_aborts_the_build,
+        test_retry_runs_the_body_again,
+        test_catch_error_warn_error_and_unstable_let_the_build_go_on,
+        test_sleep_is_a_step_that_stop_interrupts,
+        test_step_errors_are_clear,
+    ])
