@@ -793,22 +793,88 @@ int tp_frame_duration(struct frame *f, const char *what, const struct tp_expr *c
     return 0;
 }
 
-static int enter_timeout(struct frame *f)
+/* timeout(time:, unit:) around `f`'s body: the timer aborts the frame when it fires. */
+static int enter_timeout(struct frame *f, const struct tp_expr *call)
 {
-    const struct tp_expr *activity = tp_ast_named_arg(f->block->call, "activity");
+    const struct tp_expr *activity = tp_ast_named_arg(call, "activity");
     if (activity != NULL && activity->kind == TP_EXPR_BOOL && activity->flag) {
         tp_frame_fail(f, TP_RESULT_FAILURE, true,
                       "tidepool does not support timeout(activity: true) yet");
         return TP_EUNSUPPORTED;
     }
     uint64_t delay = 0;
-    if (tp_frame_duration(f, "timeout", f->block->call, "MINUTES", &delay) < 0)
+    if (tp_frame_duration(f, "timeout", call, "MINUTES", &delay) < 0)
         return TP_EINVAL;
     char span[64];
     tp_time_span(delay, span, sizeof(span));
     tp_run_logf(f->run, "Timeout set to expire in %s\n", span);
+    if (f->timer != NULL && uv_timer_get_due_in(&f->timer->handle) < delay)
+        delay = uv_timer_get_due_in(&f->timer->handle); /* two timeouts: the earlier wins */
+    stop_timer(&f->timer);
     f->timer = start_timer(f, delay, on_timeout);
     return 0;
+}
+
+/* retry(count) around `f`'s body: up to `count` attempts in all. */
+static int enter_retry(struct frame *f, const struct tp_expr *call)
+{
+    long long count = 0;
+    const struct tp_expr *e = tp_step_arg(call, "count");
+    int err = TP_EINVAL;
+    if (e == NULL)
+        tp_frame_fail(f, TP_RESULT_FAILURE, true, "retry requires a count");
+    else
+        err = tp_frame_eval_count(f, "retry", e, &count);
+    f->attempt = 1;
+    f->retries = err < 0 ? 0 : count > 1000 ? 1000 : (int)count;
+    return err;
+}
+
+/* Whether an option of a stage or of the pipeline wraps its body (and is applied here). */
+static bool is_wrapper_option(const char *name)
+{
+    return strcmp(name, "timeout") == 0 || strcmp(name, "retry") == 0;
+}
+
+/* The options of a stage (or, for the root, the pipeline) that wrap its body. */
+static void options_of(const struct frame *f, const struct tp_plan_call **options, size_t *n)
+{
+    *options = f->stage != NULL ? f->stage->options : f->run->plan->options;
+    *n = f->stage != NULL ? f->stage->noptions : f->run->plan->noptions;
+}
+
+/* Opens the wrapper options of a stage or of the pipeline, in the order written. */
+static void open_options(struct frame *f)
+{
+    const struct tp_plan_call *options;
+    size_t n;
+    options_of(f, &options, &n);
+    for (size_t i = 0; i < n && !f->failed; i++) {
+        if (!is_wrapper_option(options[i].name)) {
+            if (f->stage != NULL)
+                tp_run_logf(f->run, "tidepool: option %s is not applied by tidepool yet\n",
+                            options[i].name);
+            continue;
+        }
+        tp_run_logf(f->run, "[Pipeline] %s\n", options[i].name);
+        if (strcmp(options[i].name, "timeout") == 0)
+            enter_timeout(f, options[i].call);
+        else
+            enter_retry(f, options[i].call);
+        tp_run_puts(f->run, "[Pipeline] {\n");
+    }
+}
+
+static void close_options(struct frame *f)
+{
+    const struct tp_plan_call *options;
+    size_t n;
+    options_of(f, &options, &n);
+    stop_timer(&f->timer);
+    for (size_t i = n; i-- > 0;) {
+        if (is_wrapper_option(options[i].name))
+            tp_run_logf(f->run, "[Pipeline] }\n[Pipeline] // %s\n", options[i].name);
+    }
 }
 
 /* withEnv(['K=V', 'PATH+EXTRA=/dir']): K+X=V prepends V to K with the path separator. */
@@ -890,18 +956,9 @@ static void enter_block(struct frame *f)
     } else if (strcmp(name, "withEnv") == 0) {
         err = enter_with_env(f);
     } else if (strcmp(name, "timeout") == 0) {
-        err = enter_timeout(f);
+        err = enter_timeout(f, f->block->call);
     } else if (strcmp(name, "retry") == 0) {
-        long long count = 0;
-        const struct tp_expr *e = tp_step_arg(f->block->call, "count");
-        if (e == NULL) {
-            tp_frame_fail(f, TP_RESULT_FAILURE, true, "retry requires a count");
-            err = TP_EINVAL;
-        } else {
-            err = tp_frame_eval_count(f, "retry", e, &count);
-        }
-        f->attempt = 1;
-        f->retries = count > 1000 ? 1000 : (int)count;
+        err = enter_retry(f, f->block->call);
     }
     (void)err; /* a failed entry has failed the frame: its body is skipped */
     tp_run_puts(f->run, "[Pipeline] {\n");
@@ -916,12 +973,11 @@ static void leave_block(struct frame *f)
     tp_run_logf(f->run, "[Pipeline] // %s\n", f->block->name);
 }
 
-/* retry: a failed body runs again, from its first step, until `count` attempts are used. A
- * stopped run or an expired enclosing timeout is not retried. */
+/* retry (the step, or a stage's or the pipeline's option): a failed body runs again from the
+ * start until `count` attempts are used. A stopped run or an expired timeout is not retried. */
 static bool retry_again(struct frame *f)
 {
-    if (f->block == NULL || strcmp(f->block->name, "retry") != 0 || !f->failed ||
-        f->attempt >= f->retries || f->aborting || f->run->aborting)
+    if (!f->failed || f->attempt >= f->retries || f->aborting || f->run->aborting)
         return false;
     tp_run_puts(f->run, "[Pipeline] }\n");
     tp_run_logf(f->run, "ERROR: %s\nRetrying\n[Pipeline] {\n",
@@ -932,6 +988,7 @@ static bool retry_again(struct frame *f)
     f->has_error = false;
     tp_buf_reset(&f->error);
     f->index = 0;
+    f->started = f->body_done = false;
     return true;
 }
 
@@ -944,8 +1001,10 @@ static void enter_frame(struct frame *f)
         enter_block(f);
         return;
     }
-    if (stage == NULL)
+    if (stage == NULL) {
+        open_options(f);
         return;
+    }
     if (!when_allows(f)) {
         f->skipped = true;
         if (is_branch(stage))
@@ -966,11 +1025,15 @@ static void enter_frame(struct frame *f)
     if (is_branch(stage))
         tp_run_logf(run, "[Pipeline] { (Branch: %s)\n", stage->name);
     tp_run_logf(run, "[Pipeline] stage\n[Pipeline] { (%s)\n", stage->name);
+    open_options(f);
+    if (f->failed)
+        return;
     if (stage->agent.kind > TP_AGENT_NODE) {
         tp_frame_fail(f, TP_RESULT_FAILURE, true,
                       "tidepool does not run docker or kubernetes agents yet");
         return;
     }
+    f->opened = true;
     if (has_own_node(stage))
         tp_run_logf(run, "[Pipeline] node\nRunning on Jenkins in %s\n[Pipeline] {\n",
                     run->workspace);
@@ -989,12 +1052,19 @@ static void leave_frame(struct frame *f)
         leave_block(f);
         return;
     }
-    if (stage == NULL || f->skipped)
+    if (stage == NULL) {
+        close_options(f);
         return;
-    if (stage->nenv > 0)
-        tp_run_puts(run, "[Pipeline] }\n[Pipeline] // withEnv\n");
-    if (has_own_node(stage))
-        tp_run_puts(run, "[Pipeline] }\n[Pipeline] // node\n");
+    }
+    if (f->skipped)
+        return;
+    if (f->opened) {
+        if (stage->nenv > 0)
+            tp_run_puts(run, "[Pipeline] }\n[Pipeline] // withEnv\n");
+        if (has_own_node(stage))
+            tp_run_puts(run, "[Pipeline] }\n[Pipeline] // node\n");
+    }
+    close_options(f);
     tp_run_puts(run, "[Pipeline] }\n[Pipeline] // stage\n");
     if (is_branch(stage))
         tp_run_puts(run, "[Pipeline] }\n");
@@ -1409,6 +1479,8 @@ static void abort_frame(struct frame *f, enum abort_reason reason)
     f->aborting = true;
     f->abort_reason = reason;
     if (f->child != NULL) {
+        static const char line[] = "Sending interrupt signal to process\n";
+        tp_frame_log(f->run, f, line, sizeof(line) - 1);
         f->kill_sent = true;
         tp_exec_kill(f->child, KILL_GRACE_MS);
     }
@@ -1449,13 +1521,26 @@ static void abort_run(struct run *run, const char *message)
 /* Options that change what a run does: refused until the engine applies them. Every other
  * option is bookkeeping a local sandbox can do without; it is named in the log. */
 static const char *const refused_options[] = {
-    "timeout", "retry", "lock", "throttle", "withCredentials", "withEnv", "skipStagesAfterUnstable",
-    NULL
+    "lock", "throttle", "withCredentials", "withEnv", "skipStagesAfterUnstable", NULL
 };
 
 static void why_not(struct tp_buf *out, const char *what, int line)
 {
     tp_buf_printf(out, "%s%s (line %d)", out->len ? "; " : "", what, line);
+}
+
+static void refuse_options(const struct tp_plan_call *options, size_t n, struct tp_buf *why)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool refused = false;
+        for (const char *const *r = refused_options; *r != NULL; r++)
+            refused = refused || strcmp(options[i].name, *r) == 0;
+        if (refused) {
+            char what[96];
+            snprintf(what, sizeof(what), "option %s", options[i].name);
+            why_not(why, what, options[i].line);
+        }
+    }
 }
 
 static void check_stage(const struct tp_plan_stage *st, struct tp_buf *out)
@@ -1464,8 +1549,7 @@ static void check_stage(const struct tp_plan_stage *st, struct tp_buf *out)
         why_not(out, "input", st->input->line);
     if (st->ntools > 0)
         why_not(out, "tools", st->tools[0].line);
-    if (st->noptions > 0)
-        why_not(out, "stage options", st->options[0].line);
+    refuse_options(st->options, st->noptions, out);
     for (size_t i = 0; i < st->nchildren; i++)
         check_stage(st->children[i], out);
 }
@@ -1478,17 +1562,7 @@ bool tp_engine_can_run(const struct tp_plan *plan, struct tp_buf *why)
         why_not(why, "libraries", plan->libraries[0].line);
     if (plan->agent.kind > TP_AGENT_NODE)
         why_not(why, "a docker or kubernetes agent", plan->agent.line);
-    for (size_t i = 0; i < plan->noptions; i++) {
-        const struct tp_plan_call *option = &plan->options[i];
-        bool refused = false;
-        for (const char *const *r = refused_options; *r != NULL; r++)
-            refused = refused || strcmp(option->name, *r) == 0;
-        if (refused) {
-            char what[96];
-            snprintf(what, sizeof(what), "option %s", option->name);
-            why_not(why, what, option->line);
-        }
-    }
+    refuse_options(plan->options, plan->noptions, why);
     for (size_t i = 0; i < plan->nstages; i++)
         check_stage(plan->stages[i], why);
     return why->len == 0;
@@ -1556,9 +1630,9 @@ static void run_begin(struct run *run)
     run->pipeline_started = true;
     tp_run_puts(run, "[Pipeline] Start of Pipeline\n");
     for (size_t i = 0; i < run->plan->noptions; i++) {
-        if (strcmp(run->plan->options[i].name, "parallelsAlwaysFailFast") != 0)
-            tp_run_logf(run, "tidepool: option %s is not applied by tidepool yet\n",
-                        run->plan->options[i].name);
+        const char *name = run->plan->options[i].name;
+        if (strcmp(name, "parallelsAlwaysFailFast") != 0 && !is_wrapper_option(name))
+            tp_run_logf(run, "tidepool: option %s is not applied by tidepool yet\n", name);
     }
     if (run->plan->ntriggers > 0)
         tp_run_puts(run, "tidepool: triggers are kept but not scheduled by tidepool yet\n");

@@ -101,6 +101,7 @@ struct frame {
     size_t index; /* next step or child */
     int running;  /* PARALLEL: branches not finished yet */
     bool entered, started, busy, kick, aborting, body_done;
+    bool opened;  /* a stage's node and environment blocks are open */
     bool skipped; /* `when` did not hold: the stage (and all inside it) is SKIPPED */
     bool failed;  /* a step or a child failed: later stages of a sequence are skipped */
     enum tp_result result;

@@ -261,6 +261,67 @@ def test_step_errors_are_clear():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+OPTIONS = """pipeline {
+    agent any
+    options { timeout(time: 1, unit: 'HOURS'); timestamps() }
+    stages {
+        stage('Again') {
+            options { retry(2) }
+            steps { sh 'test -f marker || { touch marker; exit 1; }' }
+        }
+        stage('Slow') {
+            options { timeout(time: 300, unit: 'MILLISECONDS') }
+            steps { sh 'sleep 20' }
+        }
+    }
+}
+"""
+
+WHOLE = """pipeline {
+    agent any
+    options { timeout(time: 1, unit: 'SECONDS') }
+    stages {
+        stage('First') { steps { echo 'quick' } }
+        stage('Long') { steps { sh 'sleep 20' } }
+    }
+    post { aborted { echo 'pipeline aborted' } }
+}
+"""
+
+
+def test_timeout_and_retry_options_wrap_stages_and_the_pipeline():
+    jobs = write_jobs({"options": OPTIONS, "whole": WHOLE})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("options")
+            s.post_run("whole")
+            run = s.wait_run("options", 1)
+            log = log_of(s, "options")
+            assert run["result"] == "ABORTED", log
+            assert "[Pipeline] timeout\r\nTimeout set to expire in 1 hr 0 min\r\n" in log, log
+            assert "tidepool: option timestamps is not applied by tidepool yet\r\n" in log
+            assert "[Pipeline] { (Again)\r\n[Pipeline] retry\r\n[Pipeline] {\r\n" in log, log
+            assert "ERROR: script returned exit code 1\r\nRetrying\r\n" in log
+            assert "Timeout set to expire in 300 ms\r\n" in log
+            nodes = nodes_of(s, "options")
+            assert [(n["displayName"], n["result"]) for n in nodes] == [
+                ("Again", "SUCCESS"), ("Slow", "ABORTED")], nodes
+            results = [st["result"] for st in steps_of(s, "options", nodes[0]["id"])]
+            assert results == ["FAILURE", "SUCCESS"], results
+            assert log.endswith("Timeout has been exceeded\r\nFinished: ABORTED\r\n")
+
+            run = s.wait_run("whole", 1)
+            log = log_of(s, "whole")
+            assert run["result"] == "ABORTED", log
+            assert "Cancelling nested steps due to timeout\r\n" in log
+            assert "pipeline aborted\r\n" in log
+            nodes = nodes_of(s, "whole")
+            assert [(n["displayName"], n["result"]) for n in nodes] == [
+                ("First", "SUCCESS"), ("Long", "ABORTED")], nodes
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_dir_with_env_and_files,
@@ -269,4 +330,5 @@ if __name__ == "__main__":
         test_catch_error_warn_error_and_unstable_let_the_build_go_on,
         test_sleep_is_a_step_that_stop_interrupts,
         test_step_errors_are_clear,
+        test_timeout_and_retry_options_wrap_stages_and_the_pipeline,
     ])
