@@ -322,6 +322,54 @@ def test_timeout_and_retry_options_wrap_stages_and_the_pipeline():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+def processes_with(marker):
+    """Command lines in the process table that contain `marker`."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in cmd:
+            found.append(cmd)
+    return found
+
+
+def test_no_process_survives_a_stop_or_a_timeout():
+    # Each script leaves a background grandchild and a foreground child: both must go.
+    script = "sleep %s & sleep %s; echo never"
+    jobs = write_jobs({
+        "stopme": pipeline("stage('S') { steps { sh '%s' } }\n" % (script % (7301, 7302))),
+        "timeme": pipeline("stage('T') { steps { timeout(time: 300, unit: 'MILLISECONDS') "
+                           "{ sh '%s' } } }\n" % (script % (7303, 7304))),
+    })
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("stopme")
+            s.post_run("timeme")
+            deadline = time.time() + 10
+            while not processes_with("sleep 7301") and time.time() < deadline:
+                time.sleep(0.02)
+            assert processes_with("sleep 7301") and processes_with("sleep 7302")
+            status = s.request("PUT", "%s/pipelines/stopme/runs/1/stop/" % ORG, b"",
+                               {"Content-Type": "application/json"})[0]
+            assert status == 200
+            assert s.wait_run("stopme", 1)["result"] == "ABORTED"
+            assert s.wait_run("timeme", 1)["result"] == "ABORTED"
+            deadline = time.time() + 5
+            left = ["x"]
+            while left and time.time() < deadline:
+                left = [p for n in range(7301, 7305) for p in processes_with("sleep %d" % n)]
+                time.sleep(0.05)
+            assert left == [], left
+            assert "Sending interrupt signal to process" in log_of(s, "timeme")
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_dir_with_env_and_files,
@@ -331,4 +379,5 @@ if __name__ == "__main__":
         test_sleep_is_a_step_that_stop_interrupts,
         test_step_errors_are_clear,
         test_timeout_and_retry_options_wrap_stages_and_the_pipeline,
+        test_no_process_survives_a_stop_or_a_timeout,
     ])
