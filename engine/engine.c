@@ -1822,6 +1822,35 @@ int tp_engine_recover(struct tp_engine *engine)
     return err;
 }
 
+/* Inserts a QUEUED run of pipeline `p` that will run `script` with `parameters` (the JSON text
+ * of resolved values, or NULL), and puts it in the queue. */
+static int queue_run(struct tp_engine *engine, const struct tp_pipeline_rec *p, const char *script,
+                     const char *parameters, const char *cause, const char *user,
+                     struct tp_arena *arena, struct tp_run_rec *queued)
+{
+    struct tp_run_rec rec = {
+        .pipeline_id = p->id,
+        .pipeline = p->name,
+        .state = TP_STATE_QUEUED,
+        .result = TP_RESULT_UNKNOWN,
+        .enqueue_ms = tp_time_now_ms(),
+        .cause = cause,
+        .cause_user = user,
+        .parameters = parameters != NULL ? tp_arena_strdup(arena, parameters) : NULL,
+        .script = script,
+    };
+    int err = tp_store_run_insert(engine->store, &rec);
+    if (err < 0)
+        return err;
+    *queued = rec;
+    tp_log(TP_LOG_INFO, "engine", "run queued pipeline=%s number=%lld queue_id=%lld", p->name,
+           (long long)rec.number, (long long)rec.queue_id);
+    enqueue(engine, run_new(engine, &rec));
+    if (engine->events.on_run != NULL)
+        engine->events.on_run(engine->events.ctx, &rec);
+    return 0;
+}
+
 int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *user,
                     const cJSON *parameters, struct tp_arena *arena, struct tp_run_rec *queued,
                     struct tp_buf *error)
@@ -1848,28 +1877,29 @@ int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *
     if (values != NULL && cJSON_GetArraySize(values) > 0)
         values_text = cJSON_PrintUnformatted(values);
     cJSON_Delete(values);
-    struct tp_run_rec rec = {
-        .pipeline_id = p.id,
-        .pipeline = p.name,
-        .state = TP_STATE_QUEUED,
-        .result = TP_RESULT_UNKNOWN,
-        .enqueue_ms = tp_time_now_ms(),
-        .cause = tp_arena_printf(arena, "Started by user %s", user),
-        .cause_user = user,
-        .parameters = values_text ? tp_arena_strdup(arena, values_text) : NULL,
-        .script = p.script,
-    };
+    err = queue_run(engine, &p, p.script, values_text,
+                    tp_arena_printf(arena, "Started by user %s", user), user, arena, queued);
     free(values_text);
-    err = tp_store_run_insert(engine->store, &rec);
+    return err;
+}
+
+int tp_engine_replay(struct tp_engine *engine, const char *pipeline, int64_t number,
+                     const char *user, struct tp_arena *arena, struct tp_run_rec *queued)
+{
+    if (engine->shutting_down)
+        return TP_ECONFLICT;
+    struct tp_pipeline_rec p;
+    struct tp_run_rec original;
+    int err = tp_store_pipeline_get(engine->store, pipeline, arena, &p);
+    if (err == 0)
+        err = tp_store_run_get(engine->store, p.id, number, arena, &original);
     if (err < 0)
         return err;
-    *queued = rec;
-    tp_log(TP_LOG_INFO, "engine", "run queued pipeline=%s number=%lld queue_id=%lld", pipeline,
-           (long long)rec.number, (long long)rec.queue_id);
-    enqueue(engine, run_new(engine, &rec));
-    if (engine->events.on_run != NULL)
-        engine->events.on_run(engine->events.ctx, &rec);
-    return 0;
+    if (original.state == TP_STATE_QUEUED)
+        return TP_EINVAL; /* nothing ran yet: there is no script of its own to replay */
+    return queue_run(engine, &p, original.script, original.parameters,
+                     tp_arena_printf(arena, "Replayed #%lld", (long long)number), user, arena,
+                     queued);
 }
 
 int tp_engine_stop(struct tp_engine *engine, int64_t run_id, const char *user)

@@ -75,6 +75,15 @@ int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *
                     struct tp_run_rec *queued, struct tp_buf *error);
 
 /*
+ * Replays run `number` of `pipeline`, by `user`: a new QUEUED run of the same script and
+ * parameter values (the script the run had, not the pipeline's current one), its cause
+ * "Replayed #N". Returns 0, or TP_ENOTFOUND — no such pipeline or run; TP_EINVAL — the run
+ * is still queued; TP_ECONFLICT — shutting down; TP_EDB.
+ */
+int tp_engine_replay(struct tp_engine *engine, const char *pipeline, int64_t number,
+                     const char *user, struct tp_arena *arena, struct tp_run_rec *queued);
+
+/*
  * Stops run `run_id`, by `user`: a queued run leaves the queue and ends FINISHED/ABORTED at
  * once; a running one is aborted — every process it started gets SIGTERM, then SIGKILL —
  * and ends FINISHED/ABORTED once they are gone (a later loop turn).

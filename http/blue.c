@@ -409,6 +409,25 @@ static int post_runs(struct tp_req *req, struct tp_resp *resp)
     return send_json(req, resp, run_json(req, &queued, -1, false));
 }
 
+/* POST .../runs/N/replay/: a new run of the same script and parameters; answers with it
+ * (queued: it starts on a later loop turn). */
+static int post_replay(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run, queued;
+    if (!load_run(req, resp, &pipeline, &run))
+        return 0;
+    int err = tp_engine_replay(req->app->engine, pipeline.name, run.number, "anonymous", req->arena,
+                               &queued);
+    if (err == TP_EINVAL)
+        return tp_resp_error(resp, 400, "This run does not support replay");
+    if (err == TP_ECONFLICT)
+        return tp_resp_error(resp, 503, "tidepool is shutting down");
+    if (err < 0)
+        return err;
+    return send_json(req, resp, run_json(req, &queued, -1, false));
+}
+
 static int get_run(struct tp_req *req, struct tp_resp *resp)
 {
     struct tp_pipeline_rec pipeline;
@@ -743,6 +762,7 @@ static const struct tp_route blue_routes[] = {
     { HTTP_POST, ORG "/pipelines/{pipeline}/runs/", post_runs },
     { HTTP_GET, RUN "/", get_run },
     { HTTP_PUT, RUN "/stop/", put_stop },
+    { HTTP_POST, RUN "/replay/", post_replay },
     { HTTP_GET, RUN "/log/", get_run_log },
     { HTTP_GET, RUN "/nodes/", get_nodes },
     { HTTP_GET, RUN "/nodes/{node}/", get_node },

@@ -168,7 +168,8 @@ cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_c
     cJSON_AddStringToObject(o, "pipeline", run->pipeline);
     if (queued)
         tp_json_add_id(o, "queueId", run->queue_id);
-    tp_json_add_bool(o, "replayable", false);
+    /* Every run that started has its script stored: it can be replayed. */
+    tp_json_add_bool(o, "replayable", !queued);
     /* Blue Ocean reports UNKNOWN while a run is going, whatever it will end as. */
     cJSON_AddStringToObject(o, "result", finished ? tp_result_name(run->result) : "UNKNOWN");
     tp_json_add_str(o, "runSummary", queued ? NULL : finished ? ctx->run_summary : "?");

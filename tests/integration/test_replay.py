@@ -1,0 +1,94 @@
+"""POST .../runs/N/replay/: a new run of the script and parameter values run N had."""
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from tp import ORG, Server, run_tests, write_jobs  # noqa: E402
+
+V1 = """pipeline {
+    agent any
+    parameters { string(name: 'WHO', defaultValue: 'world') }
+    stages {
+        stage('Greet') { steps { echo "v1 hello ${params.WHO}" } }
+    }
+}
+"""
+
+V2 = V1.replace("v1 hello", "v2 hello")
+
+SLOW = """pipeline {
+    agent any
+    stages { stage('Wait') { steps { sh 'sleep 20' } } }
+}
+"""
+
+JSON = {"Content-Type": "application/json"}
+
+
+def log_of(s, name, number):
+    return s.request("GET", "%s/pipelines/%s/runs/%d/log/" % (ORG, name, number))[2].decode()
+
+
+def test_replay_runs_the_original_script_and_parameters():
+    jobs = write_jobs({"greet": V1})
+    data = tempfile.mkdtemp(prefix="tp-it-replay-")
+    try:
+        with Server(jobs=jobs, data=data) as s:
+            s.post_run("greet", json.dumps({"parameters": [
+                {"name": "WHO", "value": "tide"}]}).encode())
+            run = s.wait_run("greet", 1)
+            assert run["replayable"] is True
+        # The Jenkinsfile changes; the replay still runs what run 1 ran.
+        with open(os.path.join(jobs, "greet.Jenkinsfile"), "w") as f:
+            f.write(V2)
+        with Server(jobs=jobs, data=data) as s:
+            status, _, body = s.request("POST", "%s/pipelines/greet/runs/1/replay/" % ORG, b"",
+                                        JSON)
+            assert status == 200, body
+            queued = json.loads(body)
+            assert queued["id"] == "2" and queued["replayable"] is False
+            assert queued["causes"][0]["shortDescription"] == "Replayed #1"
+            assert s.wait_run("greet", 2)["result"] == "SUCCESS"
+            log = log_of(s, "greet", 2)
+            assert log.startswith("Replayed #1\r\n") and "\r\nv1 hello tide\r\n" in log, log
+            s.post_run("greet", json.dumps({"parameters": [
+                {"name": "WHO", "value": "world"}]}).encode())
+            s.wait_run("greet", 3)
+            assert "\r\nv2 hello world\r\n" in log_of(s, "greet", 3)
+            status, _, body = s.request("POST", "%s/pipelines/greet/runs/9/replay/" % ORG, b"",
+                                        JSON)
+            assert status == 404, body
+            status, _, body = s.request("POST", "%s/pipelines/greet/runs/1/replay/" % ORG, b"")
+            assert status == 415, body
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_a_queued_run_cannot_be_replayed():
+    jobs = write_jobs({"slow": SLOW})
+    try:
+        with Server(jobs=jobs, executors=1) as s:
+            s.post_run("slow")
+            s.post_run("slow")
+            s.wait_run("slow", 1, state="RUNNING")
+            status, _, body = s.request("POST", "%s/pipelines/slow/runs/2/replay/" % ORG, b"",
+                                        JSON)
+            assert status == 400, body
+            assert json.loads(body)["message"] == "This run does not support replay"
+            for n in (2, 1):
+                s.request("PUT", "%s/pipelines/slow/runs/%d/stop/" % (ORG, n), b"", JSON)
+            assert s.wait_run("slow", 1)["result"] == "ABORTED"
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_replay_runs_the_original_script_and_parameters,
+        test_a_queued_run_cannot_be_replayed,
+    ])
