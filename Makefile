@@ -35,6 +35,7 @@ test-asan:
 
 bench: build
 	/usr/bin/python3 bench/bench.py ./$(BUILD)/tidepool
+	/usr/bin/python3 bench/engine.py ./$(BUILD)/tidepool
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

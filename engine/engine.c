@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "common/log.h"
@@ -224,6 +225,8 @@ static struct run *run_new(struct tp_engine *engine, const struct tp_run_rec *re
 
 static void run_free(struct run *run)
 {
+    if (run->script_dir != NULL)
+        rmdir(run->script_dir);
     tp_plan_free(run->plan);
     cJSON_Delete(run->params);
     tp_buf_close(&run->error);
@@ -559,7 +562,7 @@ static void frame_free(struct frame *f)
     tp_env_close(&f->env);
     tp_linebuf_close(&f->lines);
     free(f->cwd);
-    free(f->script_dir);
+    free(f->script_path);
     free(f);
 }
 

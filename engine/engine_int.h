@@ -42,6 +42,7 @@ struct run {
     const char *abort_message; /* why the run is being aborted ("Aborted by anonymous") */
     bool pipeline_started;     /* "[Pipeline] Start of Pipeline" is in the log */
     struct frame *root;
+    const char *script_dir; /* where its sh scripts are written, once one was */
 
     /* The error that ends the run (the first one): printed as "ERROR: message" when
      * `abort_style`, else as an exception line. */
@@ -134,7 +135,7 @@ struct frame {
     int64_t step_log_size;
     struct tp_child *child;
     struct tp_linebuf lines;
-    char *script_dir;
+    char *script_path; /* the running sh step's script file */
 };
 
 /* Appends log bytes to the run's console, and to `f`'s current step's log when f != NULL. */

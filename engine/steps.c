@@ -93,16 +93,13 @@ static void on_sh_output(void *data, const char *bytes, size_t len)
     tp_linebuf_feed(&f->lines, bytes, len, sh_emit, f);
 }
 
-static void remove_script_dir(struct frame *f)
+static void remove_script(struct frame *f)
 {
-    if (f->script_dir == NULL)
+    if (f->script_path == NULL)
         return;
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/script.sh", f->script_dir);
-    unlink(path);
-    rmdir(f->script_dir);
-    free(f->script_dir);
-    f->script_dir = NULL;
+    unlink(f->script_path);
+    free(f->script_path);
+    f->script_path = NULL;
 }
 
 static void on_sh_exit(void *data, int64_t exit_status, int term_signal)
@@ -111,7 +108,7 @@ static void on_sh_exit(void *data, int64_t exit_status, int term_signal)
     (void)term_signal;
     tp_linebuf_finish(&f->lines, sh_emit, f);
     f->child = NULL;
-    remove_script_dir(f);
+    remove_script(f);
     if (f->kill_sent) {
         /* Stopped from outside (stop, shutdown, or a failing sibling under failFast). */
         tp_frame_step_finished(f, TP_RESULT_ABORTED, NULL);
@@ -126,18 +123,27 @@ static void on_sh_exit(void *data, int64_t exit_status, int term_signal)
     tp_frame_step_finished(f, TP_RESULT_FAILURE, message);
 }
 
-/* Writes the script to <workspace>@tmp/durable-XXXXXXXX/script.sh, as durable-task does. */
+/*
+ * Writes the script to <workspace>@tmp/durable-XXXXXXXX/script-N.sh, as durable-task does
+ * (one directory per run, made on its first script and removed at its end: a directory per
+ * step costs more than the step's own bookkeeping).
+ */
 static int write_script(struct frame *f, const char *text, char **path_out)
 {
-    unsigned char random[4];
-    if (uv_random(NULL, NULL, random, sizeof(random), 0, NULL) < 0)
-        memset(random, 0, sizeof(random));
-    char *dir = tp_arena_printf(&f->run->arena, "%s@tmp/durable-%02x%02x%02x%02x",
-                                f->run->workspace, random[0], random[1], random[2], random[3]);
-    if (mkdir(dir, 0700) < 0)
-        return -errno;
-    f->script_dir = tp_xstrdup(dir);
-    char *path = tp_arena_printf(&f->run->arena, "%s/script.sh", dir);
+    struct run *run = f->run;
+    if (run->script_dir == NULL) {
+        unsigned char random[4];
+        if (uv_random(NULL, NULL, random, sizeof(random), 0, NULL) < 0)
+            memset(random, 0, sizeof(random));
+        char *dir = tp_arena_printf(&run->arena, "%s@tmp/durable-%02x%02x%02x%02x", run->workspace,
+                                    random[0], random[1], random[2], random[3]);
+        if (mkdir(dir, 0700) < 0)
+            return -errno;
+        run->script_dir = dir;
+    }
+    char *path =
+        tp_arena_printf(&run->arena, "%s/script-%lld.sh", run->script_dir, (long long)f->step.seq);
+    f->script_path = tp_xstrdup(path);
     bool shebang = strncmp(text, "#!", 2) == 0;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, shebang ? 0700 : 0600);
     if (fd < 0)
@@ -195,7 +201,7 @@ static enum tp_step_status start_sh(struct frame *f, const struct tp_plan_step *
     if (err < 0) {
         char message[256];
         snprintf(message, sizeof(message), "cannot write the script: %s", tp_strerror(err));
-        remove_script_dir(f);
+        remove_script(f);
         return fail_now(f, message);
     }
     bool shebang = strncmp(f->step.description, "#!", 2) == 0;
@@ -219,7 +225,7 @@ static enum tp_step_status start_sh(struct frame *f, const struct tp_plan_step *
     if (err < 0) {
         char message[256];
         snprintf(message, sizeof(message), "cannot run the script: %s", uv_strerror(err));
-        remove_script_dir(f);
+        remove_script(f);
         return fail_now(f, message);
     }
     return TP_STEP_PENDING;

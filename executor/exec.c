@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE /* POSIX_SPAWN_SETSID, posix_spawn_file_actions_addchdir_np */
 #include "executor/exec.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/mem.h"
@@ -19,6 +26,11 @@
  * keeps the pipe open after the shell is gone (`sleep 100 &`): Jenkins ends the step when
  * the shell exits, and so do we. The object embeds three libuv handles and is freed only
  * from the last close callback (libuv's rule).
+ *
+ * The child is started with posix_spawn (glibc's is a vfork-style clone: no copy of the
+ * server's page tables, which made fork the largest cost of a short step) and its exit is
+ * seen through a pidfd watched by the loop; where the kernel has no pidfd (before 5.3), a
+ * timer polls waitpid instead.
  */
 enum child_state {
     CHILD_RUNNING,
@@ -27,7 +39,10 @@ enum child_state {
 };
 
 struct tp_child {
-    uv_process_t process;
+    pid_t pid;
+    int pidfd;            /* -1: no pidfd, `exit_poll` polls instead */
+    uv_poll_t exit_watch; /* readable when the process has exited */
+    uv_timer_t exit_poll;
     uv_pipe_t output;
     uv_timer_t timer; /* SIGKILL after the kill grace, then the EOF grace after exit */
     enum child_state state;
@@ -43,12 +58,15 @@ struct tp_child {
 };
 
 enum {
-    EOF_GRACE_MS = 100
+    EOF_GRACE_MS = 100,
+    EXIT_POLL_MS = 5 /* without a pidfd */
 };
 
 static void on_closed(uv_handle_t *handle)
 {
     struct tp_child *child = handle->data;
+    if (handle == (uv_handle_t *)&child->exit_watch && child->pidfd >= 0)
+        close(child->pidfd);
     if (--child->pending_closes == 0)
         free(child);
 }
@@ -61,7 +79,10 @@ static void finish(struct tp_child *child)
     uv_timer_stop(&child->timer);
     child->on_exit(child->data, child->exit_status, child->term_signal);
     child->pending_closes = 3;
-    uv_close((uv_handle_t *)&child->process, on_closed);
+    if (child->pidfd >= 0)
+        uv_close((uv_handle_t *)&child->exit_watch, on_closed);
+    else
+        uv_close((uv_handle_t *)&child->exit_poll, on_closed);
     uv_close((uv_handle_t *)&child->output, on_closed);
     uv_close((uv_handle_t *)&child->timer, on_closed);
 }
@@ -95,9 +116,8 @@ static void on_eof_grace(uv_timer_t *timer)
     finish(timer->data);
 }
 
-static void on_process_exit(uv_process_t *process, int64_t exit_status, int term_signal)
+static void process_exited(struct tp_child *child, int64_t exit_status, int term_signal)
 {
-    struct tp_child *child = process->data;
     child->exit_status = term_signal ? 128 + term_signal : exit_status;
     child->term_signal = term_signal;
     child->state = CHILD_EXITED;
@@ -108,43 +128,104 @@ static void on_process_exit(uv_process_t *process, int64_t exit_status, int term
         uv_timer_start(&child->timer, on_eof_grace, EOF_GRACE_MS, 0);
 }
 
+/* Reaps the child if it has exited: returns whether it had, and its status. */
+static bool reap(struct tp_child *child, int64_t *exit_status, int *term_signal)
+{
+    int status = 0;
+    pid_t r;
+    do
+        r = waitpid(child->pid, &status, WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r == 0)
+        return false;
+    *exit_status = r > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+    /* r < 0: not ours any more (someone else reaped it): report it as killed. */
+    *term_signal = r < 0 ? SIGKILL : WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    return true;
+}
+
+static void on_exit_readable(uv_poll_t *poll, int status, int events)
+{
+    struct tp_child *child = poll->data;
+    int64_t exit_status;
+    int term_signal;
+    (void)status;
+    (void)events;
+    if (child->state == CHILD_RUNNING && reap(child, &exit_status, &term_signal)) {
+        uv_poll_stop(poll);
+        process_exited(child, exit_status, term_signal);
+    }
+}
+
+static void on_exit_poll(uv_timer_t *timer)
+{
+    struct tp_child *child = timer->data;
+    int64_t exit_status;
+    int term_signal;
+    if (child->state == CHILD_RUNNING && reap(child, &exit_status, &term_signal)) {
+        uv_timer_stop(timer);
+        process_exited(child, exit_status, term_signal);
+    }
+}
+
+/* Starts `opts` in a new session (so one kill(-pid) reaches everything it starts), stdin
+ * from /dev/null, stdout and stderr to `out_fd`, every signal at its default. Returns the
+ * pid, or a negative errno. */
+static pid_t spawn(const struct tp_exec_options *opts, int out_fd)
+{
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, out_fd, 2);
+    if (opts->cwd != NULL)
+        posix_spawn_file_actions_addchdir_np(&actions, opts->cwd);
+    posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    pid_t pid = -1;
+    int r = strchr(opts->file, '/') != NULL
+                ? posix_spawn(&pid, opts->file, &actions, &attr, opts->argv, opts->env)
+                : posix_spawnp(&pid, opts->file, &actions, &attr, opts->argv, opts->env);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    return r != 0 ? -r : pid;
+}
+
 int tp_exec_spawn(uv_loop_t *loop, const struct tp_exec_options *opts, struct tp_child **out)
 {
     uv_file fds[2];
     int r = uv_pipe(fds, 0, 0);
     if (r < 0)
         return r;
+    pid_t pid = spawn(opts, fds[1]);
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        return pid; /* -errno is libuv's error code on Unix */
+    }
     struct tp_child *child = tp_xcalloc(1, sizeof(*child));
+    child->pid = pid;
     child->on_output = opts->on_output;
     child->on_exit = opts->on_exit;
     child->data = opts->data;
-
-    uv_stdio_container_t stdio[3] = {
-        { .flags = UV_IGNORE },
-        { .flags = UV_INHERIT_FD, .data.fd = fds[1] },
-        { .flags = UV_INHERIT_FD, .data.fd = fds[1] },
-    };
-    uv_process_options_t options = {
-        .exit_cb = on_process_exit,
-        .file = opts->file,
-        .args = opts->argv,
-        .env = opts->env,
-        .cwd = opts->cwd,
-        /* DETACHED makes the child a session and process-group leader, so one kill(-pid)
-         * reaches everything the script started. */
-        .flags = UV_PROCESS_DETACHED,
-        .stdio_count = 3,
-        .stdio = stdio,
-    };
-    child->process.data = child;
-    r = uv_spawn(loop, &child->process, &options);
-    close(fds[1]);
-    if (r < 0) {
-        close(fds[0]);
-        /* A failed uv_spawn still initialised the handle: it must be closed. */
-        child->pending_closes = 1;
-        uv_close((uv_handle_t *)&child->process, on_closed);
-        return r;
+    child->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (child->pidfd >= 0 && uv_poll_init(loop, &child->exit_watch, child->pidfd) == 0) {
+        child->exit_watch.data = child;
+        uv_poll_start(&child->exit_watch, UV_READABLE, on_exit_readable);
+    } else {
+        if (child->pidfd >= 0)
+            close(child->pidfd);
+        child->pidfd = -1;
+        uv_timer_init(loop, &child->exit_poll);
+        child->exit_poll.data = child;
+        uv_timer_start(&child->exit_poll, on_exit_poll, EXIT_POLL_MS, EXIT_POLL_MS);
     }
     uv_pipe_init(loop, &child->output, 0);
     uv_pipe_open(&child->output, fds[0]);
@@ -160,7 +241,7 @@ static void on_kill_grace(uv_timer_t *timer)
 {
     struct tp_child *child = timer->data;
     if (child->state == CHILD_RUNNING)
-        uv_kill(-child->process.pid, SIGKILL);
+        kill(-child->pid, SIGKILL);
 }
 
 void tp_exec_kill(struct tp_child *child, int grace_ms)
@@ -168,11 +249,11 @@ void tp_exec_kill(struct tp_child *child, int grace_ms)
     if (child->state != CHILD_RUNNING || child->killing)
         return;
     child->killing = true;
-    uv_kill(-child->process.pid, SIGTERM);
+    kill(-child->pid, SIGTERM);
     uv_timer_start(&child->timer, on_kill_grace, (uint64_t)(grace_ms > 0 ? grace_ms : 0), 0);
 }
 
 int tp_exec_pid(const struct tp_child *child)
 {
-    return child->process.pid;
+    return (int)child->pid;
 }

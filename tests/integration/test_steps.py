@@ -364,7 +364,7 @@ def test_no_process_survives_a_stop_or_a_timeout():
             while left and time.time() < deadline:
                 left = [p for n in range(7301, 7305) for p in processes_with("sleep %d" % n)]
                 time.sleep(0.05)
-            assert left == [], left
+            assert left == [], (left, log_of(s, "timeme"), log_of(s, "stopme"))
             assert "Sending interrupt signal to process" in log_of(s, "timeme")
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
