@@ -202,6 +202,15 @@ static void apply(struct run *run, enum tp_run_event event)
     run->rec.state = next;
 }
 
+static bool has_option(const struct tp_plan *plan, const char *name)
+{
+    for (size_t i = 0; i < plan->noptions; i++) {
+        if (strcmp(plan->options[i].name, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* --- runs in memory --- */
 
 static struct run *run_new(struct tp_engine *engine, const struct tp_run_rec *rec)
@@ -217,6 +226,10 @@ static struct run *run_new(struct tp_engine *engine, const struct tp_run_rec *re
     run->rec.parameters = rec->parameters ? tp_arena_strdup(&run->arena, rec->parameters) : NULL;
     run->executor = -1;
     run->result = TP_RESULT_SUCCESS;
+    struct tp_plan *plan;
+    if (tp_plan_compile(rec->script, strlen(rec->script), &plan) == 0)
+        run->exclusive = has_option(plan, "disableConcurrentBuilds");
+    tp_plan_free(plan);
     tp_buf_init(&run->error);
     tp_buf_init(&run->pending);
     tp_env_init(&run->env);
@@ -609,17 +622,17 @@ static int64_t parent_node(const struct frame *f)
 
 /* Marks a stage that will not run, and everything inside it, SKIPPED / NOT_BUILT. */
 static void skip_tree(struct frame *parent, const struct tp_plan_stage *stage, int64_t parent_id,
-                      bool log)
+                      const char *reason)
 {
     struct frame scratch = { .run = parent->run };
     put_node(&scratch, stage, parent_id, TP_STATE_SKIPPED, TP_RESULT_NOT_BUILT);
-    if (log)
+    if (reason != NULL)
         tp_run_logf(parent->run,
-                    "[Pipeline] stage\n[Pipeline] { (%s)\nStage \"%s\" skipped due to earlier "
-                    "failure(s)\n[Pipeline] }\n[Pipeline] // stage\n",
-                    stage->name, stage->name);
+                    "[Pipeline] stage\n[Pipeline] { (%s)\nStage \"%s\" skipped due to %s\n"
+                    "[Pipeline] }\n[Pipeline] // stage\n",
+                    stage->name, stage->name, reason);
     for (size_t i = 0; i < stage->nchildren; i++)
-        skip_tree(parent, stage->children[i], stage->id, false);
+        skip_tree(parent, stage->children[i], stage->id, NULL);
 }
 
 /*
@@ -1021,7 +1034,7 @@ static void enter_frame(struct frame *f)
         struct frame scratch = { .run = run };
         put_node(&scratch, stage, parent_node(f), TP_STATE_SKIPPED, TP_RESULT_NOT_BUILT);
         for (size_t i = 0; i < stage->nchildren; i++)
-            skip_tree(f, stage->children[i], stage->id, false);
+            skip_tree(f, stage->children[i], stage->id, NULL);
         return;
     }
     put_node(f, stage, parent_node(f), TP_STATE_RUNNING, TP_RESULT_UNKNOWN);
@@ -1197,6 +1210,19 @@ static bool start_step(struct frame *f, const struct tp_plan_step *step)
     }
     complete_step(f, f->step.result, f->step.result == TP_RESULT_FAILURE ? f->step_error : NULL);
     return true;
+}
+
+/* skipStagesAfterUnstable: whether the build is UNSTABLE so far, and so the next stages are
+ * skipped. */
+static bool skip_unstable(const struct frame *f)
+{
+    const struct run *run = f->run;
+    if (!run->skip_after_unstable)
+        return false;
+    enum tp_result now = run->result_floor;
+    for (const struct frame *p = f; p != NULL; p = p->parent)
+        now = tp_result_worse(now, tp_result_worse(p->result, p->marked));
+    return now == TP_RESULT_UNSTABLE;
 }
 
 /* Whether the next stages of a sequence must be skipped. */
@@ -1416,8 +1442,10 @@ static enum progress advance_body(struct frame *f)
     case FRAME_SEQUENCE:
         if (f->index >= n)
             return PROGRESS_DONE;
-        if (must_skip(f)) {
-            skip_tree(f, frame_child(f, f->index), f->stage ? f->stage->id : 0, true);
+        if (must_skip(f) || skip_unstable(f)) {
+            skip_tree(f, frame_child(f, f->index), f->stage ? f->stage->id : 0,
+                      must_skip(f) ? "earlier failure(s)"
+                                   : "earlier stage(s) marking the build as unstable");
             f->index++;
             return PROGRESS_MORE;
         }
@@ -1523,9 +1551,8 @@ static void abort_run(struct run *run, const char *message)
 
 /* Options that change what a run does: refused until the engine applies them. Every other
  * option is bookkeeping a local sandbox can do without; it is named in the log. */
-static const char *const refused_options[] = {
-    "lock", "throttle", "withCredentials", "withEnv", "skipStagesAfterUnstable", NULL
-};
+static const char *const refused_options[] = { "lock", "throttle", "withCredentials", "withEnv",
+                                               NULL };
 
 static void why_not(struct tp_buf *out, const char *what, int line)
 {
@@ -1630,11 +1657,14 @@ static void run_begin(struct run *run)
         run->params = cJSON_Parse(run->rec.parameters);
     set_core_env(run);
     run->previous_result = previous_result(run);
+    run->skip_after_unstable = has_option(run->plan, "skipStagesAfterUnstable");
     run->pipeline_started = true;
     tp_run_puts(run, "[Pipeline] Start of Pipeline\n");
     for (size_t i = 0; i < run->plan->noptions; i++) {
         const char *name = run->plan->options[i].name;
-        if (strcmp(name, "parallelsAlwaysFailFast") != 0 && !is_wrapper_option(name))
+        if (strcmp(name, "parallelsAlwaysFailFast") != 0 &&
+            strcmp(name, "skipStagesAfterUnstable") != 0 &&
+            strcmp(name, "disableConcurrentBuilds") != 0 && !is_wrapper_option(name))
             tp_run_logf(run, "tidepool: option %s is not applied by tidepool yet\n", name);
     }
     if (run->plan->ntriggers > 0)
@@ -1652,6 +1682,18 @@ static void run_begin(struct run *run)
 
 /* --- queue and slots --- */
 
+/* disableConcurrentBuilds: a run waits while another run of its pipeline is active. */
+static bool blocked(const struct tp_engine *engine, const struct run *run)
+{
+    if (!run->exclusive)
+        return false;
+    for (const struct run *other = engine->active; other != NULL; other = other->next) {
+        if (other->rec.pipeline_id == run->rec.pipeline_id)
+            return true;
+    }
+    return false;
+}
+
 static void on_pump(uv_timer_t *timer)
 {
     struct tp_engine *engine = timer->data;
@@ -1663,10 +1705,18 @@ static void on_pump(uv_timer_t *timer)
         }
         if (slot < 0)
             return;
-        struct run *run = engine->queue_head;
-        engine->queue_head = run->next;
-        if (engine->queue_head == NULL)
-            engine->queue_tail = NULL;
+        /* The first run that may start: a blocked one does not hold up the others. */
+        struct run **link = &engine->queue_head, *prev = NULL;
+        while (*link != NULL && blocked(engine, *link)) {
+            prev = *link;
+            link = &(*link)->next;
+        }
+        struct run *run = *link;
+        if (run == NULL)
+            return;
+        *link = run->next;
+        if (engine->queue_tail == run)
+            engine->queue_tail = prev;
         engine->slot_busy[slot] = true;
         run->executor = slot;
         run->next = engine->active;

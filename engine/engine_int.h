@@ -52,6 +52,8 @@ struct run {
     enum tp_result result;
     enum tp_result previous_result; /* of the last finished run before this one, or NONE */
     enum tp_result result_floor;    /* raised by catchError(buildResult:) and unstable */
+    bool skip_after_unstable;       /* options { skipStagesAfterUnstable() } */
+    bool exclusive;                 /* options { disableConcurrentBuilds() } */
     int64_t steps_started;          /* numbers the steps in the order they start */
     int64_t next_dynamic_id;        /* ids for steps run again (retry), after the plan's */
 

@@ -322,6 +322,55 @@ def test_timeout_and_retry_options_wrap_stages_and_the_pipeline():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+SKIP_UNSTABLE = """pipeline {
+    agent any
+    options { skipStagesAfterUnstable() }
+    stages {
+        stage('Tests') { steps { unstable 'two tests failed' } }
+        stage('Deploy') { steps { echo 'deploying' } }
+    }
+}
+"""
+
+EXCLUSIVE = """pipeline {
+    agent any
+    options { disableConcurrentBuilds() }
+    stages {
+        stage('Only one') {
+            steps { sh 'test ! -e "$JENKINS_HOME/busy" && touch "$JENKINS_HOME/busy" && sleep 0.3 && rm "$JENKINS_HOME/busy"' }
+        }
+    }
+}
+"""
+
+
+def test_skip_stages_after_unstable_and_disable_concurrent_builds():
+    jobs = write_jobs({"skip": SKIP_UNSTABLE, "one": EXCLUSIVE, "other": pipeline(
+        "stage('Free') { steps { echo 'not held up' } }\n")})
+    try:
+        with Server(jobs=jobs, executors=2) as s:
+            s.post_run("skip")
+            run = s.wait_run("skip", 1)
+            log = log_of(s, "skip")
+            assert run["result"] == "UNSTABLE", log
+            assert 'Stage "Deploy" skipped due to earlier stage(s) marking the build as ' \
+                   'unstable\r\n' in log and "deploying" not in log, log
+            nodes = nodes_of(s, "skip")
+            assert [(n["displayName"], n["state"], n["result"]) for n in nodes] == [
+                ("Tests", "FINISHED", "UNSTABLE"), ("Deploy", "SKIPPED", "NOT_BUILT")], nodes
+
+            s.post_run("one")
+            s.post_run("one")
+            s.post_run("other")
+            # A run waiting for its pipeline does not hold up another pipeline's run.
+            assert s.wait_run("other", 1)["result"] == "SUCCESS"
+            first, second = s.wait_run("one", 1), s.wait_run("one", 2)
+            assert (first["result"], second["result"]) == ("SUCCESS", "SUCCESS")
+            assert second["startTime"] >= first["endTime"], (first, second)
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 def processes_with(marker):
     """Command lines in the process table that contain `marker`."""
     found = []
@@ -380,4 +429,5 @@ if __name__ == "__main__":
         test_step_errors_are_clear,
         test_timeout_and_retry_options_wrap_stages_and_the_pipeline,
         test_no_process_survives_a_stop_or_a_timeout,
+        test_skip_stages_after_unstable_and_disable_concurrent_builds,
     ])
