@@ -25,6 +25,9 @@ enum {
     KILL_GRACE_MS = 2000,
 };
 
+/* In every step's environment: with JENKINS_HOME, it finds a killed server's leftovers. */
+#define SERVER_COOKIE "durable-tidepool"
+
 struct tp_engine {
     uv_loop_t *loop;
     struct tp_store *store;
@@ -42,6 +45,7 @@ struct tp_engine {
     void (*shutdown_done)(void *ctx);
     void *shutdown_ctx;
     struct tp_envlist base_env; /* the server's own environment */
+    int recovered_running;      /* runs a killed server left RUNNING, found at start */
 };
 
 static void schedule_pump(struct tp_engine *engine);
@@ -407,7 +411,7 @@ static void set_core_env(struct run *run)
     tp_env_set(env, "EXECUTOR_NUMBER", executor);
     tp_env_set(env, "WORKSPACE", run->workspace);
     tp_env_set(env, "WORKSPACE_TMP", tp_arena_printf(&run->arena, "%s@tmp", run->workspace));
-    tp_env_set(env, "JENKINS_SERVER_COOKIE", "durable-tidepool");
+    tp_env_set(env, "JENKINS_SERVER_COOKIE", SERVER_COOKIE);
     /* Every parameter is an environment variable too (booleans as "true"/"false"). */
     const cJSON *param;
     cJSON_ArrayForEach(param, run->params)
@@ -1841,6 +1845,7 @@ static int recover_one(void *ctx, const struct tp_run_rec *rec)
         enqueue(engine, run_new(engine, rec));
         return 0;
     }
+    engine->recovered_running++;
     struct run *run = run_new(engine, rec);
     const char *line = "tidepool stopped while this run was in progress; it cannot be resumed\n";
     /* The stored size lags behind the chunks (it is written with state changes): the
@@ -1872,6 +1877,17 @@ int tp_engine_recover(struct tp_engine *engine)
     tp_arena_close(&arena);
     if (err == 0)
         err = tp_store_flush(engine->store);
+    if (engine->recovered_running > 0) {
+        /* Processes a killed server left behind carry its cookie and its data dir. */
+        char *home = tp_xmalloc(strlen(engine->data_dir) + 16);
+        sprintf(home, "JENKINS_HOME=%s", engine->data_dir);
+        const char *const marks[] = { "JENKINS_SERVER_COOKIE=" SERVER_COOKIE, home, NULL };
+        int strays = tp_exec_kill_strays(marks);
+        free(home);
+        if (strays > 0)
+            tp_log(TP_LOG_WARN, "engine", "killed processes left by an earlier server count=%d",
+                   strays);
+    }
     return err;
 }
 

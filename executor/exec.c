@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* POSIX_SPAWN_SETSID, posix_spawn_file_actions_addchdir_np */
 #include "executor/exec.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -256,4 +257,56 @@ void tp_exec_kill(struct tp_child *child, int grace_ms)
 int tp_exec_pid(const struct tp_child *child)
 {
     return (int)child->pid;
+}
+
+/* Whether the NUL-separated environment block `env` (`len` bytes) holds every mark. */
+static bool has_marks(const char *env, size_t len, const char *const *marks)
+{
+    for (const char *const *m = marks; *m != NULL; m++) {
+        bool found = false;
+        for (size_t at = 0; at < len && !found;) {
+            size_t n = strnlen(env + at, len - at);
+            found = strlen(*m) == n && memcmp(env + at, *m, n) == 0;
+            at += n + 1;
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+int tp_exec_kill_strays(const char *const *marks)
+{
+    enum {
+        ENV_MAX = 256 * 1024
+    }; /* environments are bounded by ARG_MAX in practice */
+
+    DIR *proc = opendir("/proc");
+    if (proc == NULL)
+        return 0;
+    char *env = tp_xmalloc(ENV_MAX);
+    int killed = 0;
+    pid_t self = getpid();
+    struct dirent *entry;
+    while ((entry = readdir(proc)) != NULL) {
+        char *end = NULL;
+        long pid = strtol(entry->d_name, &end, 10);
+        if (*end != '\0' || pid <= 1 || pid == self)
+            continue;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue; /* gone, or another user's */
+        size_t len = 0;
+        ssize_t n;
+        while (len < ENV_MAX && (n = read(fd, env + len, ENV_MAX - len)) > 0)
+            len += (size_t)n;
+        close(fd);
+        if (len > 0 && has_marks(env, len, marks) && kill((pid_t)pid, SIGKILL) == 0)
+            killed++;
+    }
+    closedir(proc);
+    free(env);
+    return killed;
 }

@@ -52,6 +52,14 @@ int tp_exec_spawn(uv_loop_t *loop, const struct tp_exec_options *opts, struct tp
  */
 void tp_exec_kill(struct tp_child *child, int grace_ms);
 
+/*
+ * Kills (SIGKILL) every process of this user whose environment holds all of `marks`
+ * ("KEY=VALUE" strings, NULL-terminated) — how leftovers of a server that was killed are
+ * found, as Jenkins finds them by their cookie variables. Never the calling process.
+ * Returns how many were killed.
+ */
+int tp_exec_kill_strays(const char *const *marks);
+
 /* The child's process id (for logs and /proc lookups). */
 int tp_exec_pid(const struct tp_child *child);
 

@@ -4,7 +4,10 @@ deleteDir, pwd, isUnix; as their logs, results and Blue Ocean steps show them.""
 
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -419,6 +422,32 @@ def test_no_process_survives_a_stop_or_a_timeout():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+def test_a_restart_kills_what_a_killed_server_left_running():
+    jobs = write_jobs({"orphan": pipeline(
+        "stage('S') { steps { sh 'sleep 7401 & sleep 7402' } }\n")})
+    data = tempfile.mkdtemp(prefix="tp-it-strays-")
+    try:
+        s = Server(jobs=jobs, data=data).start()
+        s.post_run("orphan")
+        deadline = time.time() + 10
+        while len(processes_with("sleep 740")) < 2 and time.time() < deadline:
+            time.sleep(0.02)
+        s.stop(sig=signal.SIGKILL)
+        assert len(processes_with("sleep 740")) == 2  # the kill -9 left them behind
+        with Server(jobs=jobs, data=data) as s:
+            run = s.get_json("%s/pipelines/orphan/runs/1/" % ORG)
+            assert (run["state"], run["result"]) == ("FINISHED", "ABORTED")
+            deadline = time.time() + 5
+            while processes_with("sleep 740") and time.time() < deadline:
+                time.sleep(0.02)
+            assert processes_with("sleep 740") == []
+    finally:
+        for cmd in processes_with("sleep 740"):
+            subprocess.run(["pkill", "-f", cmd.strip()])
+        shutil.rmtree(jobs, ignore_errors=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_dir_with_env_and_files,
@@ -430,4 +459,5 @@ if __name__ == "__main__":
         test_timeout_and_retry_options_wrap_stages_and_the_pipeline,
         test_no_process_survives_a_stop_or_a_timeout,
         test_skip_stages_after_unstable_and_disable_concurrent_builds,
+        test_a_restart_kills_what_a_killed_server_left_running,
     ])
