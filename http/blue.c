@@ -409,6 +409,64 @@ static int post_runs(struct tp_req *req, struct tp_resp *resp)
     return send_json(req, resp, run_json(req, &queued, -1, false));
 }
 
+/* --- queue --- */
+
+static int add_queue_item(void *ctx, const struct tp_run_rec *rec)
+{
+    struct list_ctx *c = ctx;
+    cJSON_AddItemToArray(c->list, tp_blue_queue_item_json(rec));
+    return 0;
+}
+
+/* GET .../queue/: the pipeline's queued runs, newest first. */
+static int get_queue(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    if (!load_pipeline(req, resp, &pipeline))
+        return 0;
+    struct list_ctx ctx = { .req = req, .list = cJSON_CreateArray() };
+    int err = tp_store_run_list(req->app->store, pipeline.id, TP_RUNS_QUEUED, 0, INT64_MAX,
+                                req->arena, add_queue_item, &ctx);
+    if (err < 0) {
+        cJSON_Delete(ctx.list);
+        return err;
+    }
+    return send_json(req, resp, ctx.list);
+}
+
+struct find_queued {
+    int64_t queue_id;
+    int64_t run_id;
+};
+
+static int match_queue_id(void *ctx, const struct tp_run_rec *rec)
+{
+    struct find_queued *f = ctx;
+    if (rec->queue_id == f->queue_id)
+        f->run_id = rec->id;
+    return 0;
+}
+
+/* DELETE .../queue/ID/: cancels the queued run (it ends ABORTED); 200 with no body. */
+static int delete_queue_item(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    if (!load_pipeline(req, resp, &pipeline))
+        return 0;
+    const char *text = param(req, 2);
+    struct find_queued find = { 0 };
+    if (text == NULL || tp_str_to_i64(text, strlen(text), &find.queue_id) < 0 || find.queue_id <= 0)
+        return tp_resp_error(resp, 404, "Queue item %s not found", text ? text : "");
+    int err = tp_store_run_list(req->app->store, pipeline.id, TP_RUNS_QUEUED, 0, INT64_MAX,
+                                req->arena, match_queue_id, &find);
+    if (err < 0)
+        return err;
+    if (find.run_id == 0 || tp_engine_stop(req->app->engine, find.run_id, "anonymous") < 0)
+        return tp_resp_error(resp, 404, "Queue item %s not found", text);
+    resp->status = 200; /* and no body, as Jenkins answers */
+    return 0;
+}
+
 /* POST .../runs/N/replay/: a new run of the same script and parameters; answers with it
  * (queued: it starts on a later loop turn). */
 static int post_replay(struct tp_req *req, struct tp_resp *resp)
@@ -763,6 +821,8 @@ static const struct tp_route blue_routes[] = {
     { HTTP_GET, RUN "/", get_run },
     { HTTP_PUT, RUN "/stop/", put_stop },
     { HTTP_POST, RUN "/replay/", post_replay },
+    { HTTP_GET, ORG "/pipelines/{pipeline}/queue/", get_queue },
+    { HTTP_DELETE, ORG "/pipelines/{pipeline}/queue/{queue}/", delete_queue_item },
     { HTTP_GET, RUN "/log/", get_run_log },
     { HTTP_GET, RUN "/nodes/", get_nodes },
     { HTTP_GET, RUN "/nodes/{node}/", get_node },

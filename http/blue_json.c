@@ -278,3 +278,28 @@ cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_h
     tp_buf_close(&href);
     return o;
 }
+
+cJSON *tp_blue_queue_item_json(const struct tp_run_rec *run)
+{
+    struct tp_buf parent, self;
+    tp_buf_init(&parent);
+    tp_buf_init(&self);
+    tp_blue_pipeline_href(run->pipeline, &parent);
+    tp_buf_printf(&self, "%squeue/%lld/", tp_buf_str(&parent), (long long)run->queue_id);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class",
+                            "io.jenkins.blueocean.service.embedded.rest.QueueItemImpl");
+    cJSON *links = cJSON_AddObjectToObject(o, "_links");
+    add_link(links, "self", tp_buf_str(&self));
+    add_link(links, "parent", tp_buf_str(&parent));
+    cJSON_AddItemToObject(o, "cause", cause_json(run));
+    cJSON_AddStringToObject(o, "causeOfBlockage", "Waiting for next available executor");
+    tp_json_add_i64(o, "expectedBuildNumber", run->number);
+    tp_json_add_id(o, "id", run->queue_id);
+    cJSON_AddStringToObject(o, "organization", "jenkins");
+    cJSON_AddStringToObject(o, "pipeline", run->pipeline);
+    tp_json_add_time(o, "queuedTime", run->enqueue_ms);
+    tp_buf_close(&parent);
+    tp_buf_close(&self);
+    return o;
+}

@@ -44,6 +44,9 @@ cJSON *tp_blue_pipeline_json(const struct tp_pipeline_rec *pipeline,
 cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_context *ctx,
                         bool summary);
 
+/* A queued run as an item of its pipeline's queue (QueueItemImpl). */
+cJSON *tp_blue_queue_item_json(const struct tp_run_rec *run);
+
 /* An edge of the run graph: the node it points to, and that node's type. */
 struct tp_blue_edge {
     int64_t id;

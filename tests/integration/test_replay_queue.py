@@ -1,4 +1,5 @@
-"""POST .../runs/N/replay/: a new run of the script and parameter values run N had."""
+"""POST .../runs/N/replay/: a new run of the script and parameter values run N had; and the
+pipeline's queue: GET .../queue/, DELETE .../queue/ID/."""
 
 import json
 import os
@@ -87,8 +88,43 @@ def test_a_queued_run_cannot_be_replayed():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+def test_queue_lists_and_cancels_queued_runs():
+    jobs = write_jobs({"slow": SLOW})
+    try:
+        with Server(jobs=jobs, executors=1) as s:
+            for _ in range(3):
+                s.post_run("slow")
+            s.wait_run("slow", 1, state="RUNNING")
+            queue = s.get_json("%s/pipelines/slow/queue/" % ORG)
+            assert [q["expectedBuildNumber"] for q in queue] == [3, 2], queue
+            item = queue[0]
+            assert item["_class"] == "io.jenkins.blueocean.service.embedded.rest.QueueItemImpl"
+            assert item["causeOfBlockage"] == "Waiting for next available executor"
+            assert item["cause"][0]["shortDescription"] == "Started by user anonymous"
+            assert item["_links"]["self"]["href"] == \
+                "%s/pipelines/slow/queue/%s/" % (ORG, item["id"])
+            assert item["queuedTime"] and item["pipeline"] == "slow"
+            status, _, body = s.request("DELETE", "%s/pipelines/slow/queue/%s/" % (
+                ORG, item["id"]))
+            assert (status, body) == (200, b""), (status, body)
+            run = s.get_json("%s/pipelines/slow/runs/3/" % ORG)
+            assert (run["state"], run["result"]) == ("FINISHED", "ABORTED"), run
+            assert [q["expectedBuildNumber"] for q in
+                    s.get_json("%s/pipelines/slow/queue/" % ORG)] == [2]
+            for bad in (item["id"], "999", "abc"):
+                status = s.request("DELETE", "%s/pipelines/slow/queue/%s/" % (ORG, bad))[0]
+                assert status == 404, bad
+            for n in (2, 1):
+                s.request("PUT", "%s/pipelines/slow/runs/%d/stop/" % (ORG, n), b"", JSON)
+            assert s.wait_run("slow", 1)["result"] == "ABORTED"
+            assert s.get_json("%s/pipelines/slow/queue/" % ORG) == []
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_replay_runs_the_original_script_and_parameters,
         test_a_queued_run_cannot_be_replayed,
+        test_queue_lists_and_cancels_queued_runs,
     ])
