@@ -423,6 +423,86 @@ static void set_core_env(struct run *run)
     }
 }
 
+/* A logRotator count ('10' or 10); -1 for none (absent, empty, or not a literal). */
+static long long rotator_count(const struct tp_expr *rotator, const char *name, const char *alias)
+{
+    const struct tp_expr *e = tp_ast_named_arg(rotator, name);
+    if (e == NULL)
+        e = tp_ast_named_arg(rotator, alias);
+    if (e != NULL && e->kind == TP_EXPR_INT)
+        return e->ival;
+    if (e == NULL || e->kind != TP_EXPR_STRING || e->text[0] == '\0')
+        return -1;
+    char *end = NULL;
+    long long n = strtoll(e->text, &end, 10);
+    return *end == '\0' ? n : -1;
+}
+
+struct discard {
+    long long keep, days;
+    int64_t now_ms;
+    int64_t index;
+    bool kept_success; /* the newest successful build is never discarded */
+    int64_t *doomed;
+    size_t ndoomed, cap;
+};
+
+static int judge_run(void *ctx, const struct tp_run_rec *rec)
+{
+    struct discard *d = ctx;
+    int64_t index = d->index++;
+    if (rec->state != TP_STATE_FINISHED)
+        return 0;
+    if (rec->result == TP_RESULT_SUCCESS && !d->kept_success) {
+        d->kept_success = true;
+        return 0;
+    }
+    bool too_many = d->keep > 0 && index >= d->keep;
+    bool too_old = d->days > 0 && rec->end_ms < d->now_ms - d->days * 86400000LL;
+    if (!too_many && !too_old)
+        return 0;
+    if (d->ndoomed == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 16;
+        d->doomed = tp_xrealloc(d->doomed, d->cap * sizeof(*d->doomed));
+    }
+    d->doomed[d->ndoomed++] = rec->id;
+    return 0;
+}
+
+/*
+ * options { buildDiscarder(logRotator(numToKeepStr: 'N', daysToKeepStr: 'D')) }: once a run
+ * ends, finished runs beyond the newest N, or older than D days, go with their logs (as
+ * Jenkins' LogRotator, the newest successful run stays).
+ */
+static void discard_old_runs(struct run *run)
+{
+    const struct tp_expr *rotator = NULL;
+    for (size_t i = 0; run->plan != NULL && i < run->plan->noptions; i++) {
+        const struct tp_plan_call *o = &run->plan->options[i];
+        if (strcmp(o->name, "buildDiscarder") == 0 && o->call->kind == TP_EXPR_CALL &&
+            o->call->args.count == 1)
+            rotator = o->call->args.items[0];
+    }
+    if (rotator == NULL || rotator->kind != TP_EXPR_CALL)
+        return;
+    struct discard d = { .keep = rotator_count(rotator, "numToKeepStr", "numToKeep"),
+                         .days = rotator_count(rotator, "daysToKeepStr", "daysToKeep"),
+                         .now_ms = tp_time_now_ms() };
+    if (d.keep <= 0 && d.days <= 0)
+        return;
+    struct tp_arena arena;
+    tp_arena_init(&arena);
+    tp_store_run_list(run->engine->store, run->rec.pipeline_id, TP_RUNS_BUILDS, 0, INT64_MAX,
+                      &arena, judge_run, &d);
+    for (size_t i = 0; i < d.ndoomed; i++)
+        tp_store_run_delete(run->engine->store, d.doomed[i]);
+    if (d.ndoomed > 0)
+        tp_log(TP_LOG_INFO, "engine", "buildDiscarder removed runs pipeline=%s count=%zu",
+               run->rec.pipeline, d.ndoomed);
+    free(d.doomed);
+    tp_arena_close(&arena);
+}
+
 static void run_end(struct run *run)
 {
     struct tp_engine *engine = run->engine;
@@ -447,6 +527,7 @@ static void run_end(struct run *run)
     run->rec.end_ms = tp_time_now_ms();
     run->rec.log_complete = true;
     save_run(run);
+    discard_old_runs(run);
     tp_log(TP_LOG_INFO, "engine", "run finished pipeline=%s number=%lld result=%s ms=%lld",
            run->rec.pipeline, (long long)run->rec.number, tp_result_name(run->result),
            (long long)(run->rec.end_ms - run->rec.start_ms));
@@ -1668,7 +1749,8 @@ static void run_begin(struct run *run)
         const char *name = run->plan->options[i].name;
         if (strcmp(name, "parallelsAlwaysFailFast") != 0 &&
             strcmp(name, "skipStagesAfterUnstable") != 0 &&
-            strcmp(name, "disableConcurrentBuilds") != 0 && !is_wrapper_option(name))
+            strcmp(name, "disableConcurrentBuilds") != 0 && strcmp(name, "buildDiscarder") != 0 &&
+            !is_wrapper_option(name))
             tp_run_logf(run, "tidepool: option %s is not applied by tidepool yet\n", name);
     }
     if (run->plan->ntriggers > 0)

@@ -54,6 +54,10 @@ static const char *const sql_text[SQL_COUNT] = {
                         "WHERE run_id = ?1 AND state IN (0, 1, 2)",
     [SQL_STEPS_CLOSE] = "UPDATE steps SET state = 5, result = ?2, end_ms = ?3 "
                         "WHERE run_id = ?1 AND state IN (0, 1, 2)",
+    [SQL_RUN_DELETE_LOG] = "DELETE FROM log_chunks WHERE run_id = ?1",
+    [SQL_RUN_DELETE_STEPS] = "DELETE FROM steps WHERE run_id = ?1",
+    [SQL_RUN_DELETE_NODES] = "DELETE FROM nodes WHERE run_id = ?1",
+    [SQL_RUN_DELETE] = "DELETE FROM runs WHERE id = ?1 AND state = 5",
     [SQL_NODE_PUT] = "INSERT OR REPLACE INTO nodes(" NODE_COLUMNS
                      ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [SQL_NODE_LIST] = "SELECT " NODE_COLUMNS " FROM nodes WHERE run_id = ?1 ORDER BY seq",
@@ -481,6 +485,25 @@ int tp_store_run_close_open_nodes(struct tp_store *store, int64_t run_id, enum t
         sqlite3_bind_int(stmt, 2, (int)result);
         sqlite3_bind_int64(stmt, 3, end_ms);
         int err = step_done(store, stmt, "close open nodes");
+        if (err < 0)
+            return err;
+    }
+    return 0;
+}
+
+int tp_store_run_delete(struct tp_store *store, int64_t run_id)
+{
+    static const enum tp_sql which[] = { SQL_RUN_DELETE_LOG, SQL_RUN_DELETE_STEPS,
+                                         SQL_RUN_DELETE_NODES, SQL_RUN_DELETE };
+
+    if (batch_begin(store) < 0)
+        return TP_EDB;
+    for (size_t i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
+        sqlite3_stmt *stmt = stmt_get(store, which[i]);
+        if (stmt == NULL)
+            return TP_EDB;
+        sqlite3_bind_int64(stmt, 1, run_id);
+        int err = step_done(store, stmt, "run delete");
         if (err < 0)
             return err;
     }

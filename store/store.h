@@ -182,6 +182,11 @@ typedef int (*tp_store_run_fn)(void *ctx, const struct tp_run_rec *rec);
 int tp_store_run_list(struct tp_store *store, int64_t pipeline_id, enum tp_run_filter filter,
                       int64_t start, int64_t limit, struct tp_arena *arena, tp_store_run_fn each,
                       void *ctx);
+/*
+ * Deletes finished run `run_id` with its nodes, steps and log (buildDiscarder). The run's
+ * number is never given again. Returns 0 or TP_EDB.
+ */
+int tp_store_run_delete(struct tp_store *store, int64_t run_id);
 /* Runs in any state but FINISHED (for recovery at start-up), oldest first. */
 int tp_store_run_list_unfinished(struct tp_store *store, struct tp_arena *arena,
                                  tp_store_run_fn each, void *ctx);

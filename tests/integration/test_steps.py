@@ -374,6 +374,47 @@ def test_skip_stages_after_unstable_and_disable_concurrent_builds():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+DISCARD = """pipeline {
+    agent any
+    options { buildDiscarder(logRotator(numToKeepStr: '2', artifactNumToKeepStr: '1')) }
+    stages {
+        stage('Maybe') { steps { sh 'test ! -e "$JENKINS_HOME/fail"' } }
+    }
+}
+"""
+
+
+def test_build_discarder_keeps_the_newest_runs_and_the_last_success():
+    jobs = write_jobs({"discard": DISCARD})
+    data = tempfile.mkdtemp(prefix="tp-it-discard-")
+    try:
+        with Server(jobs=jobs, data=data) as s:
+            outcomes = [True, True, False, False, False]
+            for number, ok in enumerate(outcomes, start=1):
+                flag = os.path.join(data, "fail")
+                if ok and os.path.exists(flag):
+                    os.remove(flag)
+                elif not ok:
+                    open(flag, "w").close()
+                s.post_run("discard")
+                s.wait_run("discard", number)
+            runs = s.get_json("%s/pipelines/discard/runs/" % ORG)
+            # The newest two (5, 4) and the newest success (2) stay.
+            assert [(r["id"], r["result"]) for r in runs] == [
+                ("5", "FAILURE"), ("4", "FAILURE"), ("2", "SUCCESS")], runs
+            for gone in (1, 3):
+                base = "%s/pipelines/discard/runs/%d/" % (ORG, gone)
+                assert s.request("GET", base)[0] == 404
+                assert s.request("GET", base + "log/")[0] == 404
+                assert s.request("GET", base + "nodes/")[0] == 404
+            # Numbers are never given again.
+            assert s.post_run("discard")["id"] == "6"
+            s.wait_run("discard", 6)
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
 def processes_with(marker):
     """Command lines in the process table that contain `marker`."""
     found = []
@@ -460,4 +501,5 @@ if __name__ == "__main__":
         test_no_process_survives_a_stop_or_a_timeout,
         test_skip_stages_after_unstable_and_disable_concurrent_builds,
         test_a_restart_kills_what_a_killed_server_left_running,
+        test_build_discarder_keeps_the_newest_runs_and_the_last_success,
     ])
