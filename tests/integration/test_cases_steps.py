@@ -1,0 +1,121 @@
+"""Blue Ocean's own test cases (specs/blueocean-cases.md) that need the steps beyond echo and
+sh, written as declarative pipelines: C15(b), C17(c), X03, X04."""
+
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from tp import ORG, Server, pipeline, run_tests, write_jobs  # noqa: E402
+
+C15B = pipeline("""
+        stage('blah') { steps { sh 'echo 42'; error('this error should appear in log') } }
+""")
+
+C17C = pipeline("""
+        stage('Only') {
+            steps { echo 'Hello World'; echo 'Inside try' }
+            post { always { sh 'echo "blah"'; unstable('foobar') } }
+        }
+""")
+
+X03 = pipeline("""
+        stage('top') {
+            failFast true
+            parallel {
+                stage('aborts') { steps { sleep 5 } }
+                stage('fails') { steps { sleep 1; error('branch fails') } }
+                stage('succeeds') { steps { echo('branch succeeds') } }
+            }
+        }
+""")
+
+X04 = pipeline("""
+        stage('unstable-one') {
+            steps { echo('foo'); timeout(1) { unstable('oops-one') }; echo('bar') }
+        }
+        stage('success') { steps { echo('baz') } }
+        stage('unstable-two') {
+            steps {
+                catchError(buildResult: 'UNSTABLE', stageResult: 'UNSTABLE') {
+                    error('will-be-caught')
+                }
+            }
+        }
+        stage('failure') { steps { unstable('oops-masked'); error('oops-failure') } }
+""")
+
+
+def base(name):
+    return "%s/pipelines/%s/runs/1/" % (ORG, name)
+
+
+def test_c15b_error_step_log():
+    jobs = write_jobs({"c15": C15B})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("c15")
+            assert s.wait_run("c15", 1)["result"] == "FAILURE"
+            steps = s.get_json(base("c15") + "steps/")
+            assert [st["displayName"] for st in steps] == ["Shell Script", "Error signal"]
+            status, _, body = s.request("GET", base("c15") + "steps/%s/log/" % steps[1]["id"])
+            assert status == 200
+            assert body.decode().strip().endswith("this error should appear in log"), body
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+def test_c17c_unstable_step_in_post():
+    jobs = write_jobs({"c17": C17C})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("c17")
+            assert s.wait_run("c17", 1)["result"] == "UNSTABLE"
+            steps = s.get_json(base("c17") + "steps/")
+            assert len(steps) == 4 and all(st["state"] == "FINISHED" for st in steps)
+            results = {st["displayName"]: st["result"] for st in steps}
+            assert results.pop("Set stage result to unstable") == "UNSTABLE"
+            assert set(results.values()) == {"SUCCESS"}, steps
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+def test_x03_parallel_fail_fast_statuses():
+    jobs = write_jobs({"x03": X03})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("x03")
+            assert s.wait_run("x03", 1)["result"] == "FAILURE"
+            nodes = {n["displayName"]: n for n in s.get_json(base("x03") + "nodes/")}
+            assert len(nodes["top"]["edges"]) == 3
+            got = {name: (nodes[name]["state"], nodes[name]["result"])
+                   for name in ("aborts", "fails", "succeeds")}
+            assert got == {"aborts": ("FINISHED", "ABORTED"), "fails": ("FINISHED", "FAILURE"),
+                           "succeeds": ("FINISHED", "SUCCESS")}, got
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+def test_x04_unstable_and_caught_errors():
+    jobs = write_jobs({"x04": X04})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("x04")
+            assert s.wait_run("x04", 1)["result"] == "FAILURE"
+            nodes = s.get_json(base("x04") + "nodes/")
+            assert [(n["displayName"], n["state"], n["result"]) for n in nodes] == [
+                ("unstable-one", "FINISHED", "UNSTABLE"), ("success", "FINISHED", "SUCCESS"),
+                ("unstable-two", "FINISHED", "UNSTABLE"), ("failure", "FINISHED", "FAILURE")], \
+                nodes
+            assert [n["edges"][0]["id"] for n in nodes[:3]] == [n["id"] for n in nodes[1:]]
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_c15b_error_step_log,
+        test_c17c_unstable_step_in_post,
+        test_x03_parallel_fail_fast_statuses,
+        test_x04_unstable_and_caught_errors,
+    ])
