@@ -59,23 +59,32 @@ static const char *describe(struct frame *f, const char *text)
 
 /* --- echo --- */
 
-static enum tp_step_status start_echo(struct frame *f, const struct tp_plan_step *step)
+/* Evaluates a step's message argument into `out`; on failure the step has failed. */
+static int eval_message(struct frame *f, const struct tp_plan_step *step, struct tp_buf *out)
 {
     const struct tp_expr *message = step_arg(step, "message");
-    if (message == NULL)
-        return fail_now(f, "echo requires a message");
+    if (message == NULL) {
+        fail_now(f, tp_arena_printf(&f->run->arena, "%s requires a message", step->name));
+        return TP_EINVAL;
+    }
+    if (tp_frame_eval(f, message, out) < 0) {
+        f->step.result = TP_RESULT_FAILURE;
+        return TP_EINVAL;
+    }
+    f->step.description = describe(f, tp_buf_str(out));
+    return 0;
+}
+
+static enum tp_step_status start_echo(struct frame *f, const struct tp_plan_step *step)
+{
     struct tp_buf text;
     tp_buf_init(&text);
-    if (tp_frame_eval(f, message, &text) < 0) {
-        tp_buf_close(&text);
-        f->step.result = TP_RESULT_FAILURE;
-        return TP_STEP_DONE;
+    if (eval_message(f, step, &text) == 0) {
+        tp_buf_putc(&text, '\n');
+        tp_frame_log(f->run, f, text.data, text.len);
+        f->step.result = TP_RESULT_SUCCESS;
     }
-    f->step.description = describe(f, tp_buf_str(&text));
-    tp_buf_putc(&text, '\n');
-    tp_frame_log(f->run, f, text.data, text.len);
     tp_buf_close(&text);
-    f->step.result = TP_RESULT_SUCCESS;
     return TP_STEP_DONE;
 }
 
@@ -236,22 +245,6 @@ failed:
 }
 
 /* --- error, unstable --- */
-
-/* Evaluates a step's message argument into `out`; on failure the step has failed. */
-static int eval_message(struct frame *f, const struct tp_plan_step *step, struct tp_buf *out)
-{
-    const struct tp_expr *message = step_arg(step, "message");
-    if (message == NULL) {
-        fail_now(f, tp_arena_printf(&f->run->arena, "%s requires a message", step->name));
-        return TP_EINVAL;
-    }
-    if (tp_frame_eval(f, message, out) < 0) {
-        f->step.result = TP_RESULT_FAILURE;
-        return TP_EINVAL;
-    }
-    f->step.description = describe(f, tp_buf_str(out));
-    return 0;
-}
 
 /* error 'message': fails the build with that message ("ERROR: message" at the end). */
 static enum tp_step_status start_error(struct frame *f, const struct tp_plan_step *step)

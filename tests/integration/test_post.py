@@ -1,7 +1,6 @@
 """post at pipeline and stage level: the 11 conditions, their order, re-evaluation, and how
 Blue Ocean shows post steps."""
 
-import json
 import os
 import shutil
 import sys
@@ -71,17 +70,13 @@ ABORTED = """pipeline {
 """
 
 
-def log_of(s, name, number):
-    return s.request("GET", "%s/pipelines/%s/runs/%d/log/" % (ORG, name, number))[2].decode()
-
-
 def test_conditions_run_in_plugin_order_and_are_reevaluated():
     jobs = write_jobs({"order": ORDER})
     try:
         with Server(jobs=jobs) as s:
             s.post_run("order")
             assert s.wait_run("order", 1)["result"] == "FAILURE"
-            log = log_of(s, "order", 1)
+            log = s.run_log("order", 1)
             assert "stage ok\r\n" in log and "stage failed" not in log
             assert log.index("test always") < log.index("test failure")
             post = log[log.index("[Pipeline] { (Declarative: Post Actions)"):]
@@ -132,7 +127,7 @@ def test_changed_fixed_and_regression_compare_with_the_previous_run():
                     os.remove(flag)
                 s.post_run("history")
                 assert s.wait_run("history", number)["result"] == result
-                log = log_of(s, "history", number)
+                log = s.run_log("history", number)
                 got = {line[len("POST "):] for line in log.split("\r\n")
                        if line.startswith("POST ")}
                 assert got == fired, (number, got)
@@ -153,7 +148,7 @@ def test_post_runs_after_a_stop():
             assert status == 200
             run = s.wait_run("abort", 1)
             assert run["result"] == "ABORTED"
-            log = log_of(s, "abort", 1)
+            log = s.run_log("abort", 1)
             assert "was aborted\r\n" in log and "never failure" not in log
             assert "\r\npost-sh-runs\r\n" in log  # a step started after the stop runs normally
             assert log.endswith("Aborted by anonymous\r\nFinished: ABORTED\r\n"), log[-300:]

@@ -30,10 +30,6 @@ SLOW = """pipeline {
 JSON = {"Content-Type": "application/json"}
 
 
-def log_of(s, name, number):
-    return s.request("GET", "%s/pipelines/%s/runs/%d/log/" % (ORG, name, number))[2].decode()
-
-
 def test_replay_runs_the_original_script_and_parameters():
     jobs = write_jobs({"greet": V1})
     data = tempfile.mkdtemp(prefix="tp-it-replay-")
@@ -54,12 +50,12 @@ def test_replay_runs_the_original_script_and_parameters():
             assert queued["id"] == "2" and queued["replayable"] is False
             assert queued["causes"][0]["shortDescription"] == "Replayed #1"
             assert s.wait_run("greet", 2)["result"] == "SUCCESS"
-            log = log_of(s, "greet", 2)
+            log = s.run_log("greet", 2)
             assert log.startswith("Replayed #1\r\n") and "\r\nv1 hello tide\r\n" in log, log
             s.post_run("greet", json.dumps({"parameters": [
                 {"name": "WHO", "value": "world"}]}).encode())
             s.wait_run("greet", 3)
-            assert "\r\nv2 hello world\r\n" in log_of(s, "greet", 3)
+            assert "\r\nv2 hello world\r\n" in s.run_log("greet", 3)
             status, _, body = s.request("POST", "%s/pipelines/greet/runs/9/replay/" % ORG, b"",
                                         JSON)
             assert status == 404, body

@@ -14,18 +14,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 from tp import ORG, Server, pipeline, run_tests, write_jobs  # noqa: E402
 
 
-def log_of(s, name, number=1):
-    return s.request("GET", "%s/pipelines/%s/runs/%d/log/" % (ORG, name, number))[2].decode()
-
-
-def nodes_of(s, name, number=1):
-    return s.get_json("%s/pipelines/%s/runs/%d/nodes/" % (ORG, name, number))
-
-
-def steps_of(s, name, node_id, number=1):
-    return s.get_json("%s/pipelines/%s/runs/%d/nodes/%s/steps/" % (ORG, name, number, node_id))
-
-
 FILES = pipeline(r"""
         stage('Files') {
             steps {
@@ -55,7 +43,7 @@ def test_dir_with_env_and_files():
         with Server(jobs=jobs) as s:
             s.post_run("files")
             run = s.wait_run("files", 1)
-            log = log_of(s, "files")
+            log = s.run_log("files")
             assert run["result"] == "SUCCESS", log
             ws = os.path.join(s.data, "workspace", "files")
             assert "[Pipeline] dir\r\nRunning in %s/sub/inner\r\n[Pipeline] {\r\n" % ws in log
@@ -65,8 +53,8 @@ def test_dir_with_env_and_files():
             assert "\r\ngone\r\n" in log
             assert "[Pipeline] }\r\n[Pipeline] // withEnv\r\n" in log
             # Block steps are not steps in Blue Ocean; the steps inside them are.
-            node = nodes_of(s, "files")[0]
-            names = [st["displayName"] for st in steps_of(s, "files", node["id"])]
+            node = s.nodes("files")[0]
+            names = [st["displayName"] for st in s.node_steps("files", node["id"])]
             assert names == ["Shell Script", "Write file to workspace", "Shell Script",
                              "Shell Script", "Shell Script", "Read file from workspace",
                              "Verify if file exists in workspace", "Determine current directory",
@@ -99,17 +87,17 @@ def test_timeout_kills_the_body_and_aborts_the_build():
             s.post_run("slow")
             run = s.wait_run("slow", 1)
             assert time.time() - started < 15
-            log = log_of(s, "slow")
+            log = s.run_log("slow")
             assert run["result"] == "ABORTED", log
             assert "[Pipeline] timeout\r\nTimeout set to expire in 1.0 sec\r\n" in log, log
             assert "Cancelling nested steps due to timeout\r\n" in log
             assert "never" not in log.replace("never runs", "") and "not reached" not in log
             assert "stage aborted\r\n" in log
             assert log.endswith("Timeout has been exceeded\r\nFinished: ABORTED\r\n"), log[-300:]
-            nodes = nodes_of(s, "slow")
+            nodes = s.nodes("slow")
             assert [(n["displayName"], n["result"], n["state"]) for n in nodes] == [
                 ("Slow", "ABORTED", "FINISHED"), ("Later", "NOT_BUILT", "SKIPPED")], nodes
-            sh = steps_of(s, "slow", nodes[0]["id"])[0]
+            sh = s.node_steps("slow", nodes[0]["id"])[0]
             assert (sh["displayName"], sh["result"]) == ("Shell Script", "ABORTED")
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
@@ -137,19 +125,19 @@ def test_retry_runs_the_body_again():
         with Server(jobs=jobs) as s:
             s.post_run("retry")
             run = s.wait_run("retry", 1)
-            log = log_of(s, "retry")
+            log = s.run_log("retry")
             assert run["result"] == "FAILURE", log
             flaky = log[:log.index("{ (Hopeless)")]
             assert flaky.count("ERROR: script returned exit code 1\r\nRetrying\r\n") == 2, flaky
             hopeless = log[log.index("{ (Hopeless)"):]
             assert hopeless.count("ERROR: boom\r\nRetrying\r\n") == 1, hopeless
             assert log.endswith("ERROR: boom\r\nFinished: FAILURE\r\n"), log[-200:]
-            nodes = nodes_of(s, "retry")
+            nodes = s.nodes("retry")
             assert [n["result"] for n in nodes] == ["SUCCESS", "FAILURE"]
-            results = [st["result"] for st in steps_of(s, "retry", nodes[0]["id"])]
+            results = [st["result"] for st in s.node_steps("retry", nodes[0]["id"])]
             assert results == ["FAILURE", "FAILURE", "SUCCESS"], results
             errors = [(st["displayName"], st["displayDescription"], st["result"])
-                      for st in steps_of(s, "retry", nodes[1]["id"])]
+                      for st in s.node_steps("retry", nodes[1]["id"])]
             assert errors == [("Error signal", "boom", "FAILURE")] * 2, errors
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
@@ -182,7 +170,7 @@ def test_catch_error_warn_error_and_unstable_let_the_build_go_on():
         with Server(jobs=jobs) as s:
             s.post_run("catch")
             run = s.wait_run("catch", 1)
-            log = log_of(s, "catch")
+            log = s.run_log("catch")
             assert run["result"] == "UNSTABLE", log
             assert "[Pipeline] }\r\nERROR: script returned exit code 3\r\n" \
                    "[Pipeline] // catchError\r\n" in log, log
@@ -190,11 +178,11 @@ def test_catch_error_warn_error_and_unstable_let_the_build_go_on():
             assert "WARNING: coverage is low\r\n" in log and "stage is unstable\r\n" in log
             for line in ("after catch", "after warn", "next runs"):
                 assert "\r\n%s\r\n" % line in log, line
-            nodes = nodes_of(s, "catch")
+            nodes = s.nodes("catch")
             assert [(n["displayName"], n["result"]) for n in nodes] == [
                 ("Catch", "FAILURE"), ("Warn", "UNSTABLE"), ("Unstable", "UNSTABLE"),
                 ("Next", "SUCCESS")], nodes
-            step = steps_of(s, "catch", nodes[2]["id"])[0]
+            step = s.node_steps("catch", nodes[2]["id"])[0]
             assert (step["displayName"], step["result"]) == \
                 ("Set stage result to unstable", "UNSTABLE")
             assert log.endswith("[Pipeline] End of Pipeline\r\nFinished: UNSTABLE\r\n")
@@ -215,22 +203,22 @@ def test_sleep_is_a_step_that_stop_interrupts():
         with Server(jobs=jobs) as s:
             s.post_run("short")
             run = s.wait_run("short", 1)
-            log = log_of(s, "short")
+            log = s.run_log("short")
             assert run["result"] == "SUCCESS" and "Sleeping for 200 ms\r\nawake" in \
                 log.replace("[Pipeline] echo\r\n", ""), log
             s.post_run("nap")
             s.wait_run("nap", 1, state="RUNNING")
             path = "%s/pipelines/nap/runs/1/" % ORG
             deadline = time.time() + 10
-            while "Sleeping for 30 sec" not in log_of(s, "nap") and time.time() < deadline:
+            while "Sleeping for 30 sec" not in s.run_log("nap") and time.time() < deadline:
                 time.sleep(0.05)
             status = s.request("PUT", path + "stop/", b"",
                                {"Content-Type": "application/json"})[0]
             assert status == 200
             run = s.wait_run("nap", 1)
             assert run["result"] == "ABORTED"
-            node = nodes_of(s, "nap")[0]
-            step = steps_of(s, "nap", node["id"])[0]
+            node = s.nodes("nap")[0]
+            step = s.node_steps("nap", node["id"])[0]
             assert (step["displayName"], step["displayDescription"], step["result"]) == \
                 ("Sleep", "30 sec", "ABORTED"), step
     finally:
@@ -257,7 +245,7 @@ def test_step_errors_are_clear():
                 s.post_run(name)
             for name, line in expected.items():
                 assert s.wait_run(name, 1)["result"] == "FAILURE"
-                log = log_of(s, name)
+                log = s.run_log(name)
                 assert line in log, (name, log)
             assert os.path.isdir("/tmp")
     finally:
@@ -299,26 +287,26 @@ def test_timeout_and_retry_options_wrap_stages_and_the_pipeline():
             s.post_run("options")
             s.post_run("whole")
             run = s.wait_run("options", 1)
-            log = log_of(s, "options")
+            log = s.run_log("options")
             assert run["result"] == "ABORTED", log
             assert "[Pipeline] timeout\r\nTimeout set to expire in 1 hr 0 min\r\n" in log, log
             assert "tidepool: option timestamps is not applied by tidepool yet\r\n" in log
             assert "[Pipeline] { (Again)\r\n[Pipeline] retry\r\n[Pipeline] {\r\n" in log, log
             assert "ERROR: script returned exit code 1\r\nRetrying\r\n" in log
             assert "Timeout set to expire in 300 ms\r\n" in log
-            nodes = nodes_of(s, "options")
+            nodes = s.nodes("options")
             assert [(n["displayName"], n["result"]) for n in nodes] == [
                 ("Again", "SUCCESS"), ("Slow", "ABORTED")], nodes
-            results = [st["result"] for st in steps_of(s, "options", nodes[0]["id"])]
+            results = [st["result"] for st in s.node_steps("options", nodes[0]["id"])]
             assert results == ["FAILURE", "SUCCESS"], results
             assert log.endswith("Timeout has been exceeded\r\nFinished: ABORTED\r\n")
 
             run = s.wait_run("whole", 1)
-            log = log_of(s, "whole")
+            log = s.run_log("whole")
             assert run["result"] == "ABORTED", log
             assert "Cancelling nested steps due to timeout\r\n" in log
             assert "pipeline aborted\r\n" in log
-            nodes = nodes_of(s, "whole")
+            nodes = s.nodes("whole")
             assert [(n["displayName"], n["result"]) for n in nodes] == [
                 ("First", "SUCCESS"), ("Long", "ABORTED")], nodes
     finally:
@@ -354,11 +342,11 @@ def test_skip_stages_after_unstable_and_disable_concurrent_builds():
         with Server(jobs=jobs, executors=2) as s:
             s.post_run("skip")
             run = s.wait_run("skip", 1)
-            log = log_of(s, "skip")
+            log = s.run_log("skip")
             assert run["result"] == "UNSTABLE", log
             assert 'Stage "Deploy" skipped due to earlier stage(s) marking the build as ' \
                    'unstable\r\n' in log and "deploying" not in log, log
-            nodes = nodes_of(s, "skip")
+            nodes = s.nodes("skip")
             assert [(n["displayName"], n["state"], n["result"]) for n in nodes] == [
                 ("Tests", "FINISHED", "UNSTABLE"), ("Deploy", "SKIPPED", "NOT_BUILT")], nodes
 
@@ -457,8 +445,8 @@ def test_no_process_survives_a_stop_or_a_timeout():
             while left and time.time() < deadline:
                 left = [p for n in range(7301, 7305) for p in processes_with("sleep %d" % n)]
                 time.sleep(0.05)
-            assert left == [], (left, log_of(s, "timeme"), log_of(s, "stopme"))
-            assert "Sending interrupt signal to process" in log_of(s, "timeme")
+            assert left == [], (left, s.run_log("timeme"), s.run_log("stopme"))
+            assert "Sending interrupt signal to process" in s.run_log("timeme")
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
 

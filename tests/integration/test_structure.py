@@ -105,10 +105,6 @@ SLOW = """pipeline {
 """
 
 
-def nodes_of(s, name, number=1):
-    return s.get_json("%s/pipelines/%s/runs/%d/nodes/" % (ORG, name, number))
-
-
 def by_name(nodes):
     return {(n["displayName"], n["firstParent"]): n for n in nodes}
 
@@ -119,7 +115,7 @@ def test_declarative_parallel_graph():
         with Server(jobs=jobs) as s:
             s.post_run("par")
             assert s.wait_run("par", 1)["result"] == "SUCCESS"
-            nodes = nodes_of(s, "par")
+            nodes = s.nodes("par")
             # Blue Ocean's order: branches right after their stage, sorted by name; the
             # branches' nested stages after the top level, in declaration order (Prod first).
             assert [n["displayName"] for n in nodes] == [
@@ -177,7 +173,7 @@ def test_failing_branch_without_and_with_fail_fast():
             for run in (plain, fast, always):
                 assert run["result"] == "FAILURE"
             # Without failFast every branch runs to its end; the stage fails afterwards.
-            n = {x["displayName"]: x for x in nodes_of(s, "plain")}
+            n = {x["displayName"]: x for x in s.nodes("plain")}
             assert (n["fast-fail"]["state"], n["fast-fail"]["result"]) == ("FINISHED", "FAILURE")
             assert n["slow"]["result"] == "SUCCESS" and n["quick"]["result"] == "SUCCESS"
             assert n["Test"]["result"] == "FAILURE"
@@ -187,7 +183,7 @@ def test_failing_branch_without_and_with_fail_fast():
             assert log.endswith("ERROR: script returned exit code 2\r\nFinished: FAILURE\r\n")
             # With failFast (or parallelsAlwaysFailFast) the slow branch is aborted.
             for name in ("fast", "always"):
-                n = {x["displayName"]: x for x in nodes_of(s, name)}
+                n = {x["displayName"]: x for x in s.nodes(name)}
                 assert n["slow"]["result"] == "ABORTED", (name, n["slow"])
                 assert n["fast-fail"]["result"] == "FAILURE"
                 assert n["Test"]["result"] == "FAILURE"
@@ -204,7 +200,7 @@ def test_matrix_cells_run_in_parallel_with_their_axes():
         with Server(jobs=jobs) as s:
             s.post_run("matrix")
             assert s.wait_run("matrix", 1)["result"] == "SUCCESS"
-            nodes = nodes_of(s, "matrix")
+            nodes = s.nodes("matrix")
             names = [n["displayName"] for n in nodes]
             assert names == ["Build", "Matrix - OS = 'linux', JDK = '11'",
                              "Matrix - OS = 'linux', JDK = '17'",
@@ -225,7 +221,7 @@ def test_failure_in_nested_stages_skips_what_follows():
         with Server(jobs=jobs) as s:
             s.post_run("nested")
             assert s.wait_run("nested", 1)["result"] == "FAILURE"
-            got = [(n["displayName"], n["state"], n["result"]) for n in nodes_of(s, "nested")]
+            got = [(n["displayName"], n["state"], n["result"]) for n in s.nodes("nested")]
             assert got == [("Outer", "FINISHED", "FAILURE"), ("After", "SKIPPED", "NOT_BUILT"),
                            ("One", "FINISHED", "FAILURE"), ("Two", "SKIPPED", "NOT_BUILT"),
                            ("Three", "SKIPPED", "NOT_BUILT")], got
@@ -265,7 +261,7 @@ def test_stop_a_running_and_a_queued_run():
             assert time.time() - start < 3
             assert run["result"] == "ABORTED"
             assert not leftover_sleeps(), "a process of the stopped run survived"
-            got = [(n["displayName"], n["state"], n["result"]) for n in nodes_of(s, "slow")]
+            got = [(n["displayName"], n["state"], n["result"]) for n in s.nodes("slow")]
             assert got == [("Wait", "FINISHED", "ABORTED"), ("Later", "SKIPPED", "NOT_BUILT")], got
             steps = s.get_json("%s/pipelines/slow/runs/1/steps/" % ORG)
             assert steps[0]["result"] == "ABORTED"

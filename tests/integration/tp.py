@@ -106,6 +106,18 @@ class Server:
             time.sleep(0.02)
         raise AssertionError("run %s #%s never reached %s" % (pipeline, number, state))
 
+    def run_log(self, pipeline, number=1):
+        """The run's whole console log, as text."""
+        path = "%s/pipelines/%s/runs/%d/log/" % (ORG, pipeline, number)
+        return self.request("GET", path)[2].decode()
+
+    def nodes(self, pipeline, number=1):
+        return self.get_json("%s/pipelines/%s/runs/%d/nodes/" % (ORG, pipeline, number))
+
+    def node_steps(self, pipeline, node_id, number=1):
+        return self.get_json("%s/pipelines/%s/runs/%d/nodes/%s/steps/" % (
+            ORG, pipeline, number, node_id))
+
     def raw(self, data, read_until_close=True, timeout=5):
         """Sends raw bytes on a fresh socket and returns everything received."""
         s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
