@@ -55,6 +55,12 @@ def test_run_streams_log_and_exits_with_result():
     assert "[Pipeline] { (Build)\n" in out and out.endswith("Finished: SUCCESS\n")
     r = tidepool("run", os.path.join(SAMPLES, "failing.Jenkinsfile"))
     assert r.returncode == 1 and r.stdout.decode().endswith("Finished: FAILURE\n")
+    # The flow-shaping sample: one retry, a caught failure, the deploy skipped.
+    r = tidepool("run", os.path.join(SAMPLES, "resilient.Jenkinsfile"))
+    out = r.stdout.decode()
+    assert r.returncode == 1 and out.endswith("Finished: UNSTABLE\n"), out
+    assert out.count("Retrying\n") == 1 and "\n1.0.1\n" in out
+    assert 'Stage "Deploy" skipped due to earlier stage(s) marking the build as unstable' in out
 
 
 def test_run_uses_real_shell_semantics():
