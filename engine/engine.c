@@ -528,6 +528,8 @@ static void run_end(struct run *run)
     run->rec.log_complete = true;
     save_run(run);
     discard_old_runs(run);
+    if (run->pipeline_started)
+        tp_stash_drop(run);
     tp_log(TP_LOG_INFO, "engine", "run finished pipeline=%s number=%lld result=%s ms=%lld",
            run->rec.pipeline, (long long)run->rec.number, tp_result_name(run->result),
            (long long)(run->rec.end_ms - run->rec.start_ms));

@@ -175,6 +175,13 @@ int tp_frame_eval_count(struct frame *f, const char *what, const struct tp_expr 
  * default `default_unit`) describe, in ms; on failure fails `f` and returns the error. */
 int tp_frame_duration(struct frame *f, const char *what, const struct tp_expr *call,
                       const char *default_unit, uint64_t *ms);
+/* rm -r: removes `path` and everything under it (links are not followed). Returns 0 or a
+ * negative errno. */
+int tp_remove_tree(const char *path);
+/* The stash and unstash steps (stash.c), and dropping a run's stashes when it ends. */
+enum tp_step_status tp_step_stash(struct frame *f, const struct tp_plan_step *step);
+enum tp_step_status tp_step_unstash(struct frame *f, const struct tp_plan_step *step);
+void tp_stash_drop(struct run *run);
 /* mkdir -p: creates `path` and its missing parents. Returns 0 or a negative errno. */
 int tp_mkdir_p(const char *path);
 

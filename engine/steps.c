@@ -392,6 +392,11 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return r < 0 && errno != ENOENT ? -1 : 0;
 }
 
+int tp_remove_tree(const char *path)
+{
+    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
+}
+
 /* deleteDir(): removes the frame's directory and everything in it; only ever inside the
  * data directory's workspaces. */
 static enum tp_step_status start_delete_dir(struct frame *f, const struct tp_plan_step *step)
@@ -414,8 +419,7 @@ static enum tp_step_status start_delete_dir(struct frame *f, const struct tp_pla
         free(real);
         return status;
     }
-    int r = nftw(real, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    int err = r < 0 ? -errno : 0;
+    int err = tp_remove_tree(real);
     if (err < 0) {
         enum tp_step_status status = fail_errno(f, "cannot delete", real, err);
         free(real);
@@ -452,6 +456,8 @@ static const struct tp_step_def steps[] = {
     { "deleteDir", "Recursively delete the current directory from the workspace", true,
       start_delete_dir },
     { "pwd", "Determine current directory", true, start_pwd },
+    { "stash", "Stash some files to be used later in the build", true, tp_step_stash },
+    { "unstash", "Restore files previously stashed", true, tp_step_unstash },
     { "isUnix", "Checks if running on a Unix-like node", true, start_is_unix },
 };
 
@@ -487,11 +493,9 @@ static const char *const jenkins_steps[] = { "archiveArtifacts",
                                              "pwsh",
                                              "script",
                                              "sshagent",
-                                             "stash",
                                              "step",
                                              "timestamps",
                                              "tool",
-                                             "unstash",
                                              "waitUntil",
                                              "withCredentials",
                                              "ws",

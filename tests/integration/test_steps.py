@@ -403,6 +403,61 @@ def test_build_discarder_keeps_the_newest_runs_and_the_last_success():
         shutil.rmtree(data, ignore_errors=True)
 
 
+STASH = """pipeline {
+    agent any
+    stages {
+        stage('Build') {
+            steps {
+                sh 'mkdir -p out/lib .git && echo app > out/app.bin && echo lib > out/lib/a.jar && echo log > out/build.log && echo x > .git/HEAD'
+                stash name: 'bin', includes: 'out/**', excludes: '**/*.log'
+                stash 'all'
+                sh 'rm -rf out'
+            }
+        }
+        stage('Deploy') {
+            steps {
+                dir('deploy') {
+                    unstash 'bin'
+                    sh 'find . -type f | sort'
+                }
+                dir('everything') {
+                    unstash 'all'
+                    sh 'test -f out/build.log && test ! -e .git/HEAD && echo all-back'
+                }
+            }
+        }
+        stage('Missing') { steps { unstash 'nope' } }
+    }
+}
+"""
+
+
+def test_stash_and_unstash_carry_files_between_stages():
+    jobs = write_jobs({"stash": STASH, "empty": pipeline(
+        "stage('E') { steps { stash name: 'none', includes: 'nothing/**' } }\n")})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("stash")
+            s.post_run("empty")
+            run = s.wait_run("stash", 1)
+            log = s.run_log("stash")
+            assert run["result"] == "FAILURE", log
+            assert "Stashed 2 file(s)\r\n" in log, log
+            assert "\r\n./out/app.bin\r\n./out/lib/a.jar\r\n" in log, log
+            assert "\r\nall-back\r\n" in log
+            assert log.endswith("ERROR: No such saved stash ‘nope’\r\nFinished: FAILURE\r\n")
+            names = [st["displayName"] for st in s.get_json(
+                "%s/pipelines/stash/runs/1/steps/" % ORG)]
+            assert names.count("Stash some files to be used later in the build") == 2
+            assert names.count("Restore files previously stashed") == 3
+            # Stashes live as long as their run.
+            assert not os.path.exists(os.path.join(s.data, "stashes", "1"))
+            assert s.wait_run("empty", 1)["result"] == "FAILURE"
+            assert "ERROR: No files included in stash ‘none’\r\n" in s.run_log("empty")
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 def processes_with(marker):
     """Command lines in the process table that contain `marker`."""
     found = []
@@ -490,4 +545,5 @@ if __name__ == "__main__":
         test_skip_stages_after_unstable_and_disable_concurrent_builds,
         test_a_restart_kills_what_a_killed_server_left_running,
         test_build_discarder_keeps_the_newest_runs_and_the_last_success,
+        test_stash_and_unstash_carry_files_between_stages,
     ])

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stash / unstash: files saved by one stage for a later one, kept under
+ * <data>/stashes/<run id>/<name>/ for the life of the run.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "engine/engine_int.h"
+#include "engine/when.h"
+
+enum {
+    MAX_DEPTH = 64 /* directories deeper than this are not walked */
+};
+
+/* Ant's default excludes (the part of them a workspace meets): version control metadata and
+ * editor leftovers. */
+static const char *const default_excludes[] = { "**/.git/**",   "**/.git",   "**/.svn/**",
+                                                "**/.hg/**",    "**/CVS/**", "**/*~",
+                                                "**/.DS_Store", NULL };
+
+struct patterns {
+    char **items;
+    size_t count;
+};
+
+/* Splits a comma-separated Ant pattern list into patterns (spaces around each ignored). */
+static void split_patterns(struct frame *f, const char *text, struct patterns *out)
+{
+    out->items = NULL;
+    out->count = 0;
+    char *copy = tp_arena_strdup(&f->run->arena, text);
+    size_t cap = 0;
+    for (char *save = NULL, *p = strtok_r(copy, ",", &save); p != NULL;
+         p = strtok_r(NULL, ",", &save)) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t n = strlen(p);
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            p[--n] = '\0';
+        if (n == 0)
+            continue;
+        if (out->count == cap) {
+            cap = cap ? cap * 2 : 4;
+            char **grown = tp_arena_alloc(&f->run->arena, cap * sizeof(char *));
+            if (out->count > 0)
+                memcpy(grown, out->items, out->count * sizeof(char *));
+            out->items = grown;
+        }
+        out->items[out->count++] = p;
+    }
+}
+
+static bool matches_any(const struct patterns *p, const char *rel)
+{
+    for (size_t i = 0; i < p->count; i++) {
+        if (tp_when_glob(p->items[i], rel, true))
+            return true;
+    }
+    return false;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    char *dir = tp_xstrdup(to);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL && slash != dir) {
+        *slash = '\0';
+        tp_mkdir_p(dir);
+    }
+    free(dir);
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return -errno;
+    struct stat st;
+    fstat(in, &st);
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0777);
+    if (out < 0) {
+        int err = -errno;
+        close(in);
+        return err;
+    }
+    char buffer[65536];
+    ssize_t n;
+    int err = 0;
+    while (err == 0 && (n = read(in, buffer, sizeof(buffer))) != 0) {
+        if (n < 0) {
+            err = -errno;
+            break;
+        }
+        for (ssize_t done = 0; done < n;) {
+            ssize_t w = write(out, buffer + done, (size_t)(n - done));
+            if (w < 0) {
+                err = -errno;
+                break;
+            }
+            done += w;
+        }
+    }
+    close(in);
+    close(out);
+    return err;
+}
+
+struct walk {
+    const char *from, *to; /* roots */
+    const struct patterns *includes, *excludes;
+    bool default_excludes;
+    long copied;
+    int err;
+};
+
+/* Copies the files under from/rel that the patterns select to to/rel. */
+static void walk(struct walk *w, const char *rel, int depth)
+{
+    char *dir_path = rel[0] ? tp_xmalloc(strlen(w->from) + strlen(rel) + 2) : tp_xstrdup(w->from);
+    if (rel[0])
+        sprintf(dir_path, "%s/%s", w->from, rel);
+    DIR *dir = opendir(dir_path);
+    free(dir_path);
+    if (dir == NULL || depth > MAX_DEPTH) {
+        if (dir != NULL)
+            closedir(dir);
+        return;
+    }
+    struct dirent *e;
+    while (w->err == 0 && (e = readdir(dir)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        size_t n = strlen(rel) + strlen(e->d_name) + 2;
+        char *child = tp_xmalloc(n);
+        snprintf(child, n, rel[0] ? "%s/%s" : "%s%s", rel, e->d_name);
+        char *path = tp_xmalloc(strlen(w->from) + n + 1);
+        sprintf(path, "%s/%s", w->from, child);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            walk(w, child, depth + 1);
+        } else if (S_ISREG(st.st_mode) && matches_any(w->includes, child) &&
+                   !matches_any(w->excludes, child)) {
+            bool excluded = false;
+            for (const char *const *d = default_excludes; w->default_excludes && *d && !excluded;
+                 d++)
+                excluded = tp_when_glob(*d, child, true);
+            if (!excluded) {
+                char *target = tp_xmalloc(strlen(w->to) + n + 1);
+                sprintf(target, "%s/%s", w->to, child);
+                w->err = copy_file(path, target);
+                w->copied += w->err == 0;
+                free(target);
+            }
+        }
+        free(path);
+        free(child);
+    }
+    closedir(dir);
+}
+
+/* <data>/stashes/<run id>[/<name>] */
+static char *stash_path(struct frame *f, const char *name)
+{
+    const char *home = tp_env_get(&f->run->env, "JENKINS_HOME");
+    return name != NULL ? tp_arena_printf(&f->run->arena, "%s/stashes/%lld/%s", home,
+                                          (long long)f->run->rec.id, name)
+                        : tp_arena_printf(&f->run->arena, "%s/stashes/%lld", home,
+                                          (long long)f->run->rec.id);
+}
+
+static enum tp_step_status fail_step(struct frame *f, const char *message)
+{
+    tp_frame_fail(f, TP_RESULT_FAILURE, true, message);
+    f->step.result = TP_RESULT_FAILURE;
+    return TP_STEP_DONE;
+}
+
+/* Evaluates an optional string argument; `fallback` when absent. NULL: the step failed. */
+static const char *string_arg(struct frame *f, const struct tp_expr *e, const char *fallback)
+{
+    if (e == NULL)
+        return fallback;
+    struct tp_buf text;
+    tp_buf_init(&text);
+    const char *value = NULL;
+    if (tp_frame_eval(f, e, &text) == 0)
+        value = tp_arena_strdup(&f->run->arena, tp_buf_str(&text));
+    else
+        f->step.result = TP_RESULT_FAILURE;
+    tp_buf_close(&text);
+    return value;
+}
+
+/* A stash name may not leave its directory. */
+static bool valid_name(const char *name)
+{
+    return name[0] != '\0' && strchr(name, '/') == NULL && strcmp(name, ".") != 0 &&
+           strcmp(name, "..") != 0;
+}
+
+enum tp_step_status tp_step_stash(struct frame *f, const struct tp_plan_step *step)
+{
+    const char *name = string_arg(f, tp_step_arg(step->call, "name"), NULL);
+    if (f->step.result == TP_RESULT_FAILURE)
+        return TP_STEP_DONE;
+    if (name == NULL || !valid_name(name))
+        return fail_step(f, "stash requires a name (without '/')");
+    const char *includes = string_arg(f, tp_ast_named_arg(step->call, "includes"), "**");
+    const char *excludes =
+        includes ? string_arg(f, tp_ast_named_arg(step->call, "excludes"), "") : NULL;
+    if (includes == NULL || excludes == NULL)
+        return TP_STEP_DONE;
+    const struct tp_expr *allow = tp_ast_named_arg(step->call, "allowEmpty");
+    const struct tp_expr *defaults = tp_ast_named_arg(step->call, "useDefaultExcludes");
+    f->step.description = name;
+    struct patterns inc, exc;
+    split_patterns(f, includes[0] ? includes : "**", &inc);
+    split_patterns(f, excludes, &exc);
+    char *target = stash_path(f, name);
+    struct stat st;
+    if (stat(target, &st) == 0) /* a stash of the same name is replaced */
+        tp_remove_tree(target);
+    struct walk w = { .from = f->cwd,
+                      .to = target,
+                      .includes = &inc,
+                      .excludes = &exc,
+                      .default_excludes = !(defaults != NULL && defaults->kind == TP_EXPR_BOOL &&
+                                            !defaults->flag) };
+    walk(&w, "", 0);
+    if (w.err < 0)
+        return fail_step(f, tp_arena_printf(&f->run->arena, "cannot stash into %s: %s", target,
+                                            tp_strerror(w.err)));
+    if (w.copied == 0 && !(allow != NULL && allow->kind == TP_EXPR_BOOL && allow->flag))
+        return fail_step(f,
+                         tp_arena_printf(&f->run->arena, "No files included in stash ‘%s’", name));
+    tp_run_logf(f->run, "Stashed %ld file(s)\n", w.copied);
+    f->step.result = TP_RESULT_SUCCESS;
+    return TP_STEP_DONE;
+}
+
+enum tp_step_status tp_step_unstash(struct frame *f, const struct tp_plan_step *step)
+{
+    const char *name = string_arg(f, tp_step_arg(step->call, "name"), NULL);
+    if (f->step.result == TP_RESULT_FAILURE)
+        return TP_STEP_DONE;
+    if (name == NULL || !valid_name(name))
+        return fail_step(f, "unstash requires a name (without '/')");
+    f->step.description = name;
+    char *source = stash_path(f, name);
+    struct stat st;
+    if (stat(source, &st) < 0)
+        return fail_step(f, tp_arena_printf(&f->run->arena, "No such saved stash ‘%s’", name));
+    struct patterns all;
+    split_patterns(f, "**", &all);
+    struct patterns none = { 0 };
+    struct walk w = { .from = source, .to = f->cwd, .includes = &all, .excludes = &none };
+    walk(&w, "", 0);
+    if (w.err < 0)
+        return fail_step(f, tp_arena_printf(&f->run->arena, "cannot unstash into %s: %s", f->cwd,
+                                            tp_strerror(w.err)));
+    f->step.result = TP_RESULT_SUCCESS;
+    return TP_STEP_DONE;
+}
+
+void tp_stash_drop(struct run *run)
+{
+    const char *home = tp_env_get(&run->env, "JENKINS_HOME");
+    if (home == NULL)
+        return;
+    char *dir = tp_arena_printf(&run->arena, "%s/stashes/%lld", home, (long long)run->rec.id);
+    struct stat st;
+    if (stat(dir, &st) == 0)
+        tp_remove_tree(dir);
+}
