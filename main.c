@@ -501,7 +501,7 @@ static int cmd_run(int argc, char **argv)
 int main(int argc, char **argv)
 {
     /* A peer that closes its socket must cost a write error, not the process; children
-     * get every signal back to its default from uv_spawn. */
+     * get every signal back to its default from the executor (POSIX_SPAWN_SETSIGDEF). */
     signal(SIGPIPE, SIG_IGN);
     tp_json_init();
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
