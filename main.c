@@ -441,7 +441,8 @@ static int cmd_run(int argc, char **argv)
         return 1;
     struct tp_engine_options options = { .data_dir = absolute,
                                          .executors = 1,
-                                         .root_url = "http://127.0.0.1:8080/" };
+                                         .root_url = "http://127.0.0.1:8080/",
+                                         .no_answers = true };
     err = tp_engine_new(app.loop, app.store, &options, &app.engine);
     if (err < 0) {
         fprintf(stderr, "tidepool: cannot start the engine: %s\n", tp_strerror(err));

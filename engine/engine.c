@@ -45,6 +45,7 @@ struct tp_engine {
     void (*shutdown_done)(void *ctx);
     void *shutdown_ctx;
     struct tp_envlist base_env; /* the server's own environment */
+    bool no_answers;            /* inputs cannot be answered: they fail */
     int recovered_running;      /* runs a killed server left RUNNING, found at start */
 };
 
@@ -1590,6 +1591,8 @@ static void frame_continue(struct frame *f)
  * Stops a frame and everything running inside it: processes are killed, a sleep ends; their
  * steps end ABORTED (on a later callback, never from here) and the frames unwind as usual.
  */
+static void on_input_stopped(uv_timer_t *handle);
+
 static void abort_frame(struct frame *f, enum abort_reason reason)
 {
     if (f->aborting)
@@ -1605,9 +1608,145 @@ static void abort_frame(struct frame *f, enum abort_reason reason)
     if (f->sleep_timer != NULL) {
         f->kill_sent = true;
         uv_timer_start(&f->sleep_timer->handle, f->sleep_timer->handle.timer_cb, 0, 0);
+    } else if (f->input_pending) {
+        f->kill_sent = true;
+        f->sleep_timer = start_timer(f, 0, on_input_stopped);
     }
     for (struct frame *c = f->first_child; c != NULL; c = c->next_sibling)
         abort_frame(c, reason);
+}
+
+static bool input_waits_in(const struct frame *f)
+{
+    if (f->input_pending)
+        return true;
+    for (const struct frame *c = f->first_child; c != NULL; c = c->next_sibling) {
+        if (input_waits_in(c))
+            return true;
+    }
+    return false;
+}
+
+/* Marks the stages around `f` PAUSED (waiting), or RUNNING again where no other input waits
+ * inside them. */
+static void mark_stages(struct frame *f, enum tp_state state)
+{
+    for (struct frame *p = f; p != NULL; p = p->parent) {
+        if (state == TP_STATE_RUNNING && input_waits_in(p))
+            break;
+        if (p->stage != NULL && p->block == NULL && p->node.state != state) {
+            p->node.state = state;
+            save_node(p);
+        }
+    }
+}
+
+void tp_frame_wait_input(struct frame *f, const char *message, const char *id, const char *ok,
+                         const char *submitter)
+{
+    struct run *run = f->run;
+    cJSON *input = cJSON_CreateObject();
+    cJSON_AddStringToObject(input, "id", id);
+    cJSON_AddStringToObject(input, "message", message);
+    cJSON_AddStringToObject(input, "ok", ok);
+    cJSON_AddArrayToObject(input, "parameters");
+    if (submitter != NULL)
+        cJSON_AddStringToObject(input, "submitter", submitter);
+    else
+        cJSON_AddNullToObject(input, "submitter");
+    char *text = cJSON_PrintUnformatted(input);
+    cJSON_Delete(input);
+    f->step.input = tp_arena_strdup(&run->arena, text);
+    free(text);
+    f->step.state = TP_STATE_PAUSED;
+    f->input_pending = true;
+    f->input_id = tp_arena_strdup(&run->arena, id);
+    f->input_submitter = submitter;
+    char *prompt = tp_arena_printf(&run->arena, "%s\n%s or Abort\n", message, ok);
+    tp_frame_log(run, f, prompt, strlen(prompt));
+    mark_stages(f, TP_STATE_PAUSED);
+    if (run->inputs_pending++ == 0) {
+        apply(run, TP_RUN_EV_PAUSE);
+        save_run(run);
+    }
+}
+
+/* Ends the wait of `f`: the step finishes with `result` after `line` in its log. */
+static void resume_input(struct frame *f, enum tp_result result, const char *line)
+{
+    struct run *run = f->run;
+    f->input_pending = false;
+    f->step.input = NULL;
+    f->step.state = TP_STATE_RUNNING;
+    if (line != NULL)
+        tp_frame_log(run, f, line, strlen(line));
+    if (--run->inputs_pending == 0) {
+        apply(run, TP_RUN_EV_RESUME);
+        save_run(run);
+    }
+    mark_stages(f, TP_STATE_RUNNING);
+    tp_frame_step_finished(f, result, NULL);
+}
+
+static void on_input_stopped(uv_timer_t *handle)
+{
+    struct block_timer *t = handle->data;
+    struct frame *f = t->frame;
+    if (f == NULL)
+        return;
+    stop_timer(&f->sleep_timer);
+    if (f->input_pending)
+        resume_input(f, TP_RESULT_ABORTED, NULL);
+}
+
+static struct frame *find_input(struct frame *f, int64_t step_id)
+{
+    if (f->input_pending && f->step.step_id == step_id)
+        return f;
+    for (struct frame *c = f->first_child; c != NULL; c = c->next_sibling) {
+        struct frame *found = find_input(c, step_id);
+        if (found != NULL)
+            return found;
+    }
+    return NULL;
+}
+
+int tp_engine_input(struct tp_engine *engine, int64_t run_id, int64_t step_id, const char *input_id,
+                    bool abort, const char *user, struct tp_buf *error)
+{
+    struct run *run = engine->active;
+    while (run != NULL && run->rec.id != run_id)
+        run = run->next;
+    struct frame *f = run != NULL && run->root != NULL ? find_input(run->root, step_id) : NULL;
+    if (f == NULL) {
+        tp_buf_printf(error, "No input is waiting at step %lld", (long long)step_id);
+        return TP_ENOTFOUND;
+    }
+    if (input_id == NULL || strcmp(input_id, f->input_id) != 0) {
+        tp_buf_printf(error, "Step %lld does not have an Input with an id of '%s'.",
+                      (long long)step_id, input_id != NULL ? input_id : "");
+        return TP_EINVAL;
+    }
+    if (f->input_submitter != NULL) {
+        bool allowed = false;
+        char *list = tp_arena_strdup(&run->arena, f->input_submitter);
+        for (char *save = NULL, *p = strtok_r(list, ",", &save); p != NULL && !allowed;
+             p = strtok_r(NULL, ",", &save)) {
+            while (*p == ' ')
+                p++;
+            size_t n = strlen(p);
+            while (n > 0 && p[n - 1] == ' ')
+                p[--n] = '\0';
+            allowed = strcmp(p, user) == 0;
+        }
+        if (!allowed) {
+            tp_buf_printf(error, "You need to be %s to submit this.", f->input_submitter);
+            return TP_EINVAL;
+        }
+    }
+    resume_input(f, abort ? TP_RESULT_ABORTED : TP_RESULT_SUCCESS,
+                 tp_arena_printf(&run->arena, "%s by %s\n", abort ? "Aborted" : "Approved", user));
+    return 0;
 }
 
 static void on_sleep_done(uv_timer_t *handle)
@@ -1850,6 +1989,7 @@ int tp_engine_new(uv_loop_t *loop, struct tp_store *store, const struct tp_engin
     engine->data_dir = tp_xstrdup(opts->data_dir);
     engine->root_url = tp_xstrdup(opts->root_url);
     engine->executors = opts->executors;
+    engine->no_answers = opts->no_answers;
     engine->slot_busy = tp_xcalloc((size_t)opts->executors, sizeof(bool));
     tp_env_init(&engine->base_env);
     for (char **e = environ; *e != NULL; e++) {
@@ -2106,4 +2246,9 @@ int tp_engine_active(const struct tp_engine *engine)
     for (const struct run *run = engine->queue_head; run != NULL; run = run->next)
         n++;
     return n;
+}
+
+bool tp_engine_answers_inputs(const struct tp_engine *engine)
+{
+    return !engine->no_answers;
 }

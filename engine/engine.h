@@ -30,6 +30,7 @@ struct tp_engine_options {
     const char *data_dir; /* absolute path; workspaces live in <data_dir>/workspace */
     int executors;        /* number of runs that may run at once, >= 1 */
     const char *root_url; /* e.g. "http://127.0.0.1:8080/", for JENKINS_URL and BUILD_URL */
+    bool no_answers;      /* nobody can answer an input (tidepool run): input steps fail */
 };
 
 /* What the engine tells its listeners, after the store has the change. */
@@ -82,6 +83,15 @@ int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *
  */
 int tp_engine_replay(struct tp_engine *engine, const char *pipeline, int64_t number,
                      const char *user, struct tp_arena *arena, struct tp_run_rec *queued);
+
+/*
+ * Answers the input step `step_id` of run `run_id` waits for: `abort` false proceeds, true
+ * aborts the step (and so the run, unless caught). Returns 0, or TP_ENOTFOUND — no input
+ * waits there; TP_EINVAL — another input id, or `user` is not among its submitters (Jenkins'
+ * message in `error`).
+ */
+int tp_engine_input(struct tp_engine *engine, int64_t run_id, int64_t step_id, const char *input_id,
+                    bool abort, const char *user, struct tp_buf *error);
 
 /*
  * Stops run `run_id`, by `user`: a queued run leaves the queue and ends FINISHED/ABORTED at

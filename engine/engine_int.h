@@ -54,6 +54,7 @@ struct run {
     enum tp_result result_floor;    /* raised by catchError(buildResult:) and unstable */
     bool skip_after_unstable;       /* options { skipStagesAfterUnstable() } */
     bool exclusive;                 /* options { disableConcurrentBuilds() } */
+    int inputs_pending;             /* steps waiting for an input: the run is PAUSED */
     int64_t steps_started;          /* numbers the steps in the order they start */
     int64_t next_dynamic_id;        /* ids for steps run again (retry), after the plan's */
 
@@ -138,6 +139,9 @@ struct frame {
     struct tp_child *child;
     struct tp_linebuf lines;
     char *script_path; /* the running sh step's script file */
+    /* The input the current step waits for (PAUSED), with who may answer it (NULL: anyone). */
+    bool input_pending;
+    const char *input_id, *input_submitter;
 };
 
 /* Appends log bytes to the run's console, and to `f`'s current step's log when f != NULL. */
@@ -178,6 +182,20 @@ int tp_frame_duration(struct frame *f, const char *what, const struct tp_expr *c
 /* rm -r: removes `path` and everything under it (links are not followed). Returns 0 or a
  * negative errno. */
 int tp_remove_tree(const char *path);
+/* The input step (input.c): waits for an answer through the API. tp_frame_input is also the
+ * stage `input` directive. */
+enum tp_step_status tp_step_input(struct frame *f, const struct tp_plan_step *step);
+enum tp_step_status tp_frame_input(struct frame *f, const struct tp_expr *message,
+                                   const struct tp_expr *id, const struct tp_expr *ok,
+                                   const struct tp_expr *submitter, bool has_parameters);
+/* Appends an input's id: `given` with its first letter (a-z) upper-cased, or by default the
+ * MD5 hex of `message` so treated (Jenkins' rule). */
+void tp_input_id(const char *message, const char *given, struct tp_buf *out);
+/* Pauses `f`'s current step on an input (engine.c): the step, its stages and the run are
+ * PAUSED until tp_engine_input() answers or the run is stopped. */
+void tp_frame_wait_input(struct frame *f, const char *message, const char *id, const char *ok,
+                         const char *submitter);
+
 /* The stash and unstash steps (stash.c), and dropping a run's stashes when it ends. */
 enum tp_step_status tp_step_stash(struct frame *f, const struct tp_plan_step *step);
 enum tp_step_status tp_step_unstash(struct frame *f, const struct tp_plan_step *step);
@@ -208,6 +226,9 @@ bool tp_steps_is_block(const char *name);
 const struct tp_expr *tp_step_arg(const struct tp_expr *call, const char *name);
 /* "[echo, sh]": the list Jenkins prints in its No such DSL method message. */
 void tp_steps_list(struct tp_buf *out);
+
+/* Whether someone can answer an input (a server), or not (tidepool run). */
+bool tp_engine_answers_inputs(const struct tp_engine *engine);
 
 /* The loop, for steps that start processes. */
 uv_loop_t *tp_engine_loop(struct tp_engine *engine);

@@ -458,6 +458,7 @@ static const struct tp_step_def steps[] = {
     { "pwd", "Determine current directory", true, start_pwd },
     { "stash", "Stash some files to be used later in the build", true, tp_step_stash },
     { "unstash", "Restore files previously stashed", true, tp_step_unstash },
+    { "input", "Wait for interactive input", false, tp_step_input },
     { "isUnix", "Checks if running on a Unix-like node", true, start_is_unix },
 };
 
@@ -482,7 +483,6 @@ static const char *const jenkins_steps[] = { "archiveArtifacts",
                                              "cleanWs",
                                              "emailext",
                                              "git",
-                                             "input",
                                              "junit",
                                              "load",
                                              "lock",

@@ -749,6 +749,56 @@ static int step_json_response(struct tp_req *req, struct tp_resp *resp, size_t s
                      tp_blue_step_json(&step, container, step_has_log(&step), tp_time_now_ms()));
 }
 
+/*
+ * POST .../steps/S/ with {"id": ..., "parameters": [...]} or {"id": ..., "abort": true}:
+ * answers the input the step waits for. 200 with no body, as the input plugin answers.
+ */
+static int post_step_input(struct tp_req *req, struct tp_resp *resp, size_t step_index)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    struct tp_step_rec step;
+    if (!load_run(req, resp, &pipeline, &run) || !load_step(req, resp, &run, step_index, &step))
+        return 0;
+    cJSON *body = cJSON_ParseWithLength(req->body, req->body_len);
+    if (body == NULL)
+        return tp_resp_error(resp, 400, "Request body is not valid JSON");
+    const cJSON *abort = cJSON_GetObjectItemCaseSensitive(body, "abort");
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(body, "parameters");
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "id"));
+    int err = 0;
+    if (!cJSON_IsTrue(abort) && !cJSON_IsArray(params))
+        err = tp_resp_error(resp, 400, "parameters is required");
+    else if (!cJSON_IsTrue(abort) && cJSON_GetArraySize(params) > 0)
+        err = tp_resp_error(resp, 400, "tidepool does not support input parameters yet");
+    else if (step.state != TP_STATE_PAUSED)
+        err = tp_resp_error(resp, 400, "Run %lld has no pending inputs at step %lld",
+                            (long long)run.number, (long long)step.step_id);
+    else {
+        struct tp_buf error;
+        tp_buf_init(&error);
+        err = tp_engine_input(req->app->engine, run.id, step.step_id, id, cJSON_IsTrue(abort),
+                              "anonymous", &error);
+        if (err == TP_EINVAL || err == TP_ENOTFOUND)
+            err = tp_resp_error(resp, 400, "%s", tp_buf_str(&error));
+        else if (err == 0)
+            resp->status = 200; /* and no body */
+        tp_buf_close(&error);
+    }
+    cJSON_Delete(body);
+    return err;
+}
+
+static int post_run_step(struct tp_req *req, struct tp_resp *resp)
+{
+    return post_step_input(req, resp, 3);
+}
+
+static int post_node_step(struct tp_req *req, struct tp_resp *resp)
+{
+    return post_step_input(req, resp, 4);
+}
+
 static int get_run_step(struct tp_req *req, struct tp_resp *resp)
 {
     return step_json_response(req, resp, 3, false);
@@ -832,6 +882,8 @@ static const struct tp_route blue_routes[] = {
     { HTTP_GET, RUN "/nodes/{node}/steps/{step}/log/", get_node_step_log },
     { HTTP_GET, RUN "/steps/", get_run_steps },
     { HTTP_GET, RUN "/steps/{step}/", get_run_step },
+    { HTTP_POST, RUN "/steps/{step}/", post_run_step },
+    { HTTP_POST, RUN "/nodes/{node}/steps/{step}/", post_node_step },
     { HTTP_GET, RUN "/steps/{step}/log/", get_run_step_log },
 };
 

@@ -270,7 +270,26 @@ cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_h
     tp_json_add_i64(o, "durationInMillis",
                     duration(step->state, step->start_ms, step->end_ms, now_ms));
     tp_json_add_id(o, "id", step->step_id);
-    cJSON_AddNullToObject(o, "input");
+    /* While a step waits for its input, the input: the stored fields behind the class and
+     * the link Blue Ocean gives it. */
+    cJSON *stored =
+        step->state == TP_STATE_PAUSED && step->input != NULL ? cJSON_Parse(step->input) : NULL;
+    if (stored != NULL) {
+        cJSON *input = cJSON_AddObjectToObject(o, "input");
+        cJSON_AddStringToObject(input, "_class",
+                                "io.jenkins.blueocean.rest.impl.pipeline.InputStepImpl");
+        tp_buf_reset(&href);
+        tp_buf_printf(&href, "%ssteps/%lld/input/", container_href, (long long)step->step_id);
+        add_link(cJSON_AddObjectToObject(input, "_links"), "self", href.data);
+        cJSON *field;
+        cJSON_ArrayForEach(field, stored)
+        {
+            cJSON_AddItemToObject(input, field->string, cJSON_Duplicate(field, 1));
+        }
+        cJSON_Delete(stored);
+    } else {
+        cJSON_AddNullToObject(o, "input");
+    }
     tp_json_add_str(o, "result", tp_result_name(step->result));
     tp_json_add_time(o, "startTime", step->start_ms);
     tp_json_add_str(o, "state", tp_state_name(step->state));

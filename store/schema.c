@@ -80,6 +80,8 @@ static const char *const migrations[] = {
      * and lists are in execution order, as Jenkins' flow nodes are. Old rows keep 0 and
      * their id order. */
     "ALTER TABLE steps ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;",
+    /* 4: the input a PAUSED step waits for (Blue Ocean's InputStepImpl fields, JSON). */
+    "ALTER TABLE steps ADD COLUMN input TEXT;",
 };
 
 int tp_store_migrate(struct tp_store *store)

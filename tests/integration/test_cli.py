@@ -61,6 +61,15 @@ def test_run_streams_log_and_exits_with_result():
     assert r.returncode == 1 and out.endswith("Finished: UNSTABLE\n"), out
     assert out.count("Retrying\n") == 1 and "\n1.0.1\n" in out
     assert 'Stage "Deploy" skipped due to earlier stage(s) marking the build as unstable' in out
+    # Nobody can answer an input without a server: it fails at once instead of waiting.
+    with tempfile.NamedTemporaryFile("w", suffix=".Jenkinsfile", delete=False) as f:
+        f.write("pipeline { agent any\n stages { stage('A') { steps { input 'go?' } } } }\n")
+    try:
+        r = tidepool("run", f.name)
+        assert r.returncode == 1 and "ERROR: nobody can answer an input here" in \
+            r.stdout.decode(), r.stdout
+    finally:
+        os.unlink(f.name)
 
 
 def test_run_uses_real_shell_semantics():

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The input step (and the stage `input` directive): what the run waits for, and the id
+ * Blue Ocean knows it by. Waiting and answering are the walker's (engine.c).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "engine/engine_int.h"
+
+void tp_input_id(const char *message, const char *given, struct tp_buf *out)
+{
+    size_t start = out->len;
+    if (given != NULL && given[0] != '\0') {
+        tp_buf_puts(out, given);
+    } else {
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        EVP_Digest(message, strlen(message), digest, &n, EVP_md5(), NULL);
+        for (unsigned int i = 0; i < n; i++)
+            tp_buf_printf(out, "%02x", digest[i]);
+    }
+    /* Jenkins upper-cases the first letter (a-z only) of either. */
+    if (out->len > start && out->data[start] >= 'a' && out->data[start] <= 'z')
+        out->data[start] = (char)toupper((unsigned char)out->data[start]);
+}
+
+/* An optional string argument, evaluated; NULL when absent. On failure the step failed. */
+static int string_arg(struct frame *f, const struct tp_expr *e, const char **out)
+{
+    *out = NULL;
+    if (e == NULL)
+        return 0;
+    struct tp_buf text;
+    tp_buf_init(&text);
+    int err = tp_frame_eval(f, e, &text);
+    if (err == 0)
+        *out = tp_arena_strdup(&f->run->arena, tp_buf_str(&text));
+    tp_buf_close(&text);
+    return err;
+}
+
+enum tp_step_status tp_frame_input(struct frame *f, const struct tp_expr *message,
+                                   const struct tp_expr *id, const struct tp_expr *ok,
+                                   const struct tp_expr *submitter, bool has_parameters)
+{
+    const char *text, *given, *caption, *who;
+    if (message == NULL) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, true, "input requires a message");
+        f->step.result = TP_RESULT_FAILURE;
+        return TP_STEP_DONE;
+    }
+    if (!tp_engine_answers_inputs(f->run->engine)) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, true,
+                      "nobody can answer an input here: run this pipeline with tidepool serve "
+                      "and answer it through the API");
+        f->step.result = TP_RESULT_FAILURE;
+        return TP_STEP_DONE;
+    }
+    if (has_parameters) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, true, "tidepool does not support input parameters yet");
+        f->step.result = TP_RESULT_FAILURE;
+        return TP_STEP_DONE;
+    }
+    if (string_arg(f, message, &text) < 0 || string_arg(f, id, &given) < 0 ||
+        string_arg(f, ok, &caption) < 0 || string_arg(f, submitter, &who) < 0) {
+        f->step.result = TP_RESULT_FAILURE;
+        return TP_STEP_DONE;
+    }
+    struct tp_buf input_id;
+    tp_buf_init(&input_id);
+    tp_input_id(text, given, &input_id);
+    f->step.description = text;
+    tp_frame_wait_input(f, text, tp_buf_str(&input_id), caption != NULL ? caption : "Proceed", who);
+    tp_buf_close(&input_id);
+    return TP_STEP_PENDING;
+}
+
+enum tp_step_status tp_step_input(struct frame *f, const struct tp_plan_step *step)
+{
+    const struct tp_expr *params = tp_ast_named_arg(step->call, "parameters");
+    bool has_parameters =
+        params != NULL && !(params->kind == TP_EXPR_LIST && params->args.count == 0);
+    return tp_frame_input(f, tp_step_arg(step->call, "message"), tp_ast_named_arg(step->call, "id"),
+                          tp_ast_named_arg(step->call, "ok"),
+                          tp_ast_named_arg(step->call, "submitter"), has_parameters);
+}

@@ -1,0 +1,127 @@
+"""The input step: the run, its stage and the step wait PAUSED with Blue Ocean's input object;
+POST .../steps/S/ proceeds or aborts (Blue Ocean cases C12 without parameters, C13)."""
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from tp import ORG, Server, pipeline, run_tests, write_jobs  # noqa: E402
+
+JSON = {"Content-Type": "application/json"}
+
+GATE = pipeline("""
+        stage('Gate') {
+            steps {
+                echo 'before'
+                input message: 'Deploy to production?', ok: 'Ship it'
+                echo 'after'
+            }
+        }
+""")
+
+
+def expected_id(message):
+    digest = hashlib.md5(message.encode()).hexdigest()
+    return digest[0].upper() + digest[1:]
+
+
+def paused_step(s, name, number=1):
+    """Waits until the run is PAUSED; returns its PAUSED step."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        run = s.get_json("%s/pipelines/%s/runs/%d/" % (ORG, name, number))
+        if run["state"] == "PAUSED":
+            steps = s.get_json("%s/pipelines/%s/runs/%d/steps/" % (ORG, name, number))
+            return [st for st in steps if st["state"] == "PAUSED"][0]
+        time.sleep(0.02)
+    raise AssertionError("run never PAUSED")
+
+
+def answer(s, name, step_id, body, number=1):
+    return s.request("POST", "%s/pipelines/%s/runs/%d/steps/%s/" % (ORG, name, number, step_id),
+                     json.dumps(body).encode(), JSON)
+
+
+def test_input_pauses_and_proceeds():
+    jobs = write_jobs({"gate": GATE})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("gate")
+            step = paused_step(s, "gate")
+            assert step["displayName"] == "Wait for interactive input"
+            assert step["result"] == "UNKNOWN"
+            inp = step["input"]
+            assert inp["_class"] == "io.jenkins.blueocean.rest.impl.pipeline.InputStepImpl"
+            assert inp["id"] == expected_id("Deploy to production?"), inp
+            assert (inp["message"], inp["ok"], inp["parameters"], inp["submitter"]) == (
+                "Deploy to production?", "Ship it", [], None)
+            assert inp["_links"]["self"]["href"].endswith("/steps/%s/input/" % step["id"])
+            nodes = s.nodes("gate")
+            assert (nodes[0]["state"], nodes[0]["result"]) == ("PAUSED", "UNKNOWN")
+            # Wrong answers leave it waiting.
+            status, _, body = answer(s, "gate", step["id"], {"id": inp["id"]})
+            assert status == 400 and json.loads(body)["message"] == "parameters is required"
+            status, _, body = answer(s, "gate", step["id"], {"id": "Nope", "parameters": []})
+            assert status == 400 and "does not have an Input with an id of 'Nope'" in \
+                json.loads(body)["message"], body
+            status, _, body = answer(s, "gate", step["id"],
+                                     {"id": inp["id"], "parameters": []})
+            assert (status, body) == (200, b""), (status, body)
+            run = s.wait_run("gate", 1)
+            assert run["result"] == "SUCCESS"
+            log = s.run_log("gate")
+            assert "Deploy to production?\r\nShip it or Abort\r\nApproved by anonymous\r\n" in log
+            assert log.index("before") < log.index("Approved") < log.index("after")
+            done = s.get_json("%s/pipelines/gate/runs/1/steps/%s/" % (ORG, step["id"]))
+            assert (done["state"], done["result"], done["input"]) == ("FINISHED", "SUCCESS", None)
+            # Nothing waits any more.
+            status, _, _ = answer(s, "gate", step["id"], {"id": inp["id"], "parameters": []})
+            assert status == 400
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+def test_input_abort_stop_and_submitter():
+    jobs = write_jobs({
+        "abort": pipeline("stage('thing') { steps { input 'continue' } }\n"),
+        "stopme": pipeline("stage('wait') { steps { input 'continue?' } }\n"),
+        "alice": pipeline("stage('s') { steps { input message: 'ok?', id: 'approve', "
+                          "submitter: 'alice, bob' } }\n"),
+    })
+    try:
+        with Server(jobs=jobs, executors=3) as s:
+            for name in ("abort", "stopme", "alice"):
+                s.post_run(name)
+            step = paused_step(s, "abort")
+            status, _, _ = answer(s, "abort", step["id"], {"id": step["input"]["id"],
+                                                           "abort": True})
+            assert status == 200
+            assert s.wait_run("abort", 1)["result"] == "ABORTED"
+            done = s.get_json("%s/pipelines/abort/runs/1/steps/%s/" % (ORG, step["id"]))
+            assert (done["state"], done["result"]) == ("FINISHED", "ABORTED")
+            assert "Aborted by anonymous\r\n" in s.run_log("abort")
+
+            paused_step(s, "stopme")
+            s.request("PUT", "%s/pipelines/stopme/runs/1/stop/" % ORG, b"", JSON)
+            assert s.wait_run("stopme", 1)["result"] == "ABORTED"
+
+            step = paused_step(s, "alice")
+            assert step["input"]["id"] == "Approve" and step["input"]["submitter"] == "alice, bob"
+            status, _, body = answer(s, "alice", step["id"], {"id": "Approve", "parameters": []})
+            assert status == 400 and json.loads(body)["message"] == \
+                "You need to be alice, bob to submit this.", body
+            s.request("PUT", "%s/pipelines/alice/runs/1/stop/" % ORG, b"", JSON)
+            assert s.wait_run("alice", 1)["result"] == "ABORTED"
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_input_pauses_and_proceeds,
+        test_input_abort_stop_and_submitter,
+    ])
