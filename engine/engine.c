@@ -1206,7 +1206,9 @@ static void complete_step(struct frame *f, enum tp_result result, const char *er
 /* Moves past the step that just ended: in the body, or in the running post block. */
 static void step_done(struct frame *f)
 {
-    if (f->post_block_active)
+    if (f->stage_input_active)
+        f->stage_input_active = false; /* it was before the body: no body step is done */
+    else if (f->post_block_active)
         f->post_index++;
     else
         f->index++;
@@ -1227,6 +1229,45 @@ static int64_t step_node(const struct frame *f)
         return f->stage->id;
     const struct tp_plan *plan = f->run->plan;
     return plan->nstages ? plan->stages[plan->nstages - 1]->id : 0;
+}
+
+/* An id for a flow node the plan did not number (a step run again, a stage's input). */
+static int64_t dynamic_id(struct run *run)
+{
+    if (run->next_dynamic_id <= run->plan->last_id)
+        run->next_dynamic_id = run->plan->last_id + 1;
+    return run->next_dynamic_id++;
+}
+
+/* Opens the row of a step of `f` and its "[Pipeline] name" line. */
+static void open_step(struct frame *f, const struct tp_step_def *def, int64_t id)
+{
+    struct run *run = f->run;
+    f->step = (struct tp_step_rec){ .run_id = run->rec.id,
+                                    .step_id = id,
+                                    .seq = ++run->steps_started,
+                                    .node_id = step_node(f),
+                                    .name = def->name,
+                                    .display_name = def->display_name,
+                                    .state = TP_STATE_RUNNING,
+                                    .result = TP_RESULT_UNKNOWN,
+                                    .start_ms = tp_time_now_ms() };
+    f->step_active = true;
+    f->step_error = NULL;
+    f->step_log_size = 0;
+    tp_run_logf(run, "[Pipeline] %s\n", def->name);
+}
+
+/* After a step's start: saves a step that runs on, or completes one that is done. Returns
+ * whether it is done. */
+static bool finish_start(struct frame *f, enum tp_step_status status)
+{
+    if (status == TP_STEP_PENDING) {
+        save_step(f);
+        return false;
+    }
+    complete_step(f, f->step.result, f->step.result == TP_RESULT_FAILURE ? f->step_error : NULL);
+    return true;
 }
 
 /* Starts one step; returns whether it already finished. */
@@ -1270,34 +1311,25 @@ static bool start_step(struct frame *f, const struct tp_plan_step *step)
     }
     /* A step run again (inside a retry's later attempt) is a new flow node: a new id. */
     int64_t id = step->id;
-    for (const struct frame *p = f; p != NULL; p = p->parent) {
-        if (p->attempt > 1) {
-            if (run->next_dynamic_id <= run->plan->last_id)
-                run->next_dynamic_id = run->plan->last_id + 1;
-            id = run->next_dynamic_id++;
-            break;
-        }
+    for (const struct frame *p = f; p != NULL && id == step->id; p = p->parent) {
+        if (p->attempt > 1)
+            id = dynamic_id(run);
     }
-    f->step = (struct tp_step_rec){ .run_id = run->rec.id,
-                                    .step_id = id,
-                                    .seq = ++run->steps_started,
-                                    .node_id = step_node(f),
-                                    .name = def->name,
-                                    .display_name = def->display_name,
-                                    .state = TP_STATE_RUNNING,
-                                    .result = TP_RESULT_UNKNOWN,
-                                    .start_ms = tp_time_now_ms() };
-    f->step_active = true;
-    f->step_error = NULL;
-    f->step_log_size = 0;
-    tp_run_logf(run, "[Pipeline] %s\n", def->name);
-    enum tp_step_status status = def->start(f, step);
-    if (status == TP_STEP_PENDING) {
-        save_step(f);
-        return false;
-    }
-    complete_step(f, f->step.result, f->step.result == TP_RESULT_FAILURE ? f->step_error : NULL);
-    return true;
+    open_step(f, def, id);
+    return finish_start(f, def->start(f, step));
+}
+
+/* A stage's `input` directive: an input step (with an id of its own) before the body. */
+static bool start_stage_input(struct frame *f)
+{
+    const struct tp_plan_input *in = f->stage->input;
+    f->stage_input_active = true;
+    open_step(f, tp_steps_find("input"), dynamic_id(f->run));
+    bool done = finish_start(
+        f, tp_frame_input(f, in->message, in->id, in->ok, in->submitter, in->nparams > 0));
+    if (done)
+        f->stage_input_active = false;
+    return done;
 }
 
 /* skipStagesAfterUnstable: whether the build is UNSTABLE so far, and so the next stages are
@@ -1498,6 +1530,11 @@ static enum progress frame_advance(struct frame *f)
     }
     if (f->skipped)
         return PROGRESS_DONE;
+    if (f->stage != NULL && f->block == NULL && f->stage->input != NULL && !f->input_asked &&
+        !must_skip(f)) {
+        f->input_asked = true;
+        return start_stage_input(f) ? PROGRESS_MORE : PROGRESS_WAIT;
+    }
     enum progress body = advance_body(f);
     if (body != PROGRESS_DONE)
         return body;
@@ -1801,8 +1838,6 @@ static void refuse_options(const struct tp_plan_call *options, size_t n, struct 
 
 static void check_stage(const struct tp_plan_stage *st, struct tp_buf *out)
 {
-    if (st->input != NULL)
-        why_not(out, "input", st->input->line);
     if (st->ntools > 0)
         why_not(out, "tools", st->tools[0].line);
     refuse_options(st->options, st->noptions, out);

@@ -142,6 +142,8 @@ struct frame {
     /* The input the current step waits for (PAUSED), with who may answer it (NULL: anyone). */
     bool input_pending;
     const char *input_id, *input_submitter;
+    bool input_asked;        /* the stage's input directive has been put */
+    bool stage_input_active; /* ... and its step is the one in flight */
 };
 
 /* Appends log bytes to the run's console, and to `f`'s current step's log when f != NULL. */

@@ -120,8 +120,49 @@ def test_input_abort_stop_and_submitter():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+STAGE_INPUT = """pipeline {
+    agent any
+    stages {
+        stage('Build') { steps { echo 'built' } }
+        stage('Deploy') {
+            input {
+                message 'Ship it?'
+                ok 'Yes'
+                submitter 'anonymous'
+            }
+            steps { echo 'shipping' }
+        }
+    }
+}
+"""
+
+
+def test_stage_input_directive_waits_before_the_body():
+    jobs = write_jobs({"ship": STAGE_INPUT})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("ship")
+            step = paused_step(s, "ship")
+            assert step["input"]["id"] == expected_id("Ship it?") and step["input"]["ok"] == "Yes"
+            nodes = s.nodes("ship")
+            assert [(n["displayName"], n["state"]) for n in nodes] == [
+                ("Build", "FINISHED"), ("Deploy", "PAUSED")], nodes
+            assert "shipping" not in s.run_log("ship")
+            status, _, _ = answer(s, "ship", step["id"], {"id": step["input"]["id"],
+                                                          "parameters": []})
+            assert status == 200
+            assert s.wait_run("ship", 1)["result"] == "SUCCESS"
+            log = s.run_log("ship")
+            assert log.index("Approved by anonymous") < log.index("\r\nshipping\r\n")
+            names = [st["displayName"] for st in s.node_steps("ship", nodes[1]["id"])]
+            assert names == ["Wait for interactive input", "Print Message"], names
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_input_pauses_and_proceeds,
         test_input_abort_stop_and_submitter,
+        test_stage_input_directive_waits_before_the_body,
     ])

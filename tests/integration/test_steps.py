@@ -487,7 +487,8 @@ def test_no_process_survives_a_stop_or_a_timeout():
             s.post_run("stopme")
             s.post_run("timeme")
             deadline = time.time() + 10
-            while not processes_with("sleep 7301") and time.time() < deadline:
+            while not (processes_with("sleep 7301") and processes_with("sleep 7302")) \
+                    and time.time() < deadline:
                 time.sleep(0.02)
             assert processes_with("sleep 7301") and processes_with("sleep 7302")
             status = s.request("PUT", "%s/pipelines/stopme/runs/1/stop/" % ORG, b"",
