@@ -323,6 +323,20 @@ int tp_frame_eval(struct frame *f, const struct tp_expr *e, struct tp_buf *out)
     return err;
 }
 
+int tp_frame_eval_text(struct frame *f, const struct tp_expr *e, const char **out)
+{
+    *out = NULL;
+    if (e == NULL)
+        return 0;
+    struct tp_buf text;
+    tp_buf_init(&text);
+    int err = tp_frame_eval(f, e, &text);
+    if (err == 0)
+        *out = tp_arena_strdup(&f->run->arena, tp_buf_str(&text));
+    tp_buf_close(&text);
+    return err;
+}
+
 uv_loop_t *tp_engine_loop(struct tp_engine *engine)
 {
     return engine->loop;
@@ -587,6 +601,17 @@ static void stop_timer(struct block_timer **slot)
     *slot = NULL;
 }
 
+/* In a block timer's callback: its frame (the timer is released from the frame's slot), or
+ * NULL when the frame stopped it already. */
+static struct frame *timer_fired(uv_timer_t *handle)
+{
+    struct block_timer *t = handle->data;
+    struct frame *f = t->frame;
+    if (f != NULL)
+        stop_timer(f->timer == t ? &f->timer : &f->sleep_timer);
+    return f;
+}
+
 static struct block_timer *start_timer(struct frame *f, uint64_t ms, uv_timer_cb cb)
 {
     struct block_timer *t = tp_xcalloc(1, sizeof(*t));
@@ -843,11 +868,9 @@ int tp_frame_eval_count(struct frame *f, const char *what, const struct tp_expr 
 
 static void on_timeout(uv_timer_t *handle)
 {
-    struct block_timer *t = handle->data;
-    struct frame *f = t->frame;
+    struct frame *f = timer_fired(handle);
     if (f == NULL)
         return;
-    stop_timer(&f->timer);
     tp_run_puts(f->run, "Cancelling nested steps due to timeout\n");
     tp_frame_fail(f, TP_RESULT_ABORTED, false, "Timeout has been exceeded");
     abort_frame(f, ABORT_TIMEOUT);
@@ -1727,11 +1750,9 @@ static void resume_input(struct frame *f, enum tp_result result, const char *lin
 
 static void on_input_stopped(uv_timer_t *handle)
 {
-    struct block_timer *t = handle->data;
-    struct frame *f = t->frame;
+    struct frame *f = timer_fired(handle);
     if (f == NULL)
         return;
-    stop_timer(&f->sleep_timer);
     if (f->input_pending)
         resume_input(f, TP_RESULT_ABORTED, NULL);
 }
@@ -1788,11 +1809,9 @@ int tp_engine_input(struct tp_engine *engine, int64_t run_id, int64_t step_id, c
 
 static void on_sleep_done(uv_timer_t *handle)
 {
-    struct block_timer *t = handle->data;
-    struct frame *f = t->frame;
+    struct frame *f = timer_fired(handle);
     if (f == NULL)
         return;
-    stop_timer(&f->sleep_timer);
     tp_frame_step_finished(f, f->kill_sent ? TP_RESULT_ABORTED : TP_RESULT_SUCCESS, NULL);
 }
 

@@ -205,6 +205,10 @@ void tp_stash_drop(struct run *run);
 /* mkdir -p: creates `path` and its missing parents. Returns 0 or a negative errno. */
 int tp_mkdir_p(const char *path);
 
+/* Evaluates an optional argument to a string in the run's arena: `*out` is NULL when `e` is.
+ * On failure fails `f` and returns the error. */
+int tp_frame_eval_text(struct frame *f, const struct tp_expr *e, const char **out);
+
 /* The environment a child process of `f` gets: the server's own plus the frame's. Free with
  * tp_env_close. */
 void tp_frame_child_env(struct frame *f, struct tp_envlist *out);

@@ -28,21 +28,6 @@ void tp_input_id(const char *message, const char *given, struct tp_buf *out)
         out->data[start] = (char)toupper((unsigned char)out->data[start]);
 }
 
-/* An optional string argument, evaluated; NULL when absent. On failure the step failed. */
-static int string_arg(struct frame *f, const struct tp_expr *e, const char **out)
-{
-    *out = NULL;
-    if (e == NULL)
-        return 0;
-    struct tp_buf text;
-    tp_buf_init(&text);
-    int err = tp_frame_eval(f, e, &text);
-    if (err == 0)
-        *out = tp_arena_strdup(&f->run->arena, tp_buf_str(&text));
-    tp_buf_close(&text);
-    return err;
-}
-
 enum tp_step_status tp_frame_input(struct frame *f, const struct tp_expr *message,
                                    const struct tp_expr *id, const struct tp_expr *ok,
                                    const struct tp_expr *submitter, bool has_parameters)
@@ -65,8 +50,8 @@ enum tp_step_status tp_frame_input(struct frame *f, const struct tp_expr *messag
         f->step.result = TP_RESULT_FAILURE;
         return TP_STEP_DONE;
     }
-    if (string_arg(f, message, &text) < 0 || string_arg(f, id, &given) < 0 ||
-        string_arg(f, ok, &caption) < 0 || string_arg(f, submitter, &who) < 0) {
+    if (tp_frame_eval_text(f, message, &text) < 0 || tp_frame_eval_text(f, id, &given) < 0 ||
+        tp_frame_eval_text(f, ok, &caption) < 0 || tp_frame_eval_text(f, submitter, &who) < 0) {
         f->step.result = TP_RESULT_FAILURE;
         return TP_STEP_DONE;
     }

@@ -182,17 +182,12 @@ static enum tp_step_status fail_step(struct frame *f, const char *message)
 /* Evaluates an optional string argument; `fallback` when absent. NULL: the step failed. */
 static const char *string_arg(struct frame *f, const struct tp_expr *e, const char *fallback)
 {
-    if (e == NULL)
-        return fallback;
-    struct tp_buf text;
-    tp_buf_init(&text);
     const char *value = NULL;
-    if (tp_frame_eval(f, e, &text) == 0)
-        value = tp_arena_strdup(&f->run->arena, tp_buf_str(&text));
-    else
+    if (tp_frame_eval_text(f, e, &value) < 0) {
         f->step.result = TP_RESULT_FAILURE;
-    tp_buf_close(&text);
-    return value;
+        return NULL;
+    }
+    return e != NULL ? value : fallback;
 }
 
 /* A stash name may not leave its directory. */
