@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <md5.h>
 
 #include "engine/engine_int.h"
 
@@ -17,11 +17,8 @@ void tp_input_id(const char *message, const char *given, struct tp_buf *out)
     if (given != NULL && given[0] != '\0') {
         tp_buf_puts(out, given);
     } else {
-        unsigned char digest[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
-        EVP_Digest(message, strlen(message), digest, &n, EVP_md5(), NULL);
-        for (unsigned int i = 0; i < n; i++)
-            tp_buf_printf(out, "%02x", digest[i]);
+        char hex[MD5_DIGEST_STRING_LENGTH];
+        tp_buf_puts(out, MD5Data((const uint8_t *)message, strlen(message), hex));
     }
     /* Jenkins upper-cases the first letter (a-z only) of either. */
     if (out->len > start && out->data[start] >= 'a' && out->data[start] <= 'z')
