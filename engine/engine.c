@@ -1348,8 +1348,8 @@ static bool start_stage_input(struct frame *f)
     const struct tp_plan_input *in = f->stage->input;
     f->stage_input_active = true;
     open_step(f, tp_steps_find("input"), dynamic_id(f->run));
-    bool done = finish_start(
-        f, tp_frame_input(f, in->message, in->id, in->ok, in->submitter, in->nparams > 0));
+    bool done = finish_start(f, tp_frame_input(f, in->message, in->id, in->ok, in->submitter,
+                                               in->params, in->nparams, false));
     if (done)
         f->stage_input_active = false;
     return done;
@@ -1702,14 +1702,14 @@ static void mark_stages(struct frame *f, enum tp_state state)
 }
 
 void tp_frame_wait_input(struct frame *f, const char *message, const char *id, const char *ok,
-                         const char *submitter)
+                         const char *submitter, const struct tp_plan_param *params, size_t nparams)
 {
     struct run *run = f->run;
     cJSON *input = cJSON_CreateObject();
     cJSON_AddStringToObject(input, "id", id);
     cJSON_AddStringToObject(input, "message", message);
     cJSON_AddStringToObject(input, "ok", ok);
-    cJSON_AddArrayToObject(input, "parameters");
+    cJSON_AddItemToObject(input, "parameters", tp_params_definitions_defs(params, nparams));
     if (submitter != NULL)
         cJSON_AddStringToObject(input, "submitter", submitter);
     else
@@ -1722,6 +1722,8 @@ void tp_frame_wait_input(struct frame *f, const char *message, const char *id, c
     f->input_pending = true;
     f->input_id = tp_arena_strdup(&run->arena, id);
     f->input_submitter = submitter;
+    f->input_params = params;
+    f->input_nparams = nparams;
     char *prompt = tp_arena_printf(&run->arena, "%s\n%s or Abort\n", message, ok);
     tp_frame_log(run, f, prompt, strlen(prompt));
     mark_stages(f, TP_STATE_PAUSED);
@@ -1770,7 +1772,7 @@ static struct frame *find_input(struct frame *f, int64_t step_id)
 }
 
 int tp_engine_input(struct tp_engine *engine, int64_t run_id, int64_t step_id, const char *input_id,
-                    bool abort, const char *user, struct tp_buf *error)
+                    bool abort, const cJSON *parameters, const char *user, struct tp_buf *error)
 {
     struct run *run = engine->active;
     while (run != NULL && run->rec.id != run_id)
@@ -1801,6 +1803,24 @@ int tp_engine_input(struct tp_engine *engine, int64_t run_id, int64_t step_id, c
             tp_buf_printf(error, "You need to be %s to submit this.", f->input_submitter);
             return TP_EINVAL;
         }
+    }
+    if (!abort) {
+        /* The approved values are the stage's environment from here on. */
+        cJSON *values = NULL;
+        if (tp_params_resolve_defs(f->input_params, f->input_nparams, parameters, &values, error) <
+            0) {
+            cJSON_Delete(values);
+            return TP_EINVAL;
+        }
+        const cJSON *v;
+        cJSON_ArrayForEach(v, values)
+        {
+            const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "name"));
+            const char *value = tp_params_get(values, name != NULL ? name : "");
+            if (name != NULL && value != NULL)
+                tp_env_set(&f->env, name, value);
+        }
+        cJSON_Delete(values);
     }
     resume_input(f, abort ? TP_RESULT_ABORTED : TP_RESULT_SUCCESS,
                  tp_arena_printf(&run->arena, "%s by %s\n", abort ? "Aborted" : "Approved", user));

@@ -86,12 +86,15 @@ int tp_engine_replay(struct tp_engine *engine, const char *pipeline, int64_t num
 
 /*
  * Answers the input step `step_id` of run `run_id` waits for: `abort` false proceeds, true
- * aborts the step (and so the run, unless caught). Returns 0, or TP_ENOTFOUND — no input
- * waits there; TP_EINVAL — another input id, or `user` is not among its submitters (Jenkins'
- * message in `error`).
+ * aborts the step (and so the run, unless caught). `parameters` ([{"name","value"}]) are
+ * checked against the input's definitions as build parameters are; the values become
+ * environment variables of the stage. Returns 0, or TP_ENOTFOUND — no input
+ * waits there; TP_EINVAL — another input id, `user` is not among its submitters, or a bad
+ * parameter (Jenkins' message in `error`).
  */
 int tp_engine_input(struct tp_engine *engine, int64_t run_id, int64_t step_id, const char *input_id,
-                    bool abort, const char *user, struct tp_buf *error);
+                    bool abort, const struct cJSON *parameters, const char *user,
+                    struct tp_buf *error);
 
 /*
  * Stops run `run_id`, by `user`: a queued run leaves the queue and ends FINISHED/ABORTED at

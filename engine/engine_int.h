@@ -142,6 +142,8 @@ struct frame {
     /* The input the current step waits for (PAUSED), with who may answer it (NULL: anyone). */
     bool input_pending;
     const char *input_id, *input_submitter;
+    const struct tp_plan_param *input_params; /* its parameters: approved values become env */
+    size_t input_nparams;
     bool input_asked;        /* the stage's input directive has been put */
     bool stage_input_active; /* ... and its step is the one in flight */
 };
@@ -189,14 +191,16 @@ int tp_remove_tree(const char *path);
 enum tp_step_status tp_step_input(struct frame *f, const struct tp_plan_step *step);
 enum tp_step_status tp_frame_input(struct frame *f, const struct tp_expr *message,
                                    const struct tp_expr *id, const struct tp_expr *ok,
-                                   const struct tp_expr *submitter, bool has_parameters);
+                                   const struct tp_expr *submitter,
+                                   const struct tp_plan_param *params, size_t nparams,
+                                   bool unsupported_params);
 /* Appends an input's id: `given` with its first letter (a-z) upper-cased, or by default the
  * MD5 hex of `message` so treated (Jenkins' rule). */
 void tp_input_id(const char *message, const char *given, struct tp_buf *out);
 /* Pauses `f`'s current step on an input (engine.c): the step, its stages and the run are
  * PAUSED until tp_engine_input() answers or the run is stopped. */
 void tp_frame_wait_input(struct frame *f, const char *message, const char *id, const char *ok,
-                         const char *submitter);
+                         const char *submitter, const struct tp_plan_param *params, size_t nparams);
 
 /* The stash and unstash steps (stash.c), and dropping a run's stashes when it ends. */
 enum tp_step_status tp_step_stash(struct frame *f, const struct tp_plan_step *step);

@@ -27,7 +27,9 @@ void tp_input_id(const char *message, const char *given, struct tp_buf *out)
 
 enum tp_step_status tp_frame_input(struct frame *f, const struct tp_expr *message,
                                    const struct tp_expr *id, const struct tp_expr *ok,
-                                   const struct tp_expr *submitter, bool has_parameters)
+                                   const struct tp_expr *submitter,
+                                   const struct tp_plan_param *params, size_t nparams,
+                                   bool unsupported_params)
 {
     const char *text, *given, *caption, *who;
     if (message == NULL) {
@@ -42,7 +44,7 @@ enum tp_step_status tp_frame_input(struct frame *f, const struct tp_expr *messag
         f->step.result = TP_RESULT_FAILURE;
         return TP_STEP_DONE;
     }
-    if (has_parameters) {
+    if (unsupported_params) {
         tp_frame_fail(f, TP_RESULT_FAILURE, true, "tidepool does not support input parameters yet");
         f->step.result = TP_RESULT_FAILURE;
         return TP_STEP_DONE;
@@ -56,7 +58,8 @@ enum tp_step_status tp_frame_input(struct frame *f, const struct tp_expr *messag
     tp_buf_init(&input_id);
     tp_input_id(text, given, &input_id);
     f->step.description = text;
-    tp_frame_wait_input(f, text, tp_buf_str(&input_id), caption != NULL ? caption : "Proceed", who);
+    tp_frame_wait_input(f, text, tp_buf_str(&input_id), caption != NULL ? caption : "Proceed", who,
+                        params, nparams);
     tp_buf_close(&input_id);
     return TP_STEP_PENDING;
 }
@@ -66,7 +69,8 @@ enum tp_step_status tp_step_input(struct frame *f, const struct tp_plan_step *st
     const struct tp_expr *params = tp_ast_named_arg(step->call, "parameters");
     bool has_parameters =
         params != NULL && !(params->kind == TP_EXPR_LIST && params->args.count == 0);
+    /* The step's parameters are Groovy values (string(...), [$class: ...]): not read yet. */
     return tp_frame_input(f, tp_step_arg(step->call, "message"), tp_ast_named_arg(step->call, "id"),
                           tp_ast_named_arg(step->call, "ok"),
-                          tp_ast_named_arg(step->call, "submitter"), has_parameters);
+                          tp_ast_named_arg(step->call, "submitter"), NULL, 0, has_parameters);
 }

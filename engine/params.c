@@ -48,11 +48,12 @@ static const char *default_value(const struct tp_plan_param *p, char *scratch, s
     }
 }
 
-static const struct tp_plan_param *find(const struct tp_plan *plan, const char *name)
+static const struct tp_plan_param *find(const struct tp_plan_param *defs, size_t n,
+                                        const char *name)
 {
-    for (size_t i = 0; i < plan->nparams; i++) {
-        if (plan->params[i].name != NULL && strcmp(plan->params[i].name, name) == 0)
-            return &plan->params[i];
+    for (size_t i = 0; i < n; i++) {
+        if (defs[i].name != NULL && strcmp(defs[i].name, name) == 0)
+            return &defs[i];
     }
     return NULL;
 }
@@ -78,8 +79,14 @@ static const char *given_text(const struct tp_plan_param *p, const cJSON *value,
 int tp_params_resolve(const struct tp_plan *plan, const cJSON *given, cJSON **values,
                       struct tp_buf *error)
 {
+    return tp_params_resolve_defs(plan->params, plan->nparams, given, values, error);
+}
+
+int tp_params_resolve_defs(const struct tp_plan_param *defs, size_t ndefs, const cJSON *given,
+                           cJSON **values, struct tp_buf *error)
+{
     *values = cJSON_CreateArray();
-    if (plan->nparams == 0)
+    if (ndefs == 0)
         return 0; /* Jenkins ignores what a job without parameters is given */
     if (given != NULL && !cJSON_IsArray(given)) {
         tp_buf_puts(error, "parameters must be an array");
@@ -97,13 +104,13 @@ int tp_params_resolve(const struct tp_plan *plan, const cJSON *given, cJSON **va
             tp_buf_puts(error, "parameters.name is required element");
             goto invalid;
         }
-        if (find(plan, name) == NULL) {
+        if (find(defs, ndefs, name) == NULL) {
             tp_buf_printf(error, "No such parameter definition: %s", name);
             goto invalid;
         }
     }
-    for (size_t i = 0; i < plan->nparams; i++) {
-        const struct tp_plan_param *p = &plan->params[i];
+    for (size_t i = 0; i < ndefs; i++) {
+        const struct tp_plan_param *p = &defs[i];
         if (p->name == NULL)
             continue;
         char scratch[256];
@@ -176,6 +183,12 @@ const char *tp_params_get(const cJSON *values, const char *name)
 
 cJSON *tp_params_definitions_json(const struct tp_plan *plan)
 {
+    return plan != NULL ? tp_params_definitions_defs(plan->params, plan->nparams)
+                        : cJSON_CreateArray();
+}
+
+cJSON *tp_params_definitions_defs(const struct tp_plan_param *defs, size_t ndefs)
+{
     static const struct {
         const char *definition, *value, *type;
     } classes[] = {
@@ -193,8 +206,8 @@ cJSON *tp_params_definitions_json(const struct tp_plan *plan)
     };
 
     cJSON *list = cJSON_CreateArray();
-    for (size_t i = 0; plan != NULL && i < plan->nparams; i++) {
-        const struct tp_plan_param *p = &plan->params[i];
+    for (size_t i = 0; i < ndefs; i++) {
+        const struct tp_plan_param *p = &defs[i];
         if (p->type == TP_PARAM_OTHER || p->name == NULL)
             continue; /* a plugin's type: Jenkins without that plugin would not show it */
         char scratch[256];

@@ -24,10 +24,15 @@ struct tp_buf;
 int tp_params_resolve(const struct tp_plan *plan, const cJSON *given, cJSON **values,
                       struct tp_buf *error);
 
+/* The same over a list of definitions (an input's `parameters`). */
+int tp_params_resolve_defs(const struct tp_plan_param *defs, size_t ndefs, const cJSON *given,
+                           cJSON **values, struct tp_buf *error);
+
 /* The value of parameter `name` in a resolved array, as its string, or NULL. */
 const char *tp_params_get(const cJSON *values, const char *name);
 
 /* Jenkins' export of the plan's parameter definitions (hudson.model.*ParameterDefinition). */
 cJSON *tp_params_definitions_json(const struct tp_plan *plan);
+cJSON *tp_params_definitions_defs(const struct tp_plan_param *defs, size_t ndefs);
 
 #endif

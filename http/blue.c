@@ -769,8 +769,6 @@ static int post_step_input(struct tp_req *req, struct tp_resp *resp, size_t step
     int err = 0;
     if (!cJSON_IsTrue(abort) && !cJSON_IsArray(params))
         err = tp_resp_error(resp, 400, "parameters is required");
-    else if (!cJSON_IsTrue(abort) && cJSON_GetArraySize(params) > 0)
-        err = tp_resp_error(resp, 400, "tidepool does not support input parameters yet");
     else if (step.state != TP_STATE_PAUSED)
         err = tp_resp_error(resp, 400, "Run %lld has no pending inputs at step %lld",
                             (long long)run.number, (long long)step.step_id);
@@ -778,7 +776,7 @@ static int post_step_input(struct tp_req *req, struct tp_resp *resp, size_t step
         struct tp_buf error;
         tp_buf_init(&error);
         err = tp_engine_input(req->app->engine, run.id, step.step_id, id, cJSON_IsTrue(abort),
-                              "anonymous", &error);
+                              params, "anonymous", &error);
         if (err == TP_EINVAL || err == TP_ENOTFOUND)
             err = tp_resp_error(resp, 400, "%s", tp_buf_str(&error));
         else if (err == 0)

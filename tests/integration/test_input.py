@@ -160,9 +160,56 @@ def test_stage_input_directive_waits_before_the_body():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+PARAMS_INPUT = """pipeline {
+    agent any
+    stages {
+        stage('Deploy') {
+            input {
+                message 'Where to?'
+                parameters {
+                    string(name: 'TARGET', defaultValue: 'staging', description: 'environment')
+                    booleanParam(name: 'FORCE', defaultValue: false)
+                }
+            }
+            steps {
+                echo "to ${TARGET} force=${env.FORCE}"
+                sh 'echo "sh sees $TARGET"'
+            }
+        }
+    }
+}
+"""
+
+
+def test_stage_input_parameters_become_the_stage_environment():
+    jobs = write_jobs({"where": PARAMS_INPUT})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("where")
+            step = paused_step(s, "where")
+            params = step["input"]["parameters"]
+            assert [(p["name"], p["type"], p["defaultParameterValue"]["value"]) for p in params] \
+                == [("TARGET", "StringParameterDefinition", "staging"),
+                    ("FORCE", "BooleanParameterDefinition", False)], params
+            input_id = step["input"]["id"]
+            status, _, body = answer(s, "where", step["id"], {
+                "id": input_id, "parameters": [{"name": "NOPE", "value": "x"}]})
+            assert status == 400 and json.loads(body)["message"] == \
+                "No such parameter definition: NOPE", body
+            status, _, _ = answer(s, "where", step["id"], {
+                "id": input_id, "parameters": [{"name": "TARGET", "value": "prod"}]})
+            assert status == 200
+            assert s.wait_run("where", 1)["result"] == "SUCCESS"
+            log = s.run_log("where")
+            assert "\r\nto prod force=false\r\n" in log and "\r\nsh sees prod\r\n" in log, log
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_input_pauses_and_proceeds,
         test_input_abort_stop_and_submitter,
         test_stage_input_directive_waits_before_the_body,
+        test_stage_input_parameters_become_the_stage_environment,
     ])
