@@ -54,9 +54,10 @@ void tp_engine_free(struct tp_engine *engine);
 void tp_engine_set_events(struct tp_engine *engine, const struct tp_engine_events *events);
 
 /*
- * Marks every run that a previous process left QUEUED or RUNNING as FINISHED/ABORTED, with a
- * line in its log saying so: their processes died with that process. Call once at start-up.
- * Returns 0 or TP_EDB.
+ * Takes over what a previous process left: QUEUED runs wait in the queue again; RUNNING (and
+ * PAUSED) runs end FINISHED/ABORTED with a line in their log saying so, and the step
+ * processes they left behind (found by the cookie in their environment) are killed. Call
+ * once at start-up. Returns 0 or TP_EDB.
  */
 int tp_engine_recover(struct tp_engine *engine);
 
