@@ -197,7 +197,8 @@ static int64_t duration(enum tp_state state, int64_t start_ms, int64_t end_ms, i
 }
 
 cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec *node,
-                         const struct tp_blue_edge *edges, size_t nedges, int64_t now_ms)
+                         const struct tp_blue_edge *edges, size_t nedges, bool future,
+                         int64_t now_ms)
 {
     static const char *const rels[] = { "actions", "steps" };
     struct tp_buf href;
@@ -212,7 +213,7 @@ cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec 
     cJSON_AddNullToObject(o, "displayDescription");
     cJSON_AddStringToObject(o, "displayName", node->name);
     tp_json_add_i64(o, "durationInMillis",
-                    duration(node->state, node->start_ms, node->end_ms, now_ms));
+                    future ? 0 : duration(node->state, node->start_ms, node->end_ms, now_ms));
     cJSON *edge_list = cJSON_AddArrayToObject(o, "edges");
     for (size_t i = 0; i < nedges; i++) {
         cJSON *edge = cJSON_CreateObject();
@@ -229,9 +230,9 @@ cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec 
         cJSON_AddNullToObject(o, "firstParent");
     tp_json_add_id(o, "id", node->node_id);
     cJSON_AddNullToObject(o, "input");
-    tp_json_add_str(o, "result", tp_result_name(node->result));
-    tp_json_add_time(o, "startTime", node->start_ms);
-    tp_json_add_str(o, "state", tp_state_name(node->state));
+    tp_json_add_str(o, "result", future ? NULL : tp_result_name(node->result));
+    tp_json_add_time(o, "startTime", future ? 0 : node->start_ms);
+    tp_json_add_str(o, "state", future ? NULL : tp_state_name(node->state));
     cJSON_AddStringToObject(o, "type", node->type == TP_NODE_PARALLEL ? "PARALLEL" : "STAGE");
     cJSON_AddNullToObject(o, "causeOfBlockage");
     /* Restarting stages is not supported yet, so no stage offers it. */

@@ -55,10 +55,13 @@ struct tp_blue_edge {
 
 /*
  * A node of the run graph. `edges` are the nodes this one points to that the answer lists
- * (Blue Ocean never points at a node it does not list); `now_ms` times running nodes.
+ * (Blue Ocean never points at a node it does not list); `now_ms` times running nodes. A
+ * `future` node (one the last successful run had and this one has not reached) has null
+ * state, result and startTime, and no duration.
  */
 cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec *node,
-                         const struct tp_blue_edge *edges, size_t nedges, int64_t now_ms);
+                         const struct tp_blue_edge *edges, size_t nedges, bool future,
+                         int64_t now_ms);
 /* A step, its self link under `container_href` (".../runs/N/" or ".../nodes/M/"). */
 cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_href, bool has_log,
                          int64_t now_ms);

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -278,8 +279,63 @@ def test_stop_a_running_and_a_queued_run():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+FUTURE = """pipeline {
+    agent any
+    stages {
+        stage('One') { steps { sh 'if [ -e "$JENKINS_HOME/slow" ]; then sleep 3; fi' } }
+        stage('Two') { steps { echo 'two' } }
+        stage('Three') { steps { echo 'three' } }
+    }
+}
+"""
+
+
+def running_nodes(s, name, number):
+    """The node list once stage One runs."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        nodes = s.nodes(name, number)
+        if nodes and nodes[0]["state"] == "RUNNING":
+            return nodes
+        time.sleep(0.02)
+    raise AssertionError("stage One never ran")
+
+
+def test_future_nodes_come_from_the_last_successful_run():
+    jobs = write_jobs({"future": FUTURE})
+    data = tempfile.mkdtemp(prefix="tp-it-future-")
+    try:
+        with Server(jobs=jobs, data=data) as s:
+            slow = os.path.join(data, "slow")
+            # No success yet: only what has started is listed.
+            open(slow, "w").close()
+            s.post_run("future")
+            assert [n["displayName"] for n in running_nodes(s, "future", 1)] == ["One"]
+            s.request("PUT", "%s/pipelines/future/runs/1/stop/" % ORG, b"",
+                      {"Content-Type": "application/json"})
+            s.wait_run("future", 1)
+            os.remove(slow)
+            s.post_run("future")
+            assert s.wait_run("future", 2)["result"] == "SUCCESS"
+            open(slow, "w").close()
+            s.post_run("future")
+            nodes = running_nodes(s, "future", 3)
+            assert [(n["displayName"], n["state"], n["result"]) for n in nodes] == [
+                ("One", "RUNNING", "UNKNOWN"), ("Two", None, None), ("Three", None, None)], nodes
+            assert [n["startTime"] for n in nodes[1:]] == [None, None]
+            assert [n["durationInMillis"] for n in nodes[1:]] == [0, 0]
+            assert [e["id"] for e in nodes[0]["edges"]] == [nodes[1]["id"]]
+            assert [e["id"] for e in nodes[1]["edges"]] == [nodes[2]["id"]]
+            assert s.wait_run("future", 3)["result"] == "SUCCESS"
+            assert [n["state"] for n in s.nodes("future", 3)] == ["FINISHED"] * 3
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
+        test_future_nodes_come_from_the_last_successful_run,
         test_declarative_parallel_graph,
         test_failing_branch_without_and_with_fail_fast,
         test_matrix_cells_run_in_parallel_with_their_axes,

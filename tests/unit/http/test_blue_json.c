@@ -28,7 +28,7 @@ TP_TEST(node_edges_carry_their_target_type)
                                 .start_ms = 1714557600000,
                                 .end_ms = 1714557600250 };
     struct tp_blue_edge edges[] = { { 14, TP_NODE_PARALLEL }, { 49, TP_NODE_STAGE } };
-    char *text = print(tp_blue_node_json(&run, &node, edges, 2, 0));
+    char *text = print(tp_blue_node_json(&run, &node, edges, 2, false, 0));
     ASSERT_STR_EQ(
         "{\"_class\":\"io.jenkins.blueocean.rest.impl.pipeline.PipelineNodeImpl\",\"_links\":{"
         "\"self\":{\"_class\":\"io.jenkins.blueocean.rest.hal.Link\",\"href\":\"/blue/rest/"
@@ -46,6 +46,24 @@ TP_TEST(node_edges_carry_their_target_type)
         "\"restartable\":false}",
         text);
     free(text);
+}
+
+TP_TEST(future_node_has_no_state_result_or_start)
+{
+    struct tp_run_rec run = { .pipeline = "p", .number = 4 };
+    struct tp_node_rec node = { .node_id = 17,
+                                .name = "Deploy",
+                                .type = TP_NODE_STAGE,
+                                .state = TP_STATE_FINISHED,
+                                .result = TP_RESULT_SUCCESS,
+                                .start_ms = 1714557600000,
+                                .end_ms = 1714557600250 };
+    cJSON *o = tp_blue_node_json(&run, &node, NULL, 0, true, 0);
+    ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "state")));
+    ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "result")));
+    ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "startTime")));
+    ASSERT_EQ(0, (int)cJSON_GetObjectItemCaseSensitive(o, "durationInMillis")->valuedouble);
+    cJSON_Delete(o);
 }
 
 TP_TEST(queued_run_is_a_queued_blue_run)
@@ -73,4 +91,6 @@ TP_TEST(queued_run_is_a_queued_blue_run)
     cJSON_Delete(json);
 }
 
-TP_TEST_LIST(TP_CASE(node_edges_carry_their_target_type), TP_CASE(queued_run_is_a_queued_blue_run))
+TP_TEST_LIST(TP_CASE(node_edges_carry_their_target_type),
+             TP_CASE(future_node_has_no_state_result_or_start),
+             TP_CASE(queued_run_is_a_queued_blue_run))
