@@ -12,6 +12,7 @@
 #include "common/timefmt.h"
 #include "engine/engine.h"
 #include "engine/params.h"
+#include "http/blue_graph.h"
 #include "http/blue_json.h"
 #include "http/logview.h"
 #include "jenkinsfile/plan.h"
@@ -539,53 +540,11 @@ static int get_run_log(struct tp_req *req, struct tp_resp *resp)
 
 /* --- nodes --- */
 
-struct nodes_ctx {
-    struct tp_node_rec *items;
-    size_t count, cap;
-    struct tp_arena *arena;
-};
-
-static int collect_node(void *ctx, const struct tp_node_rec *rec)
-{
-    struct nodes_ctx *c = ctx;
-    c->items = tp_arena_grow(c->arena, c->items, c->count, &c->cap, sizeof(*c->items));
-    c->items[c->count++] = *rec;
-    return 0;
-}
-
-/* The node's edges that point at nodes of `all`, with their types: Blue Ocean never links
- * to a node it does not list (a stage not reached yet has no row). */
-static size_t present_edges(struct tp_req *req, const struct tp_node_rec *node,
-                            const struct nodes_ctx *all, struct tp_blue_edge **out)
-{
-    size_t n = 0, cap = 0;
-    *out = NULL;
-    const char *p = node->edges;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        size_t len = strcspn(p, " ");
-        if (len == 0)
-            break;
-        int64_t id;
-        for (size_t i = 0; tp_str_to_i64(p, len, &id) == 0 && i < all->count; i++) {
-            if (all->items[i].node_id == id) {
-                *out = tp_arena_grow(req->arena, *out, n, &cap, sizeof(**out));
-                (*out)[n++] = (struct tp_blue_edge){ .id = id, .type = all->items[i].type };
-                break;
-            }
-        }
-        p += len;
-    }
-    return n;
-}
-
+/* The run's nodes as Blue Ocean lists them (`with_future`: the union with the last success). */
 static bool load_nodes(struct tp_req *req, struct tp_resp *resp, const struct tp_run_rec *run,
-                       struct nodes_ctx *nodes)
+                       bool with_future, struct tp_blue_graph *nodes)
 {
-    memset(nodes, 0, sizeof(*nodes));
-    nodes->arena = req->arena;
-    int err = tp_store_node_list(req->app->store, run->id, req->arena, collect_node, nodes);
+    int err = tp_blue_graph_load(req->app->store, run, with_future, req->arena, nodes);
     if (err < 0) {
         tp_resp_error(resp, 500, "%s", tp_strerror(err));
         return false;
@@ -595,102 +554,33 @@ static bool load_nodes(struct tp_req *req, struct tp_resp *resp, const struct tp
 
 static const struct tp_node_rec *find_node(struct tp_req *req, struct tp_resp *resp,
                                            const struct tp_pipeline_rec *pipeline,
-                                           const struct nodes_ctx *nodes)
+                                           const struct tp_blue_graph *nodes)
 {
     const char *id = param(req, 3);
     int64_t node_id;
     if (tp_str_to_i64(id, strlen(id), &node_id) == 0) {
-        for (size_t i = 0; i < nodes->count; i++) {
-            if (nodes->items[i].node_id == node_id)
-                return &nodes->items[i];
-        }
+        const struct tp_node_rec *node = tp_blue_graph_find(nodes, node_id);
+        if (node != NULL)
+            return node;
     }
     tp_resp_error(resp, 404, "Stage %s not found in pipeline %s.", id, pipeline->name);
     return NULL;
-}
-
-struct last_success {
-    int64_t before; /* a run number: the success must be older */
-    struct tp_run_rec found;
-    bool has;
-};
-
-static int pick_success(void *ctx, const struct tp_run_rec *rec)
-{
-    struct last_success *c = ctx;
-    if (rec->number >= c->before || rec->state != TP_STATE_FINISHED ||
-        rec->result != TP_RESULT_SUCCESS)
-        return 0;
-    c->found = *rec;
-    c->has = true;
-    return 1; /* newest first: the first one is the last success */
-}
-
-static const struct tp_node_rec *node_by_id(const struct nodes_ctx *nodes, int64_t id)
-{
-    for (size_t i = 0; i < nodes->count; i++) {
-        if (nodes->items[i].node_id == id)
-            return &nodes->items[i];
-    }
-    return NULL;
-}
-
-/*
- * Blue Ocean's union with the last successful run (spec 5.6): a run that has not succeeded
- * lists that run's nodes in that run's order; those it has not reached are future nodes.
- * Only when every node it has matches one of that run's (same id, type, name and parent);
- * else `*union_out` stays empty. `future[i]` says which entries are future nodes.
- */
-static void union_with_success(struct tp_req *req, const struct tp_run_rec *run,
-                               const struct nodes_ctx *now, struct nodes_ctx *union_out,
-                               bool **future)
-{
-    memset(union_out, 0, sizeof(*union_out));
-    union_out->arena = req->arena;
-    *future = NULL;
-    if (run->state == TP_STATE_FINISHED && run->result == TP_RESULT_SUCCESS)
-        return;
-    struct last_success last = { .before = run->number };
-    tp_store_run_list(req->app->store, run->pipeline_id, TP_RUNS_BUILDS, 0, INT64_MAX, req->arena,
-                      pick_success, &last);
-    struct nodes_ctx before = { .arena = req->arena };
-    if (!last.has ||
-        tp_store_node_list(req->app->store, last.found.id, req->arena, collect_node, &before) < 0)
-        return;
-    for (size_t i = 0; i < now->count; i++) {
-        const struct tp_node_rec *a = &now->items[i], *b = node_by_id(&before, a->node_id);
-        if (b == NULL || b->type != a->type || strcmp(b->name, a->name) != 0 ||
-            b->parent != a->parent)
-            return; /* another shape: no union */
-    }
-    *future = tp_arena_alloc(req->arena, before.count * sizeof(bool) + 1);
-    for (size_t i = 0; i < before.count; i++) {
-        const struct tp_node_rec *current = node_by_id(now, before.items[i].node_id);
-        union_out->items = tp_arena_grow(req->arena, union_out->items, union_out->count,
-                                         &union_out->cap, sizeof(*union_out->items));
-        (*future)[union_out->count] = current == NULL;
-        union_out->items[union_out->count++] = current != NULL ? *current : before.items[i];
-    }
 }
 
 static int get_nodes(struct tp_req *req, struct tp_resp *resp)
 {
     struct tp_pipeline_rec pipeline;
     struct tp_run_rec run;
-    struct nodes_ctx current, merged;
-    bool *future;
-    if (!load_run(req, resp, &pipeline, &run) || !load_nodes(req, resp, &run, &current))
+    struct tp_blue_graph nodes;
+    if (!load_run(req, resp, &pipeline, &run) || !load_nodes(req, resp, &run, true, &nodes))
         return 0;
-    union_with_success(req, &run, &current, &merged, &future);
-    const struct nodes_ctx *nodes = merged.count > 0 ? &merged : &current;
     int64_t now = tp_time_now_ms();
     cJSON *list = cJSON_CreateArray();
-    for (size_t i = 0; i < nodes->count; i++) {
+    for (size_t i = 0; i < nodes.count; i++) {
         struct tp_blue_edge *edges;
-        size_t nedges = present_edges(req, &nodes->items[i], nodes, &edges);
-        bool is_future = merged.count > 0 && future[i];
-        cJSON_AddItemToArray(
-            list, tp_blue_node_json(&run, &nodes->items[i], edges, nedges, is_future, now));
+        size_t nedges = tp_blue_graph_edges(&nodes, &nodes.items[i], req->arena, &edges);
+        cJSON_AddItemToArray(list, tp_blue_node_json(&run, &nodes.items[i], edges, nedges,
+                                                     nodes.future != NULL && nodes.future[i], now));
     }
     return send_json(req, resp, list);
 }
@@ -699,14 +589,14 @@ static int get_node(struct tp_req *req, struct tp_resp *resp)
 {
     struct tp_pipeline_rec pipeline;
     struct tp_run_rec run;
-    struct nodes_ctx nodes;
-    if (!load_run(req, resp, &pipeline, &run) || !load_nodes(req, resp, &run, &nodes))
+    struct tp_blue_graph nodes;
+    if (!load_run(req, resp, &pipeline, &run) || !load_nodes(req, resp, &run, false, &nodes))
         return 0;
     const struct tp_node_rec *node = find_node(req, resp, &pipeline, &nodes);
     if (node == NULL)
         return 0;
     struct tp_blue_edge *edges;
-    size_t nedges = present_edges(req, node, &nodes, &edges);
+    size_t nedges = tp_blue_graph_edges(&nodes, node, req->arena, &edges);
     return send_json(req, resp,
                      tp_blue_node_json(&run, node, edges, nedges, false, tp_time_now_ms()));
 }
@@ -766,8 +656,8 @@ static int get_node_steps(struct tp_req *req, struct tp_resp *resp)
 {
     struct tp_pipeline_rec pipeline;
     struct tp_run_rec run;
-    struct nodes_ctx nodes;
-    if (!load_run(req, resp, &pipeline, &run) || !load_nodes(req, resp, &run, &nodes))
+    struct tp_blue_graph nodes;
+    if (!load_run(req, resp, &pipeline, &run) || !load_nodes(req, resp, &run, false, &nodes))
         return 0;
     const struct tp_node_rec *node = find_node(req, resp, &pipeline, &nodes);
     if (node == NULL)
@@ -912,8 +802,8 @@ static int get_node_log(struct tp_req *req, struct tp_resp *resp)
 {
     struct tp_pipeline_rec pipeline;
     struct tp_run_rec run;
-    struct nodes_ctx nodes;
-    if (!load_run(req, resp, &pipeline, &run) || !load_nodes(req, resp, &run, &nodes))
+    struct tp_blue_graph nodes;
+    if (!load_run(req, resp, &pipeline, &run) || !load_nodes(req, resp, &run, false, &nodes))
         return 0;
     const struct tp_node_rec *node = find_node(req, resp, &pipeline, &nodes);
     if (node == NULL)
