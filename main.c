@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* tidepool: Jenkins and Blue Ocean in one small binary. This file wires the rooms together
  * and owns the event loop; see docs/ARCHITECTURE.md. */
-#define _XOPEN_SOURCE 700
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +16,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/mem.h"
@@ -66,48 +65,6 @@ __attribute__((format(printf, 1, 2))) static int die_usage(const char *fmt, ...)
     return 2;
 }
 
-/* Reads a whole file, at most TP_LEX_MAX_SOURCE bytes. Returns 0, a -errno, or TP_ETOOBIG. */
-static int read_file(const char *path, struct tp_buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return -errno;
-    char chunk[16384];
-    size_t n;
-    int err = 0;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (out->len + n > TP_LEX_MAX_SOURCE) {
-            err = TP_ETOOBIG;
-            break;
-        }
-        tp_buf_append(out, chunk, n);
-    }
-    if (err == 0 && ferror(f))
-        err = -EIO;
-    fclose(f);
-    if (err == 0 && out->data == NULL)
-        tp_buf_append(out, "", 0);
-    return err;
-}
-
-static int make_dirs(const char *path)
-{
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-        return -ENAMETOOLONG;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-                return -errno;
-            *p = '/';
-        }
-    }
-    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
 static bool parse_int(const char *text, long min, long max, long *out)
 {
     int64_t v;
@@ -132,7 +89,7 @@ static int cmd_lint(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         struct tp_buf text;
         tp_buf_init(&text);
-        int err = read_file(argv[i], &text);
+        int err = tp_fs_read_file(argv[i], TP_LEX_MAX_SOURCE, &text);
         if (err < 0) {
             fprintf(stderr, "%s: cannot read: %s\n", argv[i], tp_strerror(err));
             tp_buf_close(&text);
@@ -177,7 +134,7 @@ struct app {
 
 static int open_data(struct app *app, const char *data_dir, char *absolute)
 {
-    int err = make_dirs(data_dir);
+    int err = tp_fs_mkdir_p(data_dir);
     if (err < 0) {
         fprintf(stderr, "tidepool: cannot create data dir %s: %s\n", data_dir, tp_strerror(err));
         return err;
@@ -273,7 +230,7 @@ static int load_jobs(struct app *app, const char *dir)
         }
         struct tp_buf text;
         tp_buf_init(&text);
-        int err = read_file(path, &text);
+        int err = tp_fs_read_file(path, TP_LEX_MAX_SOURCE, &text);
         if (err == 0)
             err = tp_engine_pipeline_put(app->engine, job, text.data, path);
         tp_buf_close(&text);
@@ -385,14 +342,6 @@ static void on_run_change(void *ctx, const struct tp_run_rec *run)
     }
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int cmd_run(int argc, char **argv)
 {
     const char *file = NULL, *data = NULL;
@@ -419,7 +368,7 @@ static int cmd_run(int argc, char **argv)
         return die_usage("%s", "run needs a FILE");
     struct tp_buf text;
     tp_buf_init(&text);
-    int err = read_file(file, &text);
+    int err = tp_fs_read_file(file, TP_LEX_MAX_SOURCE, &text);
     if (err < 0) {
         fprintf(stderr, "tidepool: cannot read %s: %s\n", file, tp_strerror(err));
         tp_buf_close(&text);
@@ -495,7 +444,7 @@ static int cmd_run(int argc, char **argv)
     uv_run(app.loop, UV_RUN_DEFAULT);
     close_app(&app);
     if (data == temp)
-        nftw(temp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        tp_fs_remove_tree(temp);
     return app.exit_status;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "engine/engine_int.h"
@@ -772,25 +773,6 @@ static bool when_allows(struct frame *f)
     return holds;
 }
 
-int tp_mkdir_p(const char *path)
-{
-    char *copy = tp_xstrdup(path);
-    int err = 0;
-    for (char *p = copy + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-            err = -errno;
-        *p = saved;
-        if (saved == '\0' || err < 0)
-            break;
-    }
-    free(copy);
-    return err;
-}
-
 /* "FAILURE" -> TP_RESULT_FAILURE (catchError's buildResult/stageResult), else `fallback`. */
 static enum tp_result result_named(struct frame *f, const char *arg, enum tp_result fallback)
 {
@@ -1063,7 +1045,7 @@ static int enter_dir(struct frame *f)
         free(f->cwd);
         f->cwd = cwd;
         tp_run_logf(f->run, "Running in %s\n", cwd);
-        err = tp_mkdir_p(cwd);
+        err = tp_fs_mkdir_p(cwd);
         if (err < 0)
             tp_frame_fail(
                 f, TP_RESULT_FAILURE, true,

@@ -183,9 +183,6 @@ int tp_frame_eval_count(struct frame *f, const char *what, const struct tp_expr 
  * default `default_unit`) describe, in ms; on failure fails `f` and returns the error. */
 int tp_frame_duration(struct frame *f, const char *what, const struct tp_expr *call,
                       const char *default_unit, uint64_t *ms);
-/* rm -r: removes `path` and everything under it (links are not followed). Returns 0 or a
- * negative errno. */
-int tp_remove_tree(const char *path);
 /* The input step (input.c): waits for an answer through the API. tp_frame_input is also the
  * stage `input` directive. */
 enum tp_step_status tp_step_input(struct frame *f, const struct tp_plan_step *step);
@@ -206,8 +203,6 @@ void tp_frame_wait_input(struct frame *f, const char *message, const char *id, c
 enum tp_step_status tp_step_stash(struct frame *f, const struct tp_plan_step *step);
 enum tp_step_status tp_step_unstash(struct frame *f, const struct tp_plan_step *step);
 void tp_stash_drop(struct run *run);
-/* mkdir -p: creates `path` and its missing parents. Returns 0 or a negative errno. */
-int tp_mkdir_p(const char *path);
 
 /* Evaluates an optional argument to a string in the run's arena: `*out` is NULL when `e` is.
  * On failure fails `f` and returns the error. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/fs.h"
 #include "engine/engine_int.h"
 #include "engine/when.h"
 
@@ -73,7 +74,7 @@ static int copy_file(const char *from, const char *to)
     char *slash = strrchr(dir, '/');
     if (slash != NULL && slash != dir) {
         *slash = '\0';
-        tp_mkdir_p(dir);
+        tp_fs_mkdir_p(dir);
     }
     free(dir);
     int in = open(from, O_RDONLY | O_CLOEXEC);
@@ -218,7 +219,7 @@ enum tp_step_status tp_step_stash(struct frame *f, const struct tp_plan_step *st
     char *target = stash_path(f, name);
     struct stat st;
     if (stat(target, &st) == 0) /* a stash of the same name is replaced */
-        tp_remove_tree(target);
+        tp_fs_remove_tree(target);
     struct walk w = { .from = f->cwd,
                       .to = target,
                       .includes = &inc,
@@ -269,5 +270,5 @@ void tp_stash_drop(struct run *run)
     char *dir = tp_arena_printf(&run->arena, "%s/stashes/%lld", home, (long long)run->rec.id);
     struct stat st;
     if (stat(dir, &st) == 0)
-        tp_remove_tree(dir);
+        tp_fs_remove_tree(dir);
 }

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The steps tidepool runs, one table; each entry knows its Blue Ocean display name. */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "engine/engine_int.h"
@@ -339,7 +338,7 @@ static enum tp_step_status start_write_file(struct frame *f, const struct tp_pla
     char *slash = strrchr(dir, '/');
     if (slash != NULL && slash != dir) {
         *slash = '\0';
-        tp_mkdir_p(dir);
+        tp_fs_mkdir_p(dir);
     }
     int err = 0;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -384,19 +383,6 @@ static enum tp_step_status start_file_exists(struct frame *f, const struct tp_pl
     return TP_STEP_DONE;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    int r = flag == FTW_DP ? rmdir(path) : unlink(path);
-    return r < 0 && errno != ENOENT ? -1 : 0;
-}
-
-int tp_remove_tree(const char *path)
-{
-    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
-}
-
 /* deleteDir(): removes the frame's directory and everything in it; only ever inside the
  * data directory's workspaces. */
 static enum tp_step_status start_delete_dir(struct frame *f, const struct tp_plan_step *step)
@@ -419,7 +405,7 @@ static enum tp_step_status start_delete_dir(struct frame *f, const struct tp_pla
         free(real);
         return status;
     }
-    int err = tp_remove_tree(real);
+    int err = tp_fs_remove_tree(real);
     if (err < 0) {
         enum tp_step_status status = fail_errno(f, "cannot delete", real, err);
         free(real);

@@ -5,12 +5,14 @@
  * SOURCES.tsv records for it (files whose braces do not balance fail in the parser, as
  * Groovy's compiler does).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/fs.h"
 #include "harness/tp_test.h"
 #include "jenkinsfile/plan.h"
 
@@ -20,18 +22,11 @@ static const char *corpus_dir(void)
     return dir != NULL ? dir : "../shared/corpus/jenkinsfiles";
 }
 
+/* The whole file at `path` in `out` (replacing what it held). */
 static bool read_all(const char *path, struct tp_buf *out)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return false;
-    char chunk[8192];
-    size_t n;
     tp_buf_reset(out);
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        tp_buf_append(out, chunk, n);
-    fclose(f);
-    return out->data != NULL;
+    return tp_fs_read_file(path, SIZE_MAX, out) == 0;
 }
 
 /* The expected first error from a SOURCES.tsv features field: "INVALID(msg | msg ...)". */

@@ -5,28 +5,21 @@
  * the .plan files; review the diff before committing it.
  */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/fs.h"
 #include "harness/tp_test.h"
 #include "jenkinsfile/plan.h"
 
+/* The whole file at `path` in `out` (replacing what it held). */
 static bool read_all(const char *path, struct tp_buf *out)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return false;
-    char chunk[8192];
-    size_t n;
     tp_buf_reset(out);
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        tp_buf_append(out, chunk, n);
-    fclose(f);
-    if (out->data == NULL)
-        tp_buf_append(out, "", 0);
-    return true;
+    return tp_fs_read_file(path, SIZE_MAX, out) == 0;
 }
 
 TP_TEST(plans_match_their_golden_dumps)
