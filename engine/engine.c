@@ -338,6 +338,12 @@ int tp_frame_eval_text(struct frame *f, const struct tp_expr *e, const char **ou
     return err;
 }
 
+const char *tp_frame_path(struct frame *f, const char *path)
+{
+    return path[0] == '/' ? tp_arena_strdup(&f->run->arena, path)
+                          : tp_arena_printf(&f->run->arena, "%s/%s", f->cwd, path);
+}
+
 uv_loop_t *tp_engine_loop(struct tp_engine *engine)
 {
     return engine->loop;
@@ -1035,23 +1041,19 @@ static int enter_dir(struct frame *f)
         tp_frame_fail(f, TP_RESULT_FAILURE, true, "dir requires a path");
         return TP_EINVAL;
     }
-    struct tp_buf text;
-    tp_buf_init(&text);
-    int err = tp_frame_eval(f, path, &text);
-    if (err == 0) {
-        const char *p = tp_buf_str(&text);
-        char *cwd = p[0] == '/' ? tp_xstrdup(p)
-                                : tp_xstrdup(tp_arena_printf(&f->run->arena, "%s/%s", f->cwd, p));
-        free(f->cwd);
-        f->cwd = cwd;
-        tp_run_logf(f->run, "Running in %s\n", cwd);
-        err = tp_fs_mkdir_p(cwd);
-        if (err < 0)
-            tp_frame_fail(
-                f, TP_RESULT_FAILURE, true,
-                tp_arena_printf(&f->run->arena, "cannot create %s: %s", cwd, tp_strerror(err)));
-    }
-    tp_buf_close(&text);
+    const char *text;
+    int err = tp_frame_eval_text(f, path, &text);
+    if (err < 0)
+        return err;
+    char *cwd = tp_xstrdup(tp_frame_path(f, text));
+    free(f->cwd);
+    f->cwd = cwd;
+    tp_run_logf(f->run, "Running in %s\n", cwd);
+    err = tp_fs_mkdir_p(cwd);
+    if (err < 0)
+        tp_frame_fail(
+            f, TP_RESULT_FAILURE, true,
+            tp_arena_printf(&f->run->arena, "cannot create %s: %s", cwd, tp_strerror(err)));
     return err;
 }
 

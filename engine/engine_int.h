@@ -208,6 +208,10 @@ void tp_stash_drop(struct run *run);
  * On failure fails `f` and returns the error. */
 int tp_frame_eval_text(struct frame *f, const struct tp_expr *e, const char **out);
 
+/* A path as `f`'s steps see it: a relative one is inside the frame's directory (dir {}).
+ * In the run's arena. */
+const char *tp_frame_path(struct frame *f, const char *path);
+
 /* The environment a child process of `f` gets: the server's own plus the frame's. Free with
  * tp_env_close. */
 void tp_frame_child_env(struct frame *f, struct tp_envlist *out);

@@ -297,19 +297,13 @@ static const char *eval_path(struct frame *f, const struct tp_plan_step *step, c
         fail_now(f, tp_arena_printf(&f->run->arena, "%s requires a %s", step->name, arg));
         return NULL;
     }
-    struct tp_buf text;
-    tp_buf_init(&text);
-    const char *path = NULL;
-    if (tp_frame_eval(f, e, &text) == 0) {
-        const char *p = tp_buf_str(&text);
-        f->step.description = describe(f, p);
-        path = p[0] == '/' ? tp_arena_strdup(&f->run->arena, p)
-                           : tp_arena_printf(&f->run->arena, "%s/%s", f->cwd, p);
-    } else {
+    const char *text;
+    if (tp_frame_eval_text(f, e, &text) < 0) {
         f->step.result = TP_RESULT_FAILURE;
+        return NULL;
     }
-    tp_buf_close(&text);
-    return path;
+    f->step.description = describe(f, text);
+    return tp_frame_path(f, text);
 }
 
 static enum tp_step_status fail_errno(struct frame *f, const char *what, const char *path, int err)

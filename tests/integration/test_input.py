@@ -106,7 +106,7 @@ def test_input_abort_stop_and_submitter():
             assert "Aborted by anonymous\r\n" in s.run_log("abort")
 
             paused_step(s, "stopme")
-            s.request("PUT", "%s/pipelines/stopme/runs/1/stop/" % ORG, b"", JSON)
+            s.stop_run("stopme")
             assert s.wait_run("stopme", 1)["result"] == "ABORTED"
 
             step = paused_step(s, "alice")
@@ -114,7 +114,7 @@ def test_input_abort_stop_and_submitter():
             status, _, body = answer(s, "alice", step["id"], {"id": "Approve", "parameters": []})
             assert status == 400 and json.loads(body)["message"] == \
                 "You need to be alice, bob to submit this.", body
-            s.request("PUT", "%s/pipelines/alice/runs/1/stop/" % ORG, b"", JSON)
+            s.stop_run("alice")
             assert s.wait_run("alice", 1)["result"] == "ABORTED"
     finally:
         shutil.rmtree(jobs, ignore_errors=True)

@@ -143,9 +143,7 @@ def test_post_runs_after_a_stop():
             s.post_run("abort")
             s.wait_run("abort", 1, state="RUNNING")
             time.sleep(0.3)
-            status, _, _ = s.request("PUT", "%s/pipelines/abort/runs/1/stop/" % ORG, b"",
-                                     {"Content-Type": "application/json"})
-            assert status == 200
+            assert s.stop_run("abort") == 200
             run = s.wait_run("abort", 1)
             assert run["result"] == "ABORTED"
             log = s.run_log("abort", 1)

@@ -78,7 +78,7 @@ def test_a_queued_run_cannot_be_replayed():
             assert status == 400, body
             assert json.loads(body)["message"] == "This run does not support replay"
             for n in (2, 1):
-                s.request("PUT", "%s/pipelines/slow/runs/%d/stop/" % (ORG, n), b"", JSON)
+                s.stop_run("slow", n)
             assert s.wait_run("slow", 1)["result"] == "ABORTED"
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
@@ -111,7 +111,7 @@ def test_queue_lists_and_cancels_queued_runs():
                 status = s.request("DELETE", "%s/pipelines/slow/queue/%s/" % (ORG, bad))[0]
                 assert status == 404, bad
             for n in (2, 1):
-                s.request("PUT", "%s/pipelines/slow/runs/%d/stop/" % (ORG, n), b"", JSON)
+                s.stop_run("slow", n)
             assert s.wait_run("slow", 1)["result"] == "ABORTED"
             assert s.get_json("%s/pipelines/slow/queue/" % ORG) == []
     finally:

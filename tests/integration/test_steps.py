@@ -208,13 +208,10 @@ def test_sleep_is_a_step_that_stop_interrupts():
                 log.replace("[Pipeline] echo\r\n", ""), log
             s.post_run("nap")
             s.wait_run("nap", 1, state="RUNNING")
-            path = "%s/pipelines/nap/runs/1/" % ORG
             deadline = time.time() + 10
             while "Sleeping for 30 sec" not in s.run_log("nap") and time.time() < deadline:
                 time.sleep(0.05)
-            status = s.request("PUT", path + "stop/", b"",
-                               {"Content-Type": "application/json"})[0]
-            assert status == 200
+            assert s.stop_run("nap") == 200
             run = s.wait_run("nap", 1)
             assert run["result"] == "ABORTED"
             node = s.nodes("nap")[0]
@@ -491,9 +488,7 @@ def test_no_process_survives_a_stop_or_a_timeout():
                     and time.time() < deadline:
                 time.sleep(0.02)
             assert processes_with("sleep 7301") and processes_with("sleep 7302")
-            status = s.request("PUT", "%s/pipelines/stopme/runs/1/stop/" % ORG, b"",
-                               {"Content-Type": "application/json"})[0]
-            assert status == 200
+            assert s.stop_run("stopme") == 200
             assert s.wait_run("stopme", 1)["result"] == "ABORTED"
             assert s.wait_run("timeme", 1)["result"] == "ABORTED"
             deadline = time.time() + 5

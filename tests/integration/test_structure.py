@@ -311,8 +311,7 @@ def test_future_nodes_come_from_the_last_successful_run():
             open(slow, "w").close()
             s.post_run("future")
             assert [n["displayName"] for n in running_nodes(s, "future", 1)] == ["One"]
-            s.request("PUT", "%s/pipelines/future/runs/1/stop/" % ORG, b"",
-                      {"Content-Type": "application/json"})
+            s.stop_run("future")
             s.wait_run("future", 1)
             os.remove(slow)
             s.post_run("future")

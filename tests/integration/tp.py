@@ -106,6 +106,11 @@ class Server:
             time.sleep(0.02)
         raise AssertionError("run %s #%s never reached %s" % (pipeline, number, state))
 
+    def stop_run(self, pipeline, number=1):
+        """PUT .../runs/N/stop/; returns the HTTP status."""
+        path = "%s/pipelines/%s/runs/%d/stop/" % (ORG, pipeline, number)
+        return self.request("PUT", path, b"", {"Content-Type": "application/json"})[0]
+
     def run_log(self, pipeline, number=1):
         """The run's whole console log, as text."""
         path = "%s/pipelines/%s/runs/%d/log/" % (ORG, pipeline, number)
