@@ -132,3 +132,12 @@ bool tp_str_is_identifier(const char *s)
     }
     return true;
 }
+
+bool tp_str_in(const char *s, const char *const *list)
+{
+    for (; *list != NULL; list++) {
+        if (strcmp(s, *list) == 0)
+            return true;
+    }
+    return false;
+}

@@ -32,4 +32,7 @@ bool tp_str_form_value(const char *text, size_t len, const char *name, struct tp
 /* True when `s` is a valid shell/Java identifier [A-Za-z_][A-Za-z0-9_]*. */
 bool tp_str_is_identifier(const char *s);
 
+/* Whether `s` is one of the strings of the NULL-terminated `list`. */
+bool tp_str_in(const char *s, const char *const *list);
+
 #endif

@@ -12,6 +12,7 @@
 #include "common/err.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/str.h"
 #include "common/timefmt.h"
 #include "engine/engine_int.h"
 #include "engine/eval.h"
@@ -948,7 +949,16 @@ static int enter_retry(struct frame *f, const struct tp_expr *call)
 /* Whether an option of a stage or of the pipeline wraps its body (and is applied here). */
 static bool is_wrapper_option(const char *name)
 {
-    return strcmp(name, "timeout") == 0 || strcmp(name, "retry") == 0;
+    static const char *const wrappers[] = { "timeout", "retry", NULL };
+    return tp_str_in(name, wrappers);
+}
+
+/* The pipeline options the engine applies (the others are named in the log as not). */
+static bool is_applied_option(const char *name)
+{
+    static const char *const applied[] = { "parallelsAlwaysFailFast", "skipStagesAfterUnstable",
+                                           "disableConcurrentBuilds", "buildDiscarder", NULL };
+    return is_wrapper_option(name) || tp_str_in(name, applied);
 }
 
 /* The options of a stage (or, for the root, the pipeline) that wrap its body. */
@@ -1848,10 +1858,7 @@ static void why_not(struct tp_buf *out, const char *what, int line)
 static void refuse_options(const struct tp_plan_call *options, size_t n, struct tp_buf *why)
 {
     for (size_t i = 0; i < n; i++) {
-        bool refused = false;
-        for (const char *const *r = refused_options; *r != NULL; r++)
-            refused = refused || strcmp(options[i].name, *r) == 0;
-        if (refused) {
+        if (tp_str_in(options[i].name, refused_options)) {
             char what[96];
             snprintf(what, sizeof(what), "option %s", options[i].name);
             why_not(why, what, options[i].line);
@@ -1946,10 +1953,7 @@ static void run_begin(struct run *run)
     tp_run_puts(run, "[Pipeline] Start of Pipeline\n");
     for (size_t i = 0; i < run->plan->noptions; i++) {
         const char *name = run->plan->options[i].name;
-        if (strcmp(name, "parallelsAlwaysFailFast") != 0 &&
-            strcmp(name, "skipStagesAfterUnstable") != 0 &&
-            strcmp(name, "disableConcurrentBuilds") != 0 && strcmp(name, "buildDiscarder") != 0 &&
-            !is_wrapper_option(name))
+        if (!is_applied_option(name))
             tp_run_logf(run, "tidepool: option %s is not applied by tidepool yet\n", name);
     }
     if (run->plan->ntriggers > 0)

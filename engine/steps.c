@@ -11,6 +11,7 @@
 #include "common/err.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/str.h"
 #include "common/timefmt.h"
 #include "engine/engine_int.h"
 
@@ -448,11 +449,7 @@ static const char *const block_steps[] = { "dir",        "withEnv",   "timeout",
 
 bool tp_steps_is_block(const char *name)
 {
-    for (const char *const *p = block_steps; *p != NULL; p++) {
-        if (strcmp(*p, name) == 0)
-            return true;
-    }
-    return false;
+    return tp_str_in(name, block_steps);
 }
 
 /* Steps Jenkins has (core and the common plugins) that tidepool does not run yet. */
@@ -483,11 +480,7 @@ static const char *const jenkins_steps[] = { "archiveArtifacts",
 
 bool tp_steps_is_jenkins(const char *name)
 {
-    for (const char *const *p = jenkins_steps; *p != NULL; p++) {
-        if (strcmp(*p, name) == 0)
-            return true;
-    }
-    return false;
+    return tp_str_in(name, jenkins_steps);
 }
 
 const struct tp_step_def *tp_steps_find(const char *name)

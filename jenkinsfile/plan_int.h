@@ -24,8 +24,6 @@ const struct tp_expr *tp_lower_stmt_call(const struct tp_stmt *s);
 const struct tp_closure *tp_lower_block(const struct tp_expr *call);
 /* The trimmed source text of line `line` (for messages quoting a statement). */
 const char *tp_lower_line_text(struct lower *lw, int line);
-/* Whether `name` is in the NULL-terminated list. */
-bool tp_lower_in(const char *name, const char *const *list);
 /* Appends "[a, b, c]" from a NULL-terminated list, for "Valid ... are [...]" messages. */
 const char *tp_lower_list_text(struct lower *lw, const char *const *list);
 

@@ -52,15 +52,6 @@ const char *tp_lower_line_text(struct lower *lw, int line)
     return tp_arena_strndup(lw->arena, p, n);
 }
 
-bool tp_lower_in(const char *name, const char *const *list)
-{
-    for (; *list != NULL; list++) {
-        if (strcmp(name, *list) == 0)
-            return true;
-    }
-    return false;
-}
-
 const char *tp_lower_list_text(struct lower *lw, const char *const *list)
 {
     struct tp_buf b;
@@ -149,7 +140,7 @@ static void agent_options(struct lower *lw, const struct tp_expr *type, const ch
             LOWER_ERROR(lw, s, "Expected to find 'key value' for agent type \"%s\"", type_name);
             continue;
         }
-        if (valid != NULL && !tp_lower_in(opt->text, valid)) {
+        if (valid != NULL && !tp_str_in(opt->text, valid)) {
             LOWER_ERROR(lw, s,
                         "Invalid config option \"%s\" for agent type \"%s\". Valid config "
                         "options are %s",
@@ -200,7 +191,7 @@ void tp_lower_agent(struct lower *lw, const struct tp_expr *call, struct tp_plan
         LOWER_ERROR(lw, s, "Expected an agent");
         return;
     }
-    if (!tp_lower_in(type->text, agent_types)) {
+    if (!tp_str_in(type->text, agent_types)) {
         LOWER_ERROR(lw, s, "Invalid agent type \"%s\" specified. Must be one of %s", type->text,
                     tp_lower_list_text(lw, agent_types));
         return;
@@ -459,7 +450,7 @@ static void lower_call_list(struct lower *lw, const struct tp_expr *call,
                 LOWER_ERROR(lw, s, "Expected an %s", spec->duplicate_word);
             continue;
         }
-        if (spec->valid != NULL && !tp_lower_in(entry->text, spec->valid)) {
+        if (spec->valid != NULL && !tp_str_in(entry->text, spec->valid)) {
             LOWER_ERROR(lw, s, "Invalid %s type \"%s\". Valid %s types: %s", spec->duplicate_word,
                         entry->text, spec->duplicate_word, tp_lower_list_text(lw, spec->valid));
             continue;
@@ -476,7 +467,7 @@ static void lower_call_list(struct lower *lw, const struct tp_expr *call,
                                             .line = s->line,
                                             .col = s->col,
                                             .known = spec->acted == NULL ||
-                                                     tp_lower_in(entry->text, spec->acted) };
+                                                     tp_str_in(entry->text, spec->acted) };
     }
     *out = items;
     *nout = n;
@@ -624,7 +615,7 @@ static bool lower_param(struct lower *lw, const struct tp_expr *e, struct tp_pla
         LOWER_ERROR(lw, e, "Expected a parameter definition");
         return false;
     }
-    if (!tp_lower_in(e->text, param_types)) {
+    if (!tp_str_in(e->text, param_types)) {
         LOWER_ERROR(lw, e, "Invalid parameter type \"%s\". Valid parameter types: %s", e->text,
                     tp_lower_list_text(lw, param_types));
         return false;
@@ -732,7 +723,7 @@ static struct tp_plan_when *lower_condition(struct lower *lw, const struct tp_st
         LOWER_ERROR(lw, s, "when conditions are nested too deeply");
         return NULL;
     }
-    if (!tp_lower_in(call->text, when_conditions)) {
+    if (!tp_str_in(call->text, when_conditions)) {
         LOWER_ERROR(lw, s, "Unknown conditional %s. Valid conditionals are: %s", call->text,
                     "allOf, anyOf, branch, buildingTag, changeRequest, changelog, changeset, "
                     "environment, equals, expression, isRestartedRun, not, tag, triggeredBy");
@@ -813,7 +804,7 @@ struct tp_plan_when_block *tp_lower_when(struct lower *lw, const struct tp_expr 
         const struct tp_stmt *s = body->items[i];
         const struct tp_expr *c = tp_lower_stmt_call(s);
         static const char *const flags[] = { "beforeAgent", "beforeInput", "beforeOptions", NULL };
-        if (c != NULL && tp_lower_in(c->text, flags)) {
+        if (c != NULL && tp_str_in(c->text, flags)) {
             const struct tp_expr *value = sole_arg(c);
             if (value == NULL || value->kind != TP_EXPR_BOOL) {
                 LOWER_ERROR(lw, s, "Expected a boolean with %s", c->text);
@@ -912,7 +903,7 @@ struct tp_plan_input *tp_lower_input(struct lower *lw, const struct tp_expr *cal
         static const char *const fields[] = { "id",         "message",   "ok",
                                               "parameters", "submitter", "submitterParameter",
                                               NULL };
-        if (!tp_lower_in(c->text, fields)) {
+        if (!tp_str_in(c->text, fields)) {
             LOWER_ERROR(lw, s, "Not a valid field for input: \"%s\"", c->text);
             continue;
         }

@@ -51,4 +51,15 @@ TP_TEST(url_decode_and_encode)
     ASSERT_TRUE(!tp_str_is_identifier("1a"));
 }
 
-TP_TEST_LIST(TP_CASE(str_to_i64_is_strict), TP_CASE(url_decode_and_encode))
+TP_TEST(str_in_finds_exact_members)
+{
+    static const char *const list[] = { "timeout", "retry", NULL };
+    ASSERT_TRUE(tp_str_in("retry", list));
+    ASSERT_TRUE(!tp_str_in("retr", list));
+    ASSERT_TRUE(!tp_str_in("retry ", list));
+    static const char *const none[] = { NULL };
+    ASSERT_TRUE(!tp_str_in("x", none));
+}
+
+TP_TEST_LIST(TP_CASE(str_in_finds_exact_members), TP_CASE(str_to_i64_is_strict),
+             TP_CASE(url_decode_and_encode))
