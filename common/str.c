@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "common/str.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "common/buf.h"
@@ -140,4 +141,42 @@ bool tp_str_in(const char *s, const char *const *list)
             return true;
     }
     return false;
+}
+
+static bool chars_equal(char a, char b, bool case_sensitive)
+{
+    return case_sensitive ? a == b : tolower((unsigned char)a) == tolower((unsigned char)b);
+}
+
+bool tp_str_glob(const char *pattern, const char *text, bool case_sensitive)
+{
+    while (*pattern) {
+        if (pattern[0] == '*' && pattern[1] == '*') {
+            pattern += 2;
+            if (*pattern == '/')
+                pattern++;
+            for (const char *t = text;; t++) {
+                if (tp_str_glob(pattern, t, case_sensitive))
+                    return true;
+                if (*t == '\0')
+                    return false;
+            }
+        }
+        if (*pattern == '*') {
+            pattern++;
+            for (const char *t = text;; t++) {
+                if (tp_str_glob(pattern, t, case_sensitive))
+                    return true;
+                if (*t == '\0' || *t == '/')
+                    return false;
+            }
+        }
+        if (*text == '\0')
+            return false;
+        if (*pattern == '?' ? *text == '/' : !chars_equal(*pattern, *text, case_sensitive))
+            return false;
+        pattern++;
+        text++;
+    }
+    return *text == '\0';
 }

@@ -35,4 +35,8 @@ bool tp_str_is_identifier(const char *s);
 /* Whether `s` is one of the strings of the NULL-terminated `list`. */
 bool tp_str_in(const char *s, const char *const *list);
 
+/* Ant's path matching: `*` within a path segment, `**` across segments, `?` one character
+ * (never '/'). */
+bool tp_str_glob(const char *pattern, const char *text, bool case_sensitive);
+
 #endif

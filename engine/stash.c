@@ -14,8 +14,8 @@
 
 #include "common/err.h"
 #include "common/fs.h"
+#include "common/str.h"
 #include "engine/engine_int.h"
-#include "engine/when.h"
 
 enum {
     MAX_DEPTH = 64 /* directories deeper than this are not walked */
@@ -62,7 +62,7 @@ static void split_patterns(struct frame *f, const char *text, struct patterns *o
 static bool matches_any(const struct patterns *p, const char *rel)
 {
     for (size_t i = 0; i < p->count; i++) {
-        if (tp_when_glob(p->items[i], rel, true))
+        if (tp_str_glob(p->items[i], rel, true))
             return true;
     }
     return false;
@@ -148,7 +148,7 @@ static void walk(struct walk *w, const char *rel, int depth)
             bool excluded = false;
             for (const char *const *d = default_excludes; w->default_excludes && *d && !excluded;
                  d++)
-                excluded = tp_when_glob(*d, child, true);
+                excluded = tp_str_glob(*d, child, true);
             if (!excluded) {
                 char *target = tp_xmalloc(strlen(w->to) + n + 1);
                 sprintf(target, "%s/%s", w->to, child);

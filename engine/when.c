@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "engine/when.h"
+#include "common/str.h"
 
-#include <ctype.h>
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,44 +9,6 @@
 
 #include "common/buf.h"
 #include "common/err.h"
-
-static bool chars_equal(char a, char b, bool case_sensitive)
-{
-    return case_sensitive ? a == b : tolower((unsigned char)a) == tolower((unsigned char)b);
-}
-
-bool tp_when_glob(const char *pattern, const char *text, bool case_sensitive)
-{
-    while (*pattern) {
-        if (pattern[0] == '*' && pattern[1] == '*') {
-            pattern += 2;
-            if (*pattern == '/')
-                pattern++;
-            for (const char *t = text;; t++) {
-                if (tp_when_glob(pattern, t, case_sensitive))
-                    return true;
-                if (*t == '\0')
-                    return false;
-            }
-        }
-        if (*pattern == '*') {
-            pattern++;
-            for (const char *t = text;; t++) {
-                if (tp_when_glob(pattern, t, case_sensitive))
-                    return true;
-                if (*t == '\0' || *t == '/')
-                    return false;
-            }
-        }
-        if (*text == '\0')
-            return false;
-        if (*pattern == '?' ? *text == '/' : !chars_equal(*pattern, *text, case_sensitive))
-            return false;
-        pattern++;
-        text++;
-    }
-    return *text == '\0';
-}
 
 /* The text of a condition argument: positional `index`, or named `name`. */
 static int arg_text(const struct tp_plan_when *w, const struct tp_when_ctx *ctx, const char *name,
@@ -74,7 +36,7 @@ static bool compare(const char *comparator, const char *pattern, const char *val
         regfree(&re);
         return matched;
     }
-    return tp_when_glob(pattern, value, true);
+    return tp_str_glob(pattern, value, true);
 }
 
 static const char *env(const struct tp_when_ctx *ctx, const char *name)

@@ -27,7 +27,4 @@ struct tp_when_ctx {
 int tp_when_holds(const struct tp_plan_when *w, const struct tp_when_ctx *ctx, bool *holds,
                   struct tp_buf *error);
 
-/* Ant's path matching: `*` within a path segment, `**` across segments, `?` one character. */
-bool tp_when_glob(const char *pattern, const char *text, bool case_sensitive);
-
 #endif
