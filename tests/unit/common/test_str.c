@@ -61,5 +61,18 @@ TP_TEST(str_in_finds_exact_members)
     ASSERT_TRUE(!tp_str_in("x", none));
 }
 
-TP_TEST_LIST(TP_CASE(str_in_finds_exact_members), TP_CASE(str_to_i64_is_strict),
-             TP_CASE(url_decode_and_encode))
+TP_TEST(glob_matches_ant_paths)
+{
+    ASSERT_TRUE(tp_str_glob("**", "out/lib/a.jar", true));
+    ASSERT_TRUE(tp_str_glob("out/**", "out/lib/a.jar", true));
+    ASSERT_TRUE(tp_str_glob("**/*.log", "build.log", true));
+    ASSERT_TRUE(tp_str_glob("**/*.log", "out/x/build.log", true));
+    ASSERT_TRUE(!tp_str_glob("*.log", "out/build.log", true)); /* '*' stays in a segment */
+    ASSERT_TRUE(tp_str_glob("release-?", "release-1", true));
+    ASSERT_TRUE(!tp_str_glob("a?b", "a/b", true));
+    ASSERT_TRUE(tp_str_glob("MAIN", "main", false));
+    ASSERT_TRUE(!tp_str_glob("MAIN", "main", true));
+}
+
+TP_TEST_LIST(TP_CASE(str_in_finds_exact_members), TP_CASE(glob_matches_ant_paths),
+             TP_CASE(str_to_i64_is_strict), TP_CASE(url_decode_and_encode))
