@@ -393,15 +393,8 @@ static int prepare_workspace(struct run *run)
             break;
         }
     }
-    char *tmp = tp_arena_printf(&run->arena, "%s@tmp", run->workspace);
-    uv_fs_t req;
-    int r = uv_fs_mkdir(NULL, &req, run->workspace, 0755, NULL);
-    uv_fs_req_cleanup(&req);
-    if (r < 0 && r != UV_EEXIST)
-        return r;
-    r = uv_fs_mkdir(NULL, &req, tmp, 0755, NULL);
-    uv_fs_req_cleanup(&req);
-    return r < 0 && r != UV_EEXIST ? r : 0;
+    int err = tp_fs_mkdir_p(run->workspace);
+    return err < 0 ? err : tp_fs_mkdir_p(tp_arena_printf(&run->arena, "%s@tmp", run->workspace));
 }
 
 static void set_core_env(struct run *run)
