@@ -18,6 +18,7 @@
 #include "engine/eval.h"
 #include "engine/params.h"
 #include "engine/runstate.h"
+#include "engine/script.h"
 #include "engine/when.h"
 
 extern char **environ;
@@ -247,6 +248,7 @@ static void run_free(struct run *run)
 {
     if (run->script_dir != NULL)
         rmdir(run->script_dir);
+    tp_script_run_end(run);
     tp_plan_free(run->plan);
     cJSON_Delete(run->params);
     tp_buf_close(&run->error);
@@ -259,6 +261,12 @@ static void run_free(struct run *run)
 
 void tp_frame_fail(struct frame *f, enum tp_result result, bool abort_style, const char *message)
 {
+    if (f->script != NULL && f->in_step_start) {
+        /* A step refused inside Groovy: its exception is the script's to catch. */
+        if (message != NULL && f->step_active && f->step_error == NULL)
+            f->step_error = tp_arena_strdup(&f->run->arena, message);
+        return;
+    }
     f->failed = true;
     f->result = tp_result_worse(f->result, result);
     if (message == NULL)
@@ -315,10 +323,9 @@ static struct tp_eval_ctx eval_ctx(struct frame *f)
 
 int tp_frame_eval(struct frame *f, const struct tp_expr *e, struct tp_buf *out)
 {
-    struct tp_eval_ctx ctx = eval_ctx(f);
     struct tp_buf error;
     tp_buf_init(&error);
-    int err = tp_eval_string(e, &ctx, out, &error);
+    int err = tp_script_eval_string(f, e, out, &error);
     if (err < 0)
         tp_frame_fail(f, TP_RESULT_FAILURE, false, tp_buf_str(&error));
     tp_buf_close(&error);
@@ -348,6 +355,21 @@ const char *tp_frame_path(struct frame *f, const char *path)
 uv_loop_t *tp_engine_loop(struct tp_engine *engine)
 {
     return engine->loop;
+}
+
+const char *tp_engine_env(const struct tp_engine *engine, const char *name)
+{
+    return tp_env_get(&engine->base_env, name);
+}
+
+struct tp_store *tp_engine_store(const struct tp_engine *engine)
+{
+    return engine->store;
+}
+
+const char *tp_engine_root_url(const struct tp_engine *engine)
+{
+    return engine->root_url;
 }
 
 void tp_frame_child_env(struct frame *f, struct tp_envlist *out)
@@ -673,6 +695,32 @@ static struct frame *frame_new_block(struct frame *parent, const struct tp_plan_
     return f;
 }
 
+struct frame *tp_frame_new_script(struct frame *parent, const struct tp_plan_step *step,
+                                  struct tp_script_state *script)
+{
+    struct frame *f = frame_alloc(parent->run, parent);
+    f->stage = parent->stage;
+    f->block = step;
+    f->mode = FRAME_SCRIPT;
+    f->script = script;
+    return f;
+}
+
+void tp_frame_run(struct frame *f)
+{
+    frame_continue(f);
+}
+
+/* A block step written in steps: its frame (script {} runs Groovy), or NULL for an atom. */
+static struct frame *block_frame(struct frame *f, const struct tp_plan_step *step)
+{
+    if (strcmp(step->name, "script") == 0 && step->call->closure != NULL)
+        return tp_frame_new_script(f, step, tp_script_new(step));
+    if (step->has_body && tp_steps_is_block(step->name))
+        return frame_new_block(f, step);
+    return NULL;
+}
+
 static void frame_free(struct frame *f)
 {
     if (f->parent != NULL) {
@@ -688,13 +736,20 @@ static void frame_free(struct frame *f)
     tp_buf_close(&f->error);
     tp_env_close(&f->env);
     tp_linebuf_close(&f->lines);
+    tp_script_free(f->script);
+    cJSON_Delete(f->step_value);
     free(f->cwd);
     free(f->script_path);
+    if (f->stdout_path != NULL)
+        unlink(f->stdout_path);
+    free(f->stdout_path);
     free(f);
 }
 
 static size_t frame_count(const struct frame *f)
 {
+    if (f->mode == FRAME_SCRIPT)
+        return 0;
     if (f->mode == FRAME_STEPS)
         return f->steps->count;
     return f->stage == NULL ? f->run->plan->nstages : f->stage->nchildren;
@@ -749,6 +804,11 @@ static void skip_tree(struct frame *parent, const struct tp_plan_stage *stage, i
         skip_tree(parent, stage->children[i], stage->id, NULL);
 }
 
+static int when_truth(void *ctx, const struct tp_block *body, bool *out, struct tp_buf *error)
+{
+    return tp_script_truth(ctx, body, out, error);
+}
+
 /*
  * Judges the stage's `when`, in the environment around the stage (its own environment is
  * bound after, as in Jenkins). Returns whether the stage runs; an error in an expression
@@ -761,7 +821,9 @@ static bool when_allows(struct frame *f)
         return true;
     struct tp_when_ctx ctx = { .eval = eval_ctx(f),
                                .cause_class = "UserIdCause",
-                               .cause_user = f->run->rec.cause_user };
+                               .cause_user = f->run->rec.cause_user,
+                               .truth = when_truth,
+                               .truth_ctx = f };
     struct tp_buf error;
     tp_buf_init(&error);
     bool holds = true;
@@ -823,27 +885,24 @@ static bool catch_failure(struct frame *c)
 
 int tp_frame_eval_count(struct frame *f, const char *what, const struct tp_expr *e, long long *out)
 {
-    struct tp_eval_ctx ctx = eval_ctx(f);
-    struct tp_value v = { 0 };
-    struct tp_buf error;
+    struct tp_buf error, text;
     tp_buf_init(&error);
-    int err = tp_eval_value(e, &ctx, &v, &error);
+    tp_buf_init(&text);
+    bool is_number = false;
+    int err = tp_script_eval_number(f, e, out, &is_number, &text, &error);
     if (err < 0) {
         tp_frame_fail(f, TP_RESULT_FAILURE, false, tp_buf_str(&error));
-    } else if (v.kind == TP_VALUE_NUMBER) {
-        *out = (long long)v.number;
-    } else {
+    } else if (!is_number) {
         char *end = NULL;
-        const char *text = v.kind == TP_VALUE_STRING ? tp_buf_str(v.text) : "";
-        *out = strtoll(text, &end, 10);
-        if (end == text || *end != '\0') {
-            tp_frame_fail(
-                f, TP_RESULT_FAILURE, true,
-                tp_arena_printf(&f->run->arena, "%s expects a number, got '%s'", what, text));
+        *out = strtoll(tp_buf_str(&text), &end, 10);
+        if (end == tp_buf_str(&text) || *end != '\0') {
+            tp_frame_fail(f, TP_RESULT_FAILURE, true,
+                          tp_arena_printf(&f->run->arena, "%s expects a number, got '%s'", what,
+                                          tp_buf_str(&text)));
             err = TP_EINVAL;
         }
     }
-    tp_value_close(&v);
+    tp_buf_close(&text);
     tp_buf_close(&error);
     return err;
 }
@@ -1103,6 +1162,8 @@ static bool retry_again(struct frame *f)
     tp_buf_reset(&f->error);
     f->index = 0;
     f->started = f->body_done = false;
+    if (f->script != NULL)
+        tp_script_reset(f->script);
     return true;
 }
 
@@ -1192,6 +1253,16 @@ static void leave_frame(struct frame *f)
 /* Ends the current step row with `result`; a failure fails the frame. */
 static void complete_step(struct frame *f, enum tp_result result, const char *error)
 {
+    if (f->script != NULL) {
+        /* Inside Groovy a failed step throws: the script decides what it does to the frame. */
+        if (f->step_active) {
+            tp_script_step_ended(f, result, error, f->step_value);
+            f->step_value = NULL;
+        }
+        goto row;
+    }
+    cJSON_Delete(f->step_value);
+    f->step_value = NULL;
     if (result == TP_RESULT_ABORTED)
         tp_frame_fail(f, TP_RESULT_ABORTED, true, NULL);
     else if (error != NULL)
@@ -1202,6 +1273,7 @@ static void complete_step(struct frame *f, enum tp_result result, const char *er
             tp_run_logf(f->run, "Error when executing %s post condition:\n%s\n",
                         tp_post_condition_name(f->post_condition), error);
     }
+row:
     if (!f->step_active)
         return;
     flush_pending(f->run);
@@ -1216,6 +1288,8 @@ static void complete_step(struct frame *f, enum tp_result result, const char *er
 /* Moves past the step that just ended: in the body, or in the running post block. */
 static void step_done(struct frame *f)
 {
+    if (f->script != NULL)
+        return; /* the script's next pass goes on from its memo */
     if (f->stage_input_active)
         f->stage_input_active = false; /* it was before the body: no body step is done */
     else if (f->post_block_active)
@@ -1247,6 +1321,11 @@ static int64_t dynamic_id(struct run *run)
     if (run->next_dynamic_id <= run->plan->last_id)
         run->next_dynamic_id = run->plan->last_id + 1;
     return run->next_dynamic_id++;
+}
+
+int64_t tp_run_dynamic_id(struct run *run)
+{
+    return dynamic_id(run);
 }
 
 /* Opens the row of a step of `f` and its "[Pipeline] name" line. */
@@ -1326,7 +1405,15 @@ static bool start_step(struct frame *f, const struct tp_plan_step *step)
             id = dynamic_id(run);
     }
     open_step(f, def, id);
-    return finish_start(f, def->start(f, step));
+    f->in_step_start = true;
+    enum tp_step_status status = def->start(f, step);
+    f->in_step_start = false;
+    return finish_start(f, status);
+}
+
+bool tp_frame_start_step(struct frame *f, const struct tp_plan_step *step)
+{
+    return start_step(f, step);
 }
 
 /* A stage's `input` directive: an input step (with an id of its own) before the body. */
@@ -1368,6 +1455,10 @@ static bool must_skip(const struct frame *f)
  */
 static void absorb(struct frame *p, struct frame *c)
 {
+    if (p->mode == FRAME_SCRIPT) {
+        tp_script_child_ended(p, c); /* Groovy called the block: it sees the outcome */
+        return;
+    }
     bool failed = c->failed || c->aborting;
     enum tp_result result = c->result;
     if (c->aborting && result == TP_RESULT_SUCCESS)
@@ -1512,8 +1603,9 @@ static enum progress advance_post(struct frame *f)
         const struct tp_plan_steps *steps = &post->blocks[c];
         if (f->post_index < steps->count && !f->post_block_failed) {
             const struct tp_plan_step *step = &steps->items[f->post_index];
-            if (step->has_body && tp_steps_is_block(step->name)) {
-                frame_continue(frame_new_block(f, step));
+            struct frame *block = block_frame(f, step);
+            if (block != NULL) {
+                frame_continue(block);
                 return PROGRESS_WAIT;
             }
             if (start_step(f, step)) {
@@ -1564,8 +1656,9 @@ static enum progress advance_body(struct frame *f)
         if (f->index >= n || must_skip(f))
             return PROGRESS_DONE;
         const struct tp_plan_step *step = &f->steps->items[f->index];
-        if (step->has_body && tp_steps_is_block(step->name)) {
-            frame_continue(frame_new_block(f, step));
+        struct frame *block = block_frame(f, step);
+        if (block != NULL) {
+            frame_continue(block);
             return PROGRESS_WAIT;
         }
         if (start_step(f, step)) {
@@ -1605,6 +1698,8 @@ static enum progress advance_body(struct frame *f)
             tp_run_puts(f->run, "[Pipeline] // parallel\n");
         }
         return PROGRESS_DONE;
+    case FRAME_SCRIPT:
+        return tp_script_advance(f) == TP_SCRIPT_DONE ? PROGRESS_DONE : PROGRESS_WAIT;
     }
     return PROGRESS_DONE;
 }
@@ -1807,6 +1902,21 @@ int tp_engine_input(struct tp_engine *engine, int64_t run_id, int64_t step_id, c
             if (name != NULL && value != NULL)
                 tp_env_set(&f->env, name, value);
         }
+        /* The step's value in Groovy: nothing, the one value, or a map of them all. */
+        int n = cJSON_GetArraySize(values);
+        cJSON_Delete(f->step_value);
+        f->step_value = n > 1 ? cJSON_CreateObject() : NULL;
+        cJSON_ArrayForEach(v, values)
+        {
+            const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "name"));
+            cJSON *value = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(v, "value"), true);
+            if (n == 1)
+                f->step_value = value;
+            else if (name != NULL && value != NULL)
+                cJSON_AddItemToObject(f->step_value, name, value);
+            else
+                cJSON_Delete(value);
+        }
         cJSON_Delete(values);
     }
     resume_input(f, abort ? TP_RESULT_ABORTED : TP_RESULT_SUCCESS,
@@ -1955,6 +2065,11 @@ static void run_begin(struct run *run)
         tp_run_logf(run, "[Pipeline] node\nRunning on Jenkins in %s\n[Pipeline] {\n",
                     run->workspace);
     run->root = frame_new(run, NULL, NULL);
+    struct tp_buf prologue;
+    tp_buf_init(&prologue);
+    if (tp_script_prologue(run, &prologue) < 0)
+        tp_frame_fail(run->root, TP_RESULT_FAILURE, false, tp_buf_str(&prologue));
+    tp_buf_close(&prologue);
     if (run->plan->nenv > 0) {
         tp_run_puts(run, "[Pipeline] withEnv\n[Pipeline] {\n");
         apply_environment(run->root, run->plan->env, run->plan->nenv);

@@ -29,6 +29,8 @@ const char *tp_env_get(const struct tp_envlist *env, const char *key);
 void tp_env_merge(struct tp_envlist *env, const struct tp_envlist *from);
 
 struct frame;
+struct tp_gmap;
+struct tp_script_state;
 
 struct run {
     struct tp_engine *engine;
@@ -59,7 +61,11 @@ struct run {
     int64_t next_dynamic_id;        /* ids for steps run again (retry), after the plan's */
 
     struct tp_envlist env; /* build env: core variables + pipeline environment */
-    cJSON *params;         /* the run's parameter values, [{"name":..,"value":..}] or NULL */
+    /* The script binding (variables set without `def`), shared by the run's script blocks;
+     * NULL while empty. */
+    struct tp_gmap *binding;
+    struct tp_arena binding_arena;
+    cJSON *params; /* the run's parameter values, [{"name":..,"value":..}] or NULL */
 
     /* The log chunk being assembled: consecutive bytes of one step (or of none). */
     struct tp_buf pending;
@@ -80,7 +86,8 @@ struct run {
 enum frame_mode {
     FRAME_STEPS,
     FRAME_SEQUENCE,
-    FRAME_PARALLEL
+    FRAME_PARALLEL,
+    FRAME_SCRIPT /* Groovy: a script {} step, or the closure of a block step it calls */
 };
 
 /* Why a frame was stopped from outside. */
@@ -138,7 +145,12 @@ struct frame {
     int64_t step_log_size;
     struct tp_child *child;
     struct tp_linebuf lines;
-    char *script_path; /* the running sh step's script file */
+    char *script_path;  /* the running sh step's script file */
+    char *stdout_path;  /* ... and the file its stdout goes to (returnStdout) */
+    bool return_status; /* ... whose exit code is its value (returnStatus) */
+    cJSON *step_value;  /* what the step in flight returns to Groovy (sh returnStdout...) */
+    bool in_step_start; /* a step's start function runs: its failures are the step's */
+    struct tp_script_state *script; /* FRAME_SCRIPT: the Groovy state (script.h) */
     /* The input the current step waits for (PAUSED), with who may answer it (NULL: anyone). */
     bool input_pending;
     const char *input_id, *input_submitter;
@@ -235,6 +247,18 @@ bool tp_steps_is_block(const char *name);
 const struct tp_expr *tp_step_arg(const struct tp_expr *call, const char *name);
 /* "[echo, sh]": the list Jenkins prints in its No such DSL method message. */
 void tp_steps_list(struct tp_buf *out);
+
+/* For script.c: starts a step in `f` (returns whether it already ended); a fresh flow node id;
+ * the frame of a block step running Groovy (not started: tp_frame_run starts it). */
+bool tp_frame_start_step(struct frame *f, const struct tp_plan_step *step);
+int64_t tp_run_dynamic_id(struct run *run);
+struct frame *tp_frame_new_script(struct frame *parent, const struct tp_plan_step *step,
+                                  struct tp_script_state *script);
+void tp_frame_run(struct frame *f);
+/* The server's own environment variable `name`, or NULL; the store; the root URL. */
+const char *tp_engine_env(const struct tp_engine *engine, const char *name);
+struct tp_store *tp_engine_store(const struct tp_engine *engine);
+const char *tp_engine_root_url(const struct tp_engine *engine);
 
 /* Whether someone can answer an input (a server), or not (tidepool run). */
 bool tp_engine_answers_inputs(const struct tp_engine *engine);

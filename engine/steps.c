@@ -111,6 +111,31 @@ static void remove_script(struct frame *f)
     f->script_path = NULL;
 }
 
+/* The largest stdout `sh(returnStdout: true)` returns. */
+enum {
+    SH_STDOUT_MAX = 16 << 20
+};
+
+/* returnStdout: the captured output is the step's value; on a failure it goes to the log. */
+static void take_stdout(struct frame *f, bool failed)
+{
+    if (f->stdout_path == NULL)
+        return;
+    struct tp_buf out;
+    tp_buf_init(&out);
+    int err = tp_fs_read_file(f->stdout_path, SH_STDOUT_MAX, &out);
+    unlink(f->stdout_path);
+    free(f->stdout_path);
+    f->stdout_path = NULL;
+    if (err == 0 && failed)
+        tp_frame_log(f->run, f, out.data, out.len);
+    else if (err == 0)
+        f->step_value = cJSON_CreateString(tp_buf_str(&out));
+    else
+        tp_run_logf(f->run, "tidepool: cannot read the script's output: %s\n", tp_strerror(err));
+    tp_buf_close(&out);
+}
+
 static void on_sh_exit(void *data, int64_t exit_status, int term_signal)
 {
     struct frame *f = data;
@@ -118,6 +143,9 @@ static void on_sh_exit(void *data, int64_t exit_status, int term_signal)
     tp_linebuf_finish(&f->lines, sh_emit, f);
     f->child = NULL;
     remove_script(f);
+    take_stdout(f, f->kill_sent || (exit_status != 0 && f->step.result != TP_RESULT_SUCCESS));
+    if (f->return_status && !f->kill_sent)
+        f->step_value = cJSON_CreateNumber((double)exit_status);
     if (f->kill_sent) {
         /* Stopped from outside (stop, shutdown, or a failing sibling under failFast). */
         tp_frame_step_finished(f, TP_RESULT_ABORTED, NULL);
@@ -179,8 +207,6 @@ static enum tp_step_status start_sh(struct frame *f, const struct tp_plan_step *
         return fail_now(f, "sh requires a script");
     if (named_flag(step, "returnStdout") && named_flag(step, "returnStatus"))
         return fail_now(f, "You may not select both returnStdout and returnStatus.");
-    if (named_flag(step, "returnStdout"))
-        return fail_now(f, "tidepool does not support sh(returnStdout: true) yet");
     const struct tp_expr *label = step_arg(step, "label");
     struct tp_buf text;
     tp_buf_init(&text);
@@ -202,7 +228,8 @@ static enum tp_step_status start_sh(struct frame *f, const struct tp_plan_step *
             goto failed;
     }
     /* returnStatus: the exit code is the step's value and never fails it. */
-    f->step.result = named_flag(step, "returnStatus") ? TP_RESULT_SUCCESS : TP_RESULT_UNKNOWN;
+    f->return_status = named_flag(step, "returnStatus");
+    f->step.result = f->return_status ? TP_RESULT_SUCCESS : TP_RESULT_UNKNOWN;
 
     char *path = NULL;
     int err = write_script(f, tp_buf_str(&text), &path);
@@ -219,7 +246,12 @@ static enum tp_step_status start_sh(struct frame *f, const struct tp_plan_step *
     char *argv_direct[] = { path, NULL };
     struct tp_envlist env;
     tp_frame_child_env(f, &env);
+    free(f->stdout_path);
+    f->stdout_path = named_flag(step, "returnStdout")
+                         ? tp_xstrdup(tp_arena_printf(&f->run->arena, "%s.out", path))
+                         : NULL;
     struct tp_exec_options options = {
+        .stdout_path = f->stdout_path,
         .file = shebang ? path : "/bin/sh",
         .argv = shebang ? argv_direct : argv_sh,
         .env = env.items,
@@ -235,6 +267,7 @@ static enum tp_step_status start_sh(struct frame *f, const struct tp_plan_step *
         char message[256];
         snprintf(message, sizeof(message), "cannot run the script: %s", uv_strerror(err));
         remove_script(f);
+        take_stdout(f, true);
         return fail_now(f, message);
     }
     return TP_STEP_PENDING;
@@ -355,8 +388,12 @@ static enum tp_step_status start_write_file(struct frame *f, const struct tp_pla
     return TP_STEP_DONE;
 }
 
-/* readFile 'x' and fileExists 'x': their values only matter inside script {}, which tidepool
- * does not interpret yet; as steps they check the file as Jenkins does. */
+/* The largest file readFile returns. */
+enum {
+    READ_FILE_MAX = 64 << 20
+};
+
+/* readFile 'x' (its text) and fileExists 'x' (a boolean): values for Groovy. */
 static enum tp_step_status start_read_file(struct frame *f, const struct tp_plan_step *step)
 {
     const char *path = eval_path(f, step, "file");
@@ -366,14 +403,25 @@ static enum tp_step_status start_read_file(struct frame *f, const struct tp_plan
     if (stat(path, &st) < 0 || S_ISDIR(st.st_mode))
         return fail_now(
             f, tp_arena_printf(&f->run->arena, "java.nio.file.NoSuchFileException: %s", path));
+    struct tp_buf text;
+    tp_buf_init(&text);
+    int err = tp_fs_read_file(path, READ_FILE_MAX, &text);
+    if (err == 0)
+        f->step_value = cJSON_CreateString(tp_buf_str(&text));
+    tp_buf_close(&text);
+    if (err < 0)
+        return fail_errno(f, "cannot read", path, err);
     f->step.result = TP_RESULT_SUCCESS;
     return TP_STEP_DONE;
 }
 
 static enum tp_step_status start_file_exists(struct frame *f, const struct tp_plan_step *step)
 {
-    if (eval_path(f, step, "file") == NULL)
+    const char *path = eval_path(f, step, "file");
+    if (path == NULL)
         return TP_STEP_DONE;
+    struct stat st;
+    f->step_value = cJSON_CreateBool(stat(path, &st) == 0);
     f->step.result = TP_RESULT_SUCCESS;
     return TP_STEP_DONE;
 }
@@ -413,7 +461,10 @@ static enum tp_step_status start_delete_dir(struct frame *f, const struct tp_pla
 
 static enum tp_step_status start_pwd(struct frame *f, const struct tp_plan_step *step)
 {
-    (void)step;
+    /* pwd(tmp: true) is the workspace's temporary directory, <workspace>@tmp */
+    f->step_value = cJSON_CreateString(
+        named_flag(step, "tmp") ? tp_arena_printf(&f->run->arena, "%s@tmp", f->run->workspace)
+                                : f->cwd);
     f->step.result = TP_RESULT_SUCCESS;
     return TP_STEP_DONE;
 }
@@ -421,6 +472,7 @@ static enum tp_step_status start_pwd(struct frame *f, const struct tp_plan_step 
 static enum tp_step_status start_is_unix(struct frame *f, const struct tp_plan_step *step)
 {
     (void)step;
+    f->step_value = cJSON_CreateBool(true);
     f->step.result = TP_RESULT_SUCCESS;
     return TP_STEP_DONE;
 }
@@ -468,7 +520,6 @@ static const char *const jenkins_steps[] = { "archiveArtifacts",
                                              "parallel",
                                              "powershell",
                                              "pwsh",
-                                             "script",
                                              "sshagent",
                                              "step",
                                              "timestamps",
@@ -503,8 +554,9 @@ void tp_steps_list(struct tp_buf *out)
         NSTEPS = sizeof(steps) / sizeof(steps[0])
     };
 
-    const char *names[NSTEPS + sizeof(block_steps) / sizeof(block_steps[0])];
+    const char *names[NSTEPS + sizeof(block_steps) / sizeof(block_steps[0]) + 1];
     size_t n = 0;
+    names[n++] = "script";
     for (size_t i = 0; i < NSTEPS; i++)
         names[n++] = steps[i].name;
     for (const char *const *p = block_steps; *p != NULL; p++)

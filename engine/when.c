@@ -206,6 +206,8 @@ int tp_when_holds(const struct tp_plan_when *w, const struct tp_when_ctx *ctx, b
     case TP_WHEN_EQUALS:
         return equals_condition(w, ctx, holds, error);
     case TP_WHEN_EXPRESSION:
+        if (ctx->truth != NULL)
+            return ctx->truth(ctx->truth_ctx, w->expression, holds, error);
         return tp_eval_block_truth(w->expression, &ctx->eval, holds, error);
     case TP_WHEN_TRIGGERED_BY:
         return triggered_by(w, ctx, holds, error);

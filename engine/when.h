@@ -17,6 +17,10 @@ struct tp_when_ctx {
     struct tp_eval_ctx eval;
     const char *cause_class; /* the simple class name of the run's cause: "UserIdCause" */
     const char *cause_user;  /* the user of a user cause, or NULL */
+    /* Judges an `expression {}` body (Groovy-lite with the run's binding); NULL: the plain
+     * evaluator of eval.h. */
+    int (*truth)(void *ctx, const struct tp_block *body, bool *out, struct tp_buf *error);
+    void *truth_ctx;
 };
 
 /*

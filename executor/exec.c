@@ -170,8 +170,8 @@ static void on_exit_poll(uv_timer_t *timer)
 }
 
 /* Starts `opts` in a new session (so one kill(-pid) reaches everything it starts), stdin
- * from /dev/null, stdout and stderr to `out_fd`, every signal at its default. Returns the
- * pid, or a negative errno. */
+ * from /dev/null, stdout (or the stdout_path file) and stderr to `out_fd`, every signal at its
+ * default. Returns the pid, or a negative errno. */
 static pid_t spawn(const struct tp_exec_options *opts, int out_fd)
 {
     posix_spawn_file_actions_t actions;
@@ -182,7 +182,11 @@ static pid_t spawn(const struct tp_exec_options *opts, int out_fd)
     posix_spawn_file_actions_init(&actions);
     posix_spawnattr_init(&attr);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+    if (opts->stdout_path != NULL)
+        posix_spawn_file_actions_addopen(&actions, 1, opts->stdout_path,
+                                         O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    else
+        posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
     posix_spawn_file_actions_adddup2(&actions, out_fd, 2);
     if (opts->cwd != NULL)
         posix_spawn_file_actions_addchdir_np(&actions, opts->cwd);

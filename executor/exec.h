@@ -33,6 +33,9 @@ struct tp_exec_options {
     char **argv;      /* NULL-terminated; borrowed for the call only */
     char **env;       /* NULL-terminated KEY=VALUE list; borrowed for the call only */
     const char *cwd;  /* working directory, must exist */
+    /* When set, stdout goes to this file (created or truncated, absolute path) instead of
+     * the output pipe; stderr still reaches on_output. */
+    const char *stdout_path;
     tp_exec_output_cb on_output;
     tp_exec_exit_cb on_exit;
     void *data;
