@@ -353,7 +353,7 @@ def test_unknown_step_fails_like_jenkins():
             log = s.request("GET", "%s/pipelines/unknown/runs/1/log/" % ORG)[2].decode()
             assert "java.lang.NoSuchMethodError: No such DSL method 'fooBar' found among " \
                    "steps [catchError, deleteDir, dir, echo, error, fileExists, input, isUnix, " \
-                   "pwd, readFile, retry, sh, sleep, stash, timeout, unstable, unstash, " \
+                   "pwd, readFile, retry, script, sh, sleep, stash, timeout, unstable, unstash, " \
                    "warnError, withEnv, writeFile]" in log, log
             nodes = s.get_json("%s/pipelines/unknown/runs/1/nodes/" % ORG)
             assert [(n["state"], n["result"]) for n in nodes] == [
