@@ -465,6 +465,9 @@ const struct tp_gexc *tp_groovy_exception(const struct tp_groovy *g)
 
 static int null_pointer(struct tp_groovy *g, const char *what, const char *name)
 {
+    if (strcmp(what, "invoke method") == 0)
+        return tp_groovy_throw(g, "java.lang.NullPointerException",
+                               "Cannot invoke method %s() on null object", name);
     return tp_groovy_throw(g, "java.lang.NullPointerException", "Cannot %s '%s' on null object",
                            what, name);
 }
@@ -1654,7 +1657,9 @@ static int eval_call(struct tp_groovy *g, struct scope *s, const struct tp_expr 
         return call_closure(g, self, args, n, out);
     }
     /* Cls.method(...): a static method of a class name that is not a variable. */
-    if (e->a->kind == TP_EXPR_IDENT && isupper((unsigned char)e->a->text[0]) &&
+    static const char *const classes[] = { "Integer", "Long", "Double", "Boolean",
+                                           "String",  "Math", "System", NULL };
+    if (e->a->kind == TP_EXPR_IDENT && tp_str_in(e->a->text, classes) &&
         scope_find(s, e->a->text) == NULL && tp_gmap_get_str(g->binding, e->a->text) == NULL) {
         struct tp_gcall c;
         rc = eval_args(g, s, e, &c);
@@ -2043,11 +2048,23 @@ static bool catches(const struct tp_catch *c, const struct tp_gexc *x)
 static int exec_stmt(struct tp_groovy *g, struct scope *s, const struct tp_stmt *st,
                      struct tp_gv *last);
 
+/* The scope a block runs in: a new one when it declares variables, else its parent's (only a
+ * block's own declarations land in its scope, so nothing changes, and a loop allocates
+ * nothing per turn). */
+static struct scope *block_scope(struct tp_groovy *g, struct scope *s, const struct tp_block *b)
+{
+    for (size_t i = 0; b != NULL && i < b->count; i++) {
+        if (b->items[i]->kind == TP_STMT_DECL)
+            return scope_new(g, s, false);
+    }
+    return s;
+}
+
 static int exec_loop_body(struct tp_groovy *g, struct scope *s, const struct tp_block *body,
                           bool *stop)
 {
     struct tp_gv ignored;
-    int rc = exec_block(g, scope_new(g, s, false), body, &ignored);
+    int rc = exec_block(g, block_scope(g, s, body), body, &ignored);
     *stop = rc == FLOW_BREAK;
     if (rc == FLOW_BREAK || rc == FLOW_CONTINUE)
         return OK;
@@ -2159,9 +2176,9 @@ static int exec_stmt(struct tp_groovy *g, struct scope *s, const struct tp_stmt 
             return rc;
         *last = tp_gv_null();
         if (tp_gv_truth(v))
-            return exec_block(g, scope_new(g, s, false), st->body, last);
+            return exec_block(g, block_scope(g, s, st->body), st->body, last);
         if (st->else_body != NULL)
-            return exec_block(g, scope_new(g, s, false), st->else_body, last);
+            return exec_block(g, block_scope(g, s, st->else_body), st->else_body, last);
         return OK;
     case TP_STMT_FOR_IN: {
         rc = eval(g, s, st->expr, &v);
@@ -2269,7 +2286,7 @@ static int exec_stmt(struct tp_groovy *g, struct scope *s, const struct tp_stmt 
     case TP_STMT_SWITCH:
         return exec_switch(g, s, st, last);
     case TP_STMT_BLOCK:
-        return exec_block(g, scope_new(g, s, false), st->body, last);
+        return exec_block(g, block_scope(g, s, st->body), st->body, last);
     case TP_STMT_METHOD:
     case TP_STMT_IMPORT:
         return OK;
@@ -3026,8 +3043,14 @@ static int list_method(struct tp_groovy *g, struct tp_gv self, const char *name,
     if (strcmp(name, "inject") == 0) {
         if (body.kind != TP_GV_CLOSURE)
             return no_method(g, self, name, c->nargs);
-        struct tp_gv acc = c->nargs > 1 ? c->args[0] : tp_gv_null();
-        for (size_t i = 0; i < l->count; i++) {
+        /* inject(initial) { acc, item -> }, or without initial from the first item */
+        bool initial = c->nargs > 0 && c->args[0].kind != TP_GV_CLOSURE;
+        if (!initial && l->count == 0) {
+            *out = tp_gv_null();
+            return OK;
+        }
+        struct tp_gv acc = initial ? c->args[0] : l->items[0];
+        for (size_t i = initial ? 0 : 1; i < l->count; i++) {
             struct tp_gv args[2] = { acc, l->items[i] };
             rc = call_closure(g, body, args, 2, &acc);
             if (rc != OK)

@@ -262,6 +262,19 @@ static struct tp_expr *parse_closure(struct parser *p)
 static bool at_named_key(struct parser *p)
 {
     const struct tp_token *t = tok(p);
+    if (t->kind == TP_TOK_LPAREN) { /* [(expression): value] */
+        int depth = 0;
+        for (size_t i = p->pos; i < p->count; i++) {
+            enum tp_tok_kind k = p->toks[i].kind;
+            depth += k == TP_TOK_LPAREN;
+            depth -= k == TP_TOK_RPAREN;
+            if (depth == 0)
+                return i + 1 < p->count && p->toks[i + 1].kind == TP_TOK_COLON;
+            if (k == TP_TOK_EOF)
+                return false;
+        }
+        return false;
+    }
     if (t->kind != TP_TOK_IDENT && t->kind != TP_TOK_STRING && t->kind != TP_TOK_INT &&
         t->kind != TP_TOK_GSTRING)
         return false;
@@ -273,6 +286,14 @@ static bool at_named_key(struct parser *p)
 
 static struct tp_expr *parse_key(struct parser *p)
 {
+    if (is(p, TP_TOK_LPAREN)) {
+        next(p);
+        p->nl_skip++;
+        struct tp_expr *key = parse_expression(p);
+        expect(p, TP_TOK_RPAREN);
+        p->nl_skip--;
+        return key;
+    }
     const struct tp_token *t = next(p);
     if (t->kind == TP_TOK_GSTRING)
         return parse_gstring(p, t);
