@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/str.h"
 #include "common/timefmt.h"
+#include "engine/credentials.h"
 #include "engine/engine_int.h"
 #include "engine/eval.h"
 #include "engine/params.h"
@@ -155,7 +156,10 @@ void tp_frame_log(struct run *run, struct frame *f, const char *data, size_t len
         flush_pending(run);
     run->pending_step = step_id;
     run->pending_frame = f;
-    tp_buf_append(&run->pending, data, len);
+    if (run->nsecrets > 0)
+        tp_credentials_mask(run, data, len, &run->pending);
+    else
+        tp_buf_append(&run->pending, data, len);
     if (run->pending.len >= PENDING_FLUSH)
         flush_pending(run);
 }
@@ -249,6 +253,7 @@ static void run_free(struct run *run)
     if (run->script_dir != NULL)
         rmdir(run->script_dir);
     tp_script_run_end(run);
+    tp_credentials_run_end(run);
     tp_plan_free(run->plan);
     cJSON_Delete(run->params);
     tp_buf_close(&run->error);
@@ -372,6 +377,11 @@ const char *tp_engine_root_url(const struct tp_engine *engine)
     return engine->root_url;
 }
 
+const char *tp_engine_data_dir(const struct tp_engine *engine)
+{
+    return engine->data_dir;
+}
+
 void tp_frame_child_env(struct frame *f, struct tp_envlist *out)
 {
     tp_env_init(out);
@@ -389,8 +399,17 @@ static int apply_environment(struct frame *f, const struct tp_plan_env *items, s
     tp_buf_init(&value);
     int err = 0;
     for (size_t i = 0; i < n && err == 0; i++) {
+        const struct tp_expr *v = items[i].value;
         tp_buf_reset(&value);
-        err = tp_frame_eval(f, items[i].value, &value);
+        if (v->kind == TP_EXPR_CALL && v->a == NULL && v->b == NULL &&
+            strcmp(v->text, "credentials") == 0 && v->args.count == 1) {
+            /* KEY = credentials('id'): the credential's variables, masked in the log */
+            err = tp_frame_eval(f, v->args.items[0], &value);
+            if (err == 0)
+                err = tp_credentials_env(f, items[i].key, tp_buf_str(&value));
+            continue;
+        }
+        err = tp_frame_eval(f, v, &value);
         if (err == 0)
             tp_env_set(&f->env, items[i].key, tp_buf_str(&value));
     }
@@ -1132,6 +1151,8 @@ static void enter_block(struct frame *f)
         err = enter_timeout(f, f->block->call);
     } else if (strcmp(name, "retry") == 0) {
         err = enter_retry(f, f->block->call);
+    } else if (strcmp(name, "withCredentials") == 0) {
+        err = tp_credentials_with(f, tp_step_arg(f->block->call, "bindings"));
     }
     (void)err; /* a failed entry has failed the frame: its body is skipped */
     tp_run_puts(f->run, "[Pipeline] {\n");

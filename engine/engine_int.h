@@ -65,6 +65,9 @@ struct run {
      * NULL while empty. */
     struct tp_gmap *binding;
     struct tp_arena binding_arena;
+    cJSON *credentials; /* <data>/credentials.json, once a step needed it */
+    char **secrets;     /* bound secret values: masked in the log */
+    size_t nsecrets;
     cJSON *params; /* the run's parameter values, [{"name":..,"value":..}] or NULL */
 
     /* The log chunk being assembled: consecutive bytes of one step (or of none). */
@@ -259,6 +262,7 @@ void tp_frame_run(struct frame *f);
 const char *tp_engine_env(const struct tp_engine *engine, const char *name);
 struct tp_store *tp_engine_store(const struct tp_engine *engine);
 const char *tp_engine_root_url(const struct tp_engine *engine);
+const char *tp_engine_data_dir(const struct tp_engine *engine);
 
 /* Whether someone can answer an input (a server), or not (tidepool run). */
 bool tp_engine_answers_inputs(const struct tp_engine *engine);

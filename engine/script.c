@@ -697,14 +697,28 @@ static void host_print(void *ctx, const char *text, size_t len)
 /* --- the host: calls --- */
 
 /* Describable symbols: their calls are values (parameters: [string(name: 'X')]). */
-static const char *const symbols[] = {
-    "string", "booleanParam", "choice",       "text",   "password", "credentials",         "run",
-    "file",   "agent",        "nonresumable", "scmGit", "branches", "gitUsernamePassword", NULL
-};
+static const char *const symbols[] = { "string",
+                                       "booleanParam",
+                                       "choice",
+                                       "text",
+                                       "password",
+                                       "credentials",
+                                       "run",
+                                       "file",
+                                       "agent",
+                                       "nonresumable",
+                                       "scmGit",
+                                       "branches",
+                                       "gitUsernamePassword",
+                                       "usernamePassword",
+                                       "usernameColonPassword",
+                                       "sshUserPrivateKey",
+                                       "certificate",
+                                       NULL };
 
 /* Block steps whose closures run as frames of the engine's block steps. */
-static const char *const frame_blocks[] = { "dir",        "withEnv",   "timeout", "retry",
-                                            "catchError", "warnError", NULL };
+static const char *const frame_blocks[] = { "dir",        "withEnv",   "timeout",         "retry",
+                                            "catchError", "warnError", "withCredentials", NULL };
 
 static int host_call(void *ctx, struct tp_groovy *g, const char *name, const struct tp_gcall *c,
                      struct tp_gv *out)

@@ -496,8 +496,8 @@ static const struct tp_step_def steps[] = {
 };
 
 /* The block steps: each runs its body as a frame (see engine.c). */
-static const char *const block_steps[] = { "dir",        "withEnv",   "timeout", "retry",
-                                           "catchError", "warnError", NULL };
+static const char *const block_steps[] = { "dir",        "withEnv",   "timeout",         "retry",
+                                           "catchError", "warnError", "withCredentials", NULL };
 
 bool tp_steps_is_block(const char *name)
 {
@@ -525,7 +525,6 @@ static const char *const jenkins_steps[] = { "archiveArtifacts",
                                              "timestamps",
                                              "tool",
                                              "waitUntil",
-                                             "withCredentials",
                                              "ws",
                                              NULL };
 
