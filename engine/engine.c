@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -145,6 +146,17 @@ static void flush_pending(struct run *run)
     run->pending_step = 0;
 }
 
+/* The timestamper's prefix: "[2026-11-22T07:51:40.479Z] ", in UTC. */
+static void stamp(struct tp_buf *out)
+{
+    int64_t ms = tp_time_now_ms();
+    time_t seconds = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&seconds, &tm);
+    tp_buf_printf(out, "[%04d-%02d-%02dT%02d:%02d:%02d.%03dZ] ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
 void tp_frame_log(struct run *run, struct frame *f, const char *data, size_t len)
 {
     int64_t step_id = f != NULL && f->step_active ? f->step.step_id : 0;
@@ -156,10 +168,19 @@ void tp_frame_log(struct run *run, struct frame *f, const char *data, size_t len
         flush_pending(run);
     run->pending_step = step_id;
     run->pending_frame = f;
-    if (run->nsecrets > 0)
-        tp_credentials_mask(run, data, len, &run->pending);
-    else
-        tp_buf_append(&run->pending, data, len);
+    while (len > 0) {
+        const char *nl = memchr(data, '\n', len);
+        size_t n = nl != NULL ? (size_t)(nl - data) + 1 : len;
+        if (run->timestamps && !run->mid_line)
+            stamp(&run->pending);
+        if (run->nsecrets > 0)
+            tp_credentials_mask(run, data, n, &run->pending);
+        else
+            tp_buf_append(&run->pending, data, n);
+        run->mid_line = nl == NULL;
+        data += n;
+        len -= n;
+    }
     if (run->pending.len >= PENDING_FLUSH)
         flush_pending(run);
 }
@@ -1027,8 +1048,12 @@ static bool is_wrapper_option(const char *name)
 /* The pipeline options the engine applies (the others are named in the log as not). */
 static bool is_applied_option(const char *name)
 {
-    static const char *const applied[] = { "parallelsAlwaysFailFast", "skipStagesAfterUnstable",
-                                           "disableConcurrentBuilds", "buildDiscarder", NULL };
+    static const char *const applied[] = { "parallelsAlwaysFailFast",
+                                           "skipStagesAfterUnstable",
+                                           "disableConcurrentBuilds",
+                                           "buildDiscarder",
+                                           "timestamps",
+                                           NULL };
     return is_wrapper_option(name) || tp_str_in(name, applied);
 }
 
@@ -2073,6 +2098,7 @@ static void run_begin(struct run *run)
     set_core_env(run);
     run->previous_result = previous_result(run);
     run->skip_after_unstable = has_option(run->plan, "skipStagesAfterUnstable");
+    run->timestamps = has_option(run->plan, "timestamps");
     run->pipeline_started = true;
     tp_run_puts(run, "[Pipeline] Start of Pipeline\n");
     for (size_t i = 0; i < run->plan->noptions; i++) {

@@ -56,6 +56,8 @@ struct run {
     enum tp_result result_floor;    /* raised by catchError(buildResult:) and unstable */
     bool skip_after_unstable;       /* options { skipStagesAfterUnstable() } */
     bool exclusive;                 /* options { disableConcurrentBuilds() } */
+    bool timestamps;                /* options { timestamps() }: every log line is stamped */
+    bool mid_line;                  /* the log's last byte is not a line end */
     int inputs_pending;             /* steps waiting for an input: the run is PAUSED */
     int64_t steps_started;          /* numbers the steps in the order they start */
     int64_t next_dynamic_id;        /* ids for steps run again (retry), after the plan's */
@@ -218,6 +220,8 @@ void tp_frame_wait_input(struct frame *f, const char *message, const char *id, c
 enum tp_step_status tp_step_stash(struct frame *f, const struct tp_plan_step *step);
 enum tp_step_status tp_step_unstash(struct frame *f, const struct tp_plan_step *step);
 void tp_stash_drop(struct run *run);
+/* archiveArtifacts (stash.c): copies matching workspace files to the run's artifacts. */
+enum tp_step_status tp_step_archive(struct frame *f, const struct tp_plan_step *step);
 
 /* Evaluates an optional argument to a string in the run's arena: `*out` is NULL when `e` is.
  * On failure fails `f` and returns the error. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * stash / unstash: files saved by one stage for a later one, kept under
- * <data>/stashes/<run id>/<name>/ for the life of the run.
+ * Files copied out of the workspace by Ant patterns: stash / unstash (saved by one stage for a
+ * later one, kept under <data>/stashes/<run id>/<name>/ for the life of the run) and
+ * archiveArtifacts (kept under <data>/artifacts/<job>/<run number>/ with the run).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "common/fs.h"
 #include "common/str.h"
 #include "engine/engine_int.h"
+#include "engine/runstate.h"
 
 enum {
     MAX_DEPTH = 64 /* directories deeper than this are not walked */
@@ -59,10 +61,10 @@ static void split_patterns(struct frame *f, const char *text, struct patterns *o
     }
 }
 
-static bool matches_any(const struct patterns *p, const char *rel)
+static bool matches_any(const struct patterns *p, const char *rel, bool case_sensitive)
 {
     for (size_t i = 0; i < p->count; i++) {
-        if (tp_str_glob(p->items[i], rel, true))
+        if (tp_str_glob(p->items[i], rel, case_sensitive))
             return true;
     }
     return false;
@@ -113,7 +115,7 @@ static int copy_file(const char *from, const char *to)
 struct walk {
     const char *from, *to; /* roots */
     const struct patterns *includes, *excludes;
-    bool default_excludes;
+    bool default_excludes, case_sensitive;
     long copied;
     int err;
 };
@@ -143,8 +145,8 @@ static void walk(struct walk *w, const char *rel, int depth)
         struct stat st;
         if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
             walk(w, child, depth + 1);
-        } else if (S_ISREG(st.st_mode) && matches_any(w->includes, child) &&
-                   !matches_any(w->excludes, child)) {
+        } else if (S_ISREG(st.st_mode) && matches_any(w->includes, child, w->case_sensitive) &&
+                   !matches_any(w->excludes, child, w->case_sensitive)) {
             bool excluded = false;
             for (const char *const *d = default_excludes; w->default_excludes && *d && !excluded;
                  d++)
@@ -224,6 +226,7 @@ enum tp_step_status tp_step_stash(struct frame *f, const struct tp_plan_step *st
                       .to = target,
                       .includes = &inc,
                       .excludes = &exc,
+                      .case_sensitive = true,
                       .default_excludes = !(defaults != NULL && defaults->kind == TP_EXPR_BOOL &&
                                             !defaults->flag) };
     walk(&w, "", 0);
@@ -271,4 +274,57 @@ void tp_stash_drop(struct run *run)
     struct stat st;
     if (stat(dir, &st) == 0)
         tp_fs_remove_tree(dir);
+}
+
+static bool flag_arg(const struct tp_plan_step *step, const char *name, bool fallback)
+{
+    const struct tp_expr *e = tp_ast_named_arg(step->call, name);
+    return e != NULL && e->kind == TP_EXPR_BOOL ? e->flag : fallback;
+}
+
+enum tp_step_status tp_step_archive(struct frame *f, const struct tp_plan_step *step)
+{
+    const char *artifacts = string_arg(f, tp_step_arg(step->call, "artifacts"), NULL);
+    if (f->step.result == TP_RESULT_FAILURE)
+        return TP_STEP_DONE;
+    if (artifacts == NULL || artifacts[0] == '\0')
+        return fail_step(f, "archiveArtifacts requires artifacts (an Ant pattern)");
+    const char *excludes = string_arg(f, tp_ast_named_arg(step->call, "excludes"), "");
+    if (excludes == NULL)
+        return TP_STEP_DONE;
+    f->step.description = artifacts;
+    if (flag_arg(step, "onlyIfSuccessful", false) &&
+        tp_result_worse(f->run->result_floor, f->result) != TP_RESULT_SUCCESS) {
+        tp_run_puts(f->run, "Skipped archiving because build is not successful\n");
+        f->step.result = TP_RESULT_SUCCESS;
+        return TP_STEP_DONE;
+    }
+    tp_run_puts(f->run, "Archiving artifacts\n");
+    struct patterns inc, exc;
+    split_patterns(f, artifacts, &inc);
+    split_patterns(f, excludes, &exc);
+    const char *home = tp_env_get(&f->run->env, "JENKINS_HOME");
+    char *target = tp_arena_printf(&f->run->arena, "%s/artifacts/%s/%lld", home,
+                                   f->run->rec.pipeline, (long long)f->run->rec.number);
+    struct walk w = { .from = f->cwd,
+                      .to = target,
+                      .includes = &inc,
+                      .excludes = &exc,
+                      .case_sensitive = flag_arg(step, "caseSensitive", true),
+                      .default_excludes = flag_arg(step, "defaultExcludes", true) };
+    walk(&w, "", 0);
+    if (w.err < 0)
+        return fail_step(f, tp_arena_printf(&f->run->arena, "cannot archive into %s: %s", target,
+                                            tp_strerror(w.err)));
+    if (w.copied == 0) {
+        const char *message = tp_arena_printf(
+            &f->run->arena,
+            "No artifacts found that match the file pattern \"%s\". Configuration error?",
+            artifacts);
+        if (!flag_arg(step, "allowEmptyArchive", false))
+            return fail_step(f, message);
+        tp_run_logf(f->run, "%s\n", message);
+    }
+    f->step.result = TP_RESULT_SUCCESS;
+    return TP_STEP_DONE;
 }

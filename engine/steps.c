@@ -459,6 +459,25 @@ static enum tp_step_status start_delete_dir(struct frame *f, const struct tp_pla
     return TP_STEP_DONE;
 }
 
+/* cleanWs() (ws-cleanup): empties the run's workspace, wherever the step runs. */
+static enum tp_step_status start_clean_ws(struct frame *f, const struct tp_plan_step *step)
+{
+    if (tp_ast_named_arg(step->call, "patterns") != NULL)
+        return fail_now(f, "tidepool's cleanWs does not take patterns yet");
+    tp_run_puts(f->run, "[WS-CLEANUP] Deleting project workspace...\n");
+    int err = tp_fs_remove_tree(f->run->workspace);
+    if (err == 0 || err == -ENOENT)
+        err = tp_fs_mkdir_p(f->run->workspace);
+    if (err < 0) {
+        const struct tp_expr *tolerant = tp_ast_named_arg(step->call, "notFailBuild");
+        if (!(tolerant != NULL && tolerant->kind == TP_EXPR_BOOL && tolerant->flag))
+            return fail_errno(f, "cannot delete", f->run->workspace, err);
+    }
+    tp_run_puts(f->run, "[WS-CLEANUP] done\n");
+    f->step.result = TP_RESULT_SUCCESS;
+    return TP_STEP_DONE;
+}
+
 static enum tp_step_status start_pwd(struct frame *f, const struct tp_plan_step *step)
 {
     /* pwd(tmp: true) is the workspace's temporary directory, <workspace>@tmp */
@@ -493,6 +512,8 @@ static const struct tp_step_def steps[] = {
     { "unstash", "Restore files previously stashed", true, tp_step_unstash },
     { "input", "Wait for interactive input", false, tp_step_input },
     { "isUnix", "Checks if running on a Unix-like node", true, start_is_unix },
+    { "archiveArtifacts", "Archive the artifacts", true, tp_step_archive },
+    { "cleanWs", "Delete workspace when build is done", true, start_clean_ws },
 };
 
 /* The block steps: each runs its body as a frame (see engine.c). */
@@ -505,28 +526,11 @@ bool tp_steps_is_block(const char *name)
 }
 
 /* Steps Jenkins has (core and the common plugins) that tidepool does not run yet. */
-static const char *const jenkins_steps[] = { "archiveArtifacts",
-                                             "bat",
-                                             "build",
-                                             "checkout",
-                                             "cleanWs",
-                                             "emailext",
-                                             "git",
-                                             "junit",
-                                             "load",
-                                             "lock",
-                                             "mail",
-                                             "milestone",
-                                             "parallel",
-                                             "powershell",
-                                             "pwsh",
-                                             "sshagent",
-                                             "step",
-                                             "timestamps",
-                                             "tool",
-                                             "waitUntil",
-                                             "ws",
-                                             NULL };
+static const char *const jenkins_steps[] = { "bat",  "build",     "checkout", "emailext",
+                                             "git",  "junit",     "load",     "lock",
+                                             "mail", "milestone", "parallel", "powershell",
+                                             "pwsh", "sshagent",  "step",     "timestamps",
+                                             "tool", "waitUntil", "ws",       NULL };
 
 bool tp_steps_is_jenkins(const char *name)
 {

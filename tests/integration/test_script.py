@@ -252,7 +252,7 @@ def test_groovy_errors_read_as_in_jenkins():
             assert ("groovy.lang.MissingPropertyException: No such property: undefinedName for "
                     "class: groovy.lang.Binding\n") in logs["missing"]
             assert "java.lang.NoSuchMethodError: No such DSL method 'frobnicate' found among " \
-                "steps [catchError, deleteDir, dir, echo" in logs["unknown"]
+                "steps [archiveArtifacts, catchError, cleanWs, deleteDir, dir, echo" in logs["unknown"]
             assert "the script ran more than 20 million operations" in logs["endless"]
             assert "ERROR: tidepool does not support the 'junit' step yet" in logs["unsupported"]
             # the server is still serving

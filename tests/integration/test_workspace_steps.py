@@ -1,0 +1,90 @@
+"""archiveArtifacts (copies into <data>/artifacts/<job>/<run>/, Ant patterns, excludes, the
+empty-archive failure), cleanWs, and options { timestamps() } stamping every log line."""
+
+import os
+import re
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from tp import Server, pipeline, run_tests, write_jobs  # noqa: E402
+
+ARCHIVE = pipeline("""
+        stage('Build') {
+            steps {
+                sh 'mkdir -p out/lib && echo jar > out/app.jar && echo lib > out/lib/dep.jar && echo x > out/notes.txt'
+                archiveArtifacts artifacts: 'out/**/*.jar', excludes: 'out/lib/**'
+                archiveArtifacts artifacts: 'nothing/*.zip', allowEmptyArchive: true
+                cleanWs()
+                sh 'test ! -e out && echo workspace-empty'
+            }
+        }
+        stage('Empty') {
+            steps { archiveArtifacts 'missing/*.bin' }
+        }
+""")
+
+STAMPED = """pipeline {
+    agent any
+    options { timestamps() }
+    stages {
+        stage('S') { steps { sh 'echo one; echo two' } }
+    }
+}
+"""
+
+
+def test_artifacts_are_archived_and_the_workspace_cleaned():
+    jobs = write_jobs({"archive": ARCHIVE})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("archive")
+            run = s.wait_run("archive", 1)
+            log = s.run_log("archive").replace("\r\n", "\n")
+            assert run["result"] == "FAILURE", log
+            root = os.path.join(s.data, "artifacts", "archive", "1")
+            found = sorted(os.path.relpath(os.path.join(d, f), root)
+                           for d, _, files in os.walk(root) for f in files)
+            assert found == ["out/app.jar"], found
+            with open(os.path.join(root, "out", "app.jar")) as f:
+                assert f.read() == "jar\n"
+            lines = log.split("\n")
+            assert lines.count("Archiving artifacts") == 3, log
+            assert ('No artifacts found that match the file pattern "nothing/*.zip". '
+                    'Configuration error?') in lines
+            assert "[WS-CLEANUP] Deleting project workspace..." in lines
+            assert "workspace-empty" in lines
+            assert log.endswith('ERROR: No artifacts found that match the file pattern '
+                                '"missing/*.bin". Configuration error?\nFinished: FAILURE\n'), log
+            nodes = s.nodes("archive")
+            steps = s.node_steps("archive", nodes[0]["id"])
+            assert [st["displayName"] for st in steps] == [
+                "Shell Script", "Archive the artifacts", "Archive the artifacts",
+                "Delete workspace when build is done", "Shell Script"]
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+def test_timestamps_stamp_every_line():
+    jobs = write_jobs({"stamped": STAMPED})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("stamped")
+            assert s.wait_run("stamped", 1)["result"] == "SUCCESS"
+            log = s.run_log("stamped").replace("\r\n", "\n")
+            stamp = r"\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] "
+            lines = log.rstrip("\n").split("\n")
+            start = lines.index(next(l for l in lines if l.endswith("[Pipeline] Start of Pipeline")))
+            for line in lines[start:]:
+                assert re.match(stamp, line), (line, log)
+            assert any(re.fullmatch(stamp + "one", l) for l in lines)
+            assert "not applied" not in log
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_artifacts_are_archived_and_the_workspace_cleaned,
+        test_timestamps_stamp_every_line,
+    ])
