@@ -48,8 +48,9 @@ struct tp_script_state {
     struct frame *frame;
     /* What every pass starts from. */
     struct tp_gmap *binding0;
-    struct tp_gmap *vars0;  /* the variables the closure sees: name -> value */
-    struct tp_envlist base; /* the frame's environment when the block started */
+    struct tp_gmap *vars0;             /* the variables the closure sees: name -> value */
+    struct tp_envlist base;            /* the frame's environment when the block started */
+    const struct tp_envlist *env_base; /* what env reads see: `base`, or a frame's own */
     struct memo *memo;
     size_t nmemo, cap;
     /* The pass. */
@@ -110,7 +111,7 @@ static const char *env_read(struct tp_script_state *s, const char *name)
     const struct tp_gv *w = s->env != NULL ? tp_gmap_get_str(s->env, name) : NULL;
     if (w != NULL)
         return w->kind == TP_GV_STRING ? w->u.s : NULL;
-    const char *v = tp_env_get(&s->base, name);
+    const char *v = tp_env_get(s->env_base, name);
     return v != NULL ? v : tp_engine_env(s->frame->run->engine, name);
 }
 
@@ -880,6 +881,7 @@ enum tp_script_progress tp_script_advance(struct frame *f)
         s->started = true;
         s->frame = f;
         tp_env_merge(&s->base, &f->env);
+        s->env_base = &s->base;
         if (!s->is_block)
             s->binding0 = copy_map(&s->arena, run->binding);
     }
@@ -934,7 +936,7 @@ static void open_pure(struct frame *f, struct tp_script_state *s)
     tp_env_init(&s->base);
     s->pass_open = true;
     s->frame = f;
-    tp_env_merge(&s->base, &f->env);
+    s->env_base = &f->env; /* one pass, no replay: the frame's environment as it is */
     s->host = pure_host;
     s->host.ctx = s;
     tp_groovy_init(&s->g, &s->pass, &s->host, copy_map(&s->pass, f->run->binding),
