@@ -159,6 +159,8 @@ static void stamp(struct tp_buf *out)
 
 void tp_frame_log(struct run *run, struct frame *f, const char *data, size_t len)
 {
+    if (run->resuming)
+        return; /* these lines are in the log already */
     int64_t step_id = f != NULL && f->step_active ? f->step.step_id : 0;
     if (step_id == 0)
         f = NULL;
@@ -204,6 +206,8 @@ void tp_run_logf(struct run *run, const char *fmt, ...)
 
 static void save_run(struct run *run)
 {
+    if (run->resuming)
+        return; /* the store holds this state already */
     flush_pending(run);
     tp_store_run_update(run->engine->store, &run->rec);
     if (run->engine->events.on_run != NULL)
@@ -212,12 +216,16 @@ static void save_run(struct run *run)
 
 static void save_node(struct frame *f)
 {
+    if (f->run->resuming)
+        return;
     flush_pending(f->run);
     tp_store_node_put(f->run->engine->store, &f->node);
 }
 
 static void save_step(struct frame *f)
 {
+    if (f->run->resuming)
+        return;
     flush_pending(f->run);
     f->step.log_size = f->step_log_size;
     tp_store_step_put(f->run->engine->store, &f->step);
@@ -581,9 +589,13 @@ static void discard_old_runs(struct run *run)
     tp_arena_close(&arena);
 }
 
+static void end_resume(struct run *run, bool at_input);
+
 static void run_end(struct run *run)
 {
     struct tp_engine *engine = run->engine;
+    if (run->resuming)
+        end_resume(run, false); /* it ended before coming back to its input */
     if (run->pipeline_started) {
         if (run->plan->nenv > 0)
             tp_run_puts(run, "[Pipeline] }\n[Pipeline] // withEnv\n");
@@ -1301,11 +1313,21 @@ static void complete_step(struct frame *f, enum tp_result result, const char *er
 {
     if (f->script != NULL) {
         /* Inside Groovy a failed step throws: the script decides what it does to the frame. */
+        if (f->step_active && f->step_value != NULL) {
+            char *json = cJSON_PrintUnformatted(f->step_value);
+            f->step.value = json != NULL ? tp_arena_strdup(&f->run->arena, json) : NULL;
+            free(json);
+        }
         if (f->step_active) {
             tp_script_step_ended(f, result, error, f->step_value);
             f->step_value = NULL;
         }
         goto row;
+    }
+    if (f->step_active && f->step_value != NULL && !f->run->resuming) {
+        char *json = cJSON_PrintUnformatted(f->step_value); /* kept for a resume */
+        f->step.value = json != NULL ? tp_arena_strdup(&f->run->arena, json) : NULL;
+        free(json);
     }
     cJSON_Delete(f->step_value);
     f->step_value = NULL;
@@ -1405,6 +1427,61 @@ static bool finish_start(struct frame *f, enum tp_step_status status)
     return true;
 }
 
+/* The stored step `id` of a run being resumed, or NULL. */
+static const struct tp_step_rec *resumed_step(const struct run *run, int64_t id)
+{
+    for (size_t i = 0; i < run->ndone; i++) {
+        if (run->done[i].step_id == id)
+            return &run->done[i];
+    }
+    return NULL;
+}
+
+/* The walk has caught up with the run as it was: from here on it logs and saves again. The
+ * input it was paused at waits again (its rows say so already); anything else means the walk
+ * went another way than before (a `when` on the time, say), which the log says. */
+static void end_resume(struct run *run, bool at_input)
+{
+    run->resuming = false;
+    char when[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%a %b %d %H:%M:%S UTC %Y", &tm);
+    tp_run_logf(run, "Resuming build at %s after tidepool restart\n", when);
+    if (!at_input)
+        tp_run_puts(run, "tidepool: the resumed run did not come back to the input it was "
+                         "waiting at; it goes on from here\n");
+    save_run(run);
+}
+
+/*
+ * While a run is resumed: a step that had finished is answered from the store (returns true:
+ * the step is open with its stored outcome, and done). Otherwise the walk has caught up:
+ * returns false, `*paused` telling whether this is the step the run was paused at (the caller
+ * starts it silently, then ends the resume).
+ */
+static bool replay_step(struct frame *f, const struct tp_step_def *def, int64_t id, bool *paused)
+{
+    struct run *run = f->run;
+    *paused = false;
+    if (!run->resuming)
+        return false;
+    const struct tp_step_rec *was = resumed_step(run, id);
+    if (was != NULL && was->state == TP_STATE_FINISHED) {
+        open_step(f, def, id);
+        f->step = *was;
+        f->step_error = was->error;
+        if (was->value != NULL)
+            f->step_value = cJSON_Parse(was->value);
+        return true;
+    }
+    *paused = was != NULL && was->state == TP_STATE_PAUSED;
+    if (!*paused)
+        end_resume(run, false);
+    return false;
+}
+
 /* Starts one step; returns whether it already finished. */
 static bool start_step(struct frame *f, const struct tp_plan_step *step)
 {
@@ -1450,11 +1527,17 @@ static bool start_step(struct frame *f, const struct tp_plan_step *step)
         if (p->attempt > 1)
             id = dynamic_id(run);
     }
+    bool paused;
+    if (replay_step(f, def, id, &paused))
+        return finish_start(f, TP_STEP_DONE);
     open_step(f, def, id);
     f->in_step_start = true;
     enum tp_step_status status = def->start(f, step);
     f->in_step_start = false;
-    return finish_start(f, status);
+    bool done = finish_start(f, status);
+    if (paused)
+        end_resume(run, true);
+    return done;
 }
 
 bool tp_frame_start_step(struct frame *f, const struct tp_plan_step *step)
@@ -1466,10 +1549,31 @@ bool tp_frame_start_step(struct frame *f, const struct tp_plan_step *step)
 static bool start_stage_input(struct frame *f)
 {
     const struct tp_plan_input *in = f->stage->input;
+    const struct tp_step_def *def = tp_steps_find("input");
+    int64_t id = dynamic_id(f->run);
     f->stage_input_active = true;
-    open_step(f, tp_steps_find("input"), dynamic_id(f->run));
-    bool done = finish_start(f, tp_frame_input(f, in->message, in->id, in->ok, in->submitter,
-                                               in->params, in->nparams, false));
+    bool paused, done;
+    if (replay_step(f, def, id, &paused)) {
+        /* approved before the restart: its values are the stage's environment again */
+        const cJSON *v = f->step_value;
+        for (size_t i = 0; v != NULL && i < in->nparams; i++) {
+            const cJSON *one = cJSON_IsObject(v)
+                                   ? cJSON_GetObjectItemCaseSensitive(v, in->params[i].name)
+                               : in->nparams == 1 ? v
+                                                  : NULL;
+            const char *text = cJSON_IsBool(one) ? (cJSON_IsTrue(one) ? "true" : "false")
+                                                 : cJSON_GetStringValue(one);
+            if (text != NULL)
+                tp_env_set(&f->env, in->params[i].name, text);
+        }
+        done = finish_start(f, TP_STEP_DONE);
+    } else {
+        open_step(f, def, id);
+        done = finish_start(f, tp_frame_input(f, in->message, in->id, in->ok, in->submitter,
+                                              in->params, in->nparams, false));
+        if (paused)
+            end_resume(f->run, true);
+    }
     if (done)
         f->stage_input_active = false;
     return done;
@@ -2056,9 +2160,13 @@ static enum tp_result previous_result(struct run *run)
 
 static void run_begin(struct run *run)
 {
-    apply(run, TP_RUN_EV_START);
-    run->rec.start_ms = tp_time_now_ms();
-    save_run(run);
+    if (run->resuming) {
+        run->rec.state = TP_STATE_RUNNING; /* in memory only, until the input waits again */
+    } else {
+        apply(run, TP_RUN_EV_START);
+        run->rec.start_ms = tp_time_now_ms();
+        save_run(run);
+    }
     tp_log(TP_LOG_INFO, "engine", "run started pipeline=%s number=%lld executor=%d",
            run->rec.pipeline, (long long)run->rec.number, run->executor);
     tp_run_logf(run, "%s\n", run->rec.cause ? run->rec.cause : "Started");
@@ -2278,12 +2386,44 @@ int tp_engine_pipeline_put(struct tp_engine *engine, const char *name, const cha
     return tp_store_pipeline_put(engine->store, name, script, source, &id);
 }
 
+static int collect_step(void *ctx, const struct tp_step_rec *rec)
+{
+    struct run *run = ctx;
+    if (rec->state != TP_STATE_FINISHED && rec->state != TP_STATE_PAUSED)
+        return 0; /* a step cut off by the restart runs again */
+    run->done =
+        tp_arena_grow(&run->arena, run->done, run->ndone, &run->done_cap, sizeof(*run->done));
+    run->done[run->ndone++] = *rec;
+    return 0;
+}
+
 static int recover_one(void *ctx, const struct tp_run_rec *rec)
 {
     struct tp_engine *engine = ctx;
     if (rec->state == TP_STATE_QUEUED) {
         /* Queued runs never started: they simply wait in the queue again. */
         enqueue(engine, run_new(engine, rec));
+        return 0;
+    }
+    if (rec->state == TP_STATE_PAUSED) {
+        /* Paused at an input: walked again up to that input, which waits for its answer. */
+        struct run *run = run_new(engine, rec);
+        int64_t raw = 0, lf = 0;
+        tp_store_log_measure(engine->store, rec->id, 0, 0, &raw, &lf);
+        run->rec.log_size = raw;
+        run->resuming = true;
+        int err = tp_store_step_list(engine->store, rec->id, 0, &run->arena, collect_step, run);
+        if (err < 0) {
+            run_free(run);
+            return err;
+        }
+        tp_log(TP_LOG_INFO, "engine", "resuming paused run pipeline=%s number=%lld", rec->pipeline,
+               (long long)rec->number);
+        run->next = engine->queue_head; /* ahead of the queued runs: it had started */
+        engine->queue_head = run;
+        if (engine->queue_tail == NULL)
+            engine->queue_tail = run;
+        schedule_pump(engine);
         return 0;
     }
     engine->recovered_running++;

@@ -57,10 +57,16 @@ struct run {
     bool skip_after_unstable;       /* options { skipStagesAfterUnstable() } */
     bool exclusive;                 /* options { disableConcurrentBuilds() } */
     bool timestamps;                /* options { timestamps() }: every log line is stamped */
-    bool mid_line;                  /* the log's last byte is not a line end */
-    int inputs_pending;             /* steps waiting for an input: the run is PAUSED */
-    int64_t steps_started;          /* numbers the steps in the order they start */
-    int64_t next_dynamic_id;        /* ids for steps run again (retry), after the plan's */
+    /* Resuming after a restart: the run is walked again from its start with the steps that
+     * had finished answered from the store, silently (no log, no writes), up to the first
+     * step that had not: the input it was paused at. */
+    bool resuming;
+    struct tp_step_rec *done; /* the steps that had finished, and the one paused */
+    size_t ndone, done_cap;
+    bool mid_line;           /* the log's last byte is not a line end */
+    int inputs_pending;      /* steps waiting for an input: the run is PAUSED */
+    int64_t steps_started;   /* numbers the steps in the order they start */
+    int64_t next_dynamic_id; /* ids for steps run again (retry), after the plan's */
 
     struct tp_envlist env; /* build env: core variables + pipeline environment */
     /* The script binding (variables set without `def`), shared by the run's script blocks;

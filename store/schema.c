@@ -82,6 +82,9 @@ static const char *const migrations[] = {
     "ALTER TABLE steps ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;",
     /* 4: the input a PAUSED step waits for (Blue Ocean's InputStepImpl fields, JSON). */
     "ALTER TABLE steps ADD COLUMN input TEXT;",
+    /* 5: what a finished step returned to Groovy (JSON), so a run resumed after a restart
+     * replays its script blocks with the same values. */
+    "ALTER TABLE steps ADD COLUMN value TEXT;",
 };
 
 int tp_store_migrate(struct tp_store *store)

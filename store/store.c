@@ -20,7 +20,7 @@
     "parent"
 #define STEP_COLUMNS                                                                       \
     "run_id, step_id, node_id, name, display_name, description, state, result, start_ms, " \
-    "end_ms, log_size, error, seq, input"
+    "end_ms, log_size, error, seq, input, value"
 
 /* SQL text, indexed by enum tp_sql; each is prepared once, on first use. */
 static const char *const sql_text[SQL_COUNT] = {
@@ -63,7 +63,7 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_NODE_LIST] = "SELECT " NODE_COLUMNS " FROM nodes WHERE run_id = ?1 ORDER BY seq",
     [SQL_NODE_GET] = "SELECT " NODE_COLUMNS " FROM nodes WHERE run_id = ?1 AND node_id = ?2",
     [SQL_STEP_PUT] = "INSERT OR REPLACE INTO steps(" STEP_COLUMNS
-                     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [SQL_STEP_LIST_ALL] =
         "SELECT " STEP_COLUMNS " FROM steps WHERE run_id = ?1 ORDER BY seq, step_id",
     [SQL_STEP_LIST_NODE] = "WITH RECURSIVE sub(id) AS (SELECT ?2 UNION ALL SELECT n.node_id "
@@ -621,6 +621,7 @@ static void read_step(sqlite3_stmt *stmt, struct tp_arena *arena, struct tp_step
     out->error = col_text(stmt, 11, arena);
     out->seq = sqlite3_column_int64(stmt, 12);
     out->input = col_text(stmt, 13, arena);
+    out->value = col_text(stmt, 14, arena);
 }
 
 int tp_store_step_put(struct tp_store *store, const struct tp_step_rec *rec)
@@ -642,6 +643,7 @@ int tp_store_step_put(struct tp_store *store, const struct tp_step_rec *rec)
     bind_text(stmt, 12, rec->error);
     sqlite3_bind_int64(stmt, 13, rec->seq);
     bind_text(stmt, 14, rec->input);
+    bind_text(stmt, 15, rec->value);
     return step_done(store, stmt, "step put");
 }
 

@@ -115,6 +115,7 @@ struct tp_step_rec {
     const char *error; /* message of the error that ended the step, or NULL */
     int64_t seq;       /* the order steps started in, within the run */
     const char *input; /* PAUSED on an input: its InputStepImpl fields as JSON, else NULL */
+    const char *value; /* what the step returned to Groovy, as JSON, or NULL */
 };
 
 /* One stored piece of a console log (a whole number of lines, in practice). */
