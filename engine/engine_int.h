@@ -228,6 +228,14 @@ enum tp_step_status tp_step_unstash(struct frame *f, const struct tp_plan_step *
 void tp_stash_drop(struct run *run);
 /* archiveArtifacts (stash.c): copies matching workspace files to the run's artifacts. */
 enum tp_step_status tp_step_archive(struct frame *f, const struct tp_plan_step *step);
+/* Calls visit(ctx, path, rel) for each regular file under `root` that the comma-separated Ant
+ * patterns select (Ant's default excludes apply; excludes may be NULL). Returns how many were
+ * visited, or the first negative error `visit` returned (the walk stops there). */
+long tp_files_each(struct frame *f, const char *root, const char *includes, const char *excludes,
+                   bool case_sensitive, int (*visit)(void *ctx, const char *path, const char *rel),
+                   void *ctx);
+/* junit (junit.c): reads JUnit XML reports; failures make the stage and build UNSTABLE. */
+enum tp_step_status tp_step_junit(struct frame *f, const struct tp_plan_step *step);
 
 /* Evaluates an optional argument to a string in the run's arena: `*out` is NULL when `e` is.
  * On failure fails `f` and returns the error. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Files copied out of the workspace by Ant patterns: stash / unstash (saved by one stage for a
- * later one, kept under <data>/stashes/<run id>/<name>/ for the life of the run) and
- * archiveArtifacts (kept under <data>/artifacts/<job>/<run number>/ with the run).
+ * Workspace files selected by Ant patterns: stash / unstash (saved by one stage for a later
+ * one, kept under <data>/stashes/<run id>/<name>/ for the life of the run), archiveArtifacts
+ * (kept under <data>/artifacts/<job>/<run number>/ with the run), and the walk junit reads
+ * its reports with.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -116,6 +117,9 @@ struct walk {
     const char *from, *to; /* roots */
     const struct patterns *includes, *excludes;
     bool default_excludes, case_sensitive;
+    /* What happens to a selected file: copied to `to` when NULL. */
+    int (*visit)(void *ctx, const char *path, const char *rel);
+    void *ctx;
     long copied;
     int err;
 };
@@ -151,7 +155,10 @@ static void walk(struct walk *w, const char *rel, int depth)
             for (const char *const *d = default_excludes; w->default_excludes && *d && !excluded;
                  d++)
                 excluded = tp_str_glob(*d, child, true);
-            if (!excluded) {
+            if (!excluded && w->visit != NULL) {
+                w->err = w->visit(w->ctx, path, child);
+                w->copied += w->err == 0;
+            } else if (!excluded) {
                 char *target = tp_xmalloc(strlen(w->to) + n + 1);
                 sprintf(target, "%s/%s", w->to, child);
                 w->err = copy_file(path, target);
@@ -327,4 +334,22 @@ enum tp_step_status tp_step_archive(struct frame *f, const struct tp_plan_step *
     }
     f->step.result = TP_RESULT_SUCCESS;
     return TP_STEP_DONE;
+}
+
+long tp_files_each(struct frame *f, const char *root, const char *includes, const char *excludes,
+                   bool case_sensitive, int (*visit)(void *ctx, const char *path, const char *rel),
+                   void *ctx)
+{
+    struct patterns inc, exc;
+    split_patterns(f, includes, &inc);
+    split_patterns(f, excludes != NULL ? excludes : "", &exc);
+    struct walk w = { .from = root,
+                      .includes = &inc,
+                      .excludes = &exc,
+                      .default_excludes = true,
+                      .case_sensitive = case_sensitive,
+                      .visit = visit,
+                      .ctx = ctx };
+    walk(&w, "", 0);
+    return w.err < 0 ? w.err : w.copied;
 }

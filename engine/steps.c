@@ -513,6 +513,7 @@ static const struct tp_step_def steps[] = {
     { "input", "Wait for interactive input", false, tp_step_input },
     { "isUnix", "Checks if running on a Unix-like node", true, start_is_unix },
     { "archiveArtifacts", "Archive the artifacts", true, tp_step_archive },
+    { "junit", "Archive JUnit-formatted test results", true, tp_step_junit },
     { "cleanWs", "Delete workspace when build is done", true, start_clean_ws },
 };
 
@@ -526,11 +527,11 @@ bool tp_steps_is_block(const char *name)
 }
 
 /* Steps Jenkins has (core and the common plugins) that tidepool does not run yet. */
-static const char *const jenkins_steps[] = { "bat",  "build",     "checkout", "emailext",
-                                             "git",  "junit",     "load",     "lock",
-                                             "mail", "milestone", "parallel", "powershell",
-                                             "pwsh", "sshagent",  "step",     "timestamps",
-                                             "tool", "waitUntil", "ws",       NULL };
+static const char *const jenkins_steps[] = { "bat",       "build",    "checkout",   "emailext",
+                                             "git",       "load",     "lock",       "mail",
+                                             "milestone", "parallel", "powershell", "pwsh",
+                                             "sshagent",  "step",     "timestamps", "tool",
+                                             "waitUntil", "ws",       NULL };
 
 bool tp_steps_is_jenkins(const char *name)
 {

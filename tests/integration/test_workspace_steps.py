@@ -1,5 +1,7 @@
 """archiveArtifacts (copies into <data>/artifacts/<job>/<run>/, Ant patterns, excludes, the
-empty-archive failure), cleanWs, and options { timestamps() } stamping every log line."""
+empty-archive failure), cleanWs, junit (reports read, failures make the stage and build
+UNSTABLE, the summary is the step's value), and options { timestamps() } stamping every log
+line."""
 
 import os
 import re
@@ -32,6 +34,65 @@ STAMPED = """pipeline {
     }
 }
 """
+
+
+REPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuites>
+  <testsuite name="unit" tests="4" failures="1" errors="1" skipped="1">
+    <testcase classname="a.B" name="passes"/>
+    <testcase classname="a.B" name="fails"><failure message="boom">trace</failure></testcase>
+    <testcase classname="a.B" name="errs"><error message="npe"/></testcase>
+    <testcase classname="a.B" name="skips"><skipped/></testcase>
+  </testsuite>
+</testsuites>
+"""
+
+JUNIT = pipeline("""
+        stage('Test') {
+            steps {
+                writeFile file: 'reports/TEST-unit.xml', text: '''%s'''
+                writeFile file: 'reports/TEST-more.xml', text: '<testsuite><testcase name="x"/></testsuite>'
+                script {
+                    def summary = junit testResults: 'reports/*.xml'
+                    echo "total=${summary.totalCount} failed=${summary.failCount} skipped=${summary.skipCount} passed=${summary.passCount}"
+                }
+            }
+        }
+        stage('Quiet') {
+            steps {
+                junit testResults: 'none/*.xml', allowEmptyResults: true
+            }
+        }
+        stage('Broken') {
+            steps {
+                writeFile file: 'bad/TEST-bad.xml', text: '<testsuite><testcase>'
+                junit 'bad/*.xml'
+            }
+        }
+""" % REPORT)
+
+
+def test_junit_reports_make_the_build_unstable():
+    jobs = write_jobs({"junit": JUNIT})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("junit")
+            run = s.wait_run("junit", 1)
+            log = s.run_log("junit").replace("\r\n", "\n")
+            assert run["result"] == "FAILURE", log
+            lines = log.split("\n")
+            assert "total=5 failed=2 skipped=1 passed=2" in lines, log
+            assert lines.count("Recording test results") == 3
+            assert "ERROR: Failed to read test report file " in log
+            nodes = s.nodes("junit")
+            assert [(n["displayName"], n["result"]) for n in nodes] == [
+                ("Test", "UNSTABLE"), ("Quiet", "SUCCESS"), ("Broken", "FAILURE")], nodes
+            steps = s.node_steps("junit", nodes[0]["id"])
+            assert [(st["displayName"], st["result"]) for st in steps][-2:] == [
+                ("Archive JUnit-formatted test results", "UNSTABLE"),
+                ("Print Message", "SUCCESS")], steps
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
 
 
 def test_artifacts_are_archived_and_the_workspace_cleaned():
@@ -87,4 +148,5 @@ if __name__ == "__main__":
     run_tests([
         test_artifacts_are_archived_and_the_workspace_cleaned,
         test_timestamps_stamp_every_line,
+        test_junit_reports_make_the_build_unstable,
     ])
