@@ -46,6 +46,8 @@ struct tp_engine {
     struct tp_engine_events events;
     uv_prepare_t flusher; /* commits the store's batch once per loop turn */
     uv_timer_t pump;      /* starts queued runs on the next loop turn */
+    uv_signal_t reaper;   /* SIGCHLD: reaps what steps left behind (we are the subreaper) */
+    bool reaping;
     bool shutting_down;
     void (*shutdown_done)(void *ctx);
     void *shutdown_ctx;
@@ -498,6 +500,11 @@ static void set_core_env(struct run *run)
     tp_env_set(env, "WORKSPACE", run->workspace);
     tp_env_set(env, "WORKSPACE_TMP", tp_arena_printf(&run->arena, "%s@tmp", run->workspace));
     tp_env_set(env, "JENKINS_SERVER_COOKIE", SERVER_COOKIE);
+    /* The run's own mark on its processes, as Jenkins' JENKINS_NODE_COOKIE: what is left with
+     * it when the run ends is killed (a step that sets it to something else opts out). */
+    tp_env_set(env, "JENKINS_NODE_COOKIE",
+               tp_arena_printf(&run->arena, "tidepool-%lld-%lld", (long long)rec->id,
+                               (long long)rec->start_ms));
     /* Every parameter is an environment variable too (booleans as "true"/"false"). */
     const cJSON *param;
     cJSON_ArrayForEach(param, run->params)
@@ -591,6 +598,25 @@ static void discard_old_runs(struct run *run)
 
 static void end_resume(struct run *run, bool at_input);
 
+/* Processes a run's steps started that outlived them (a daemon started in the background, a
+ * grandchild that left its process group): killed when the run ends, as Jenkins' process tree
+ * killer does, found by the run's cookie. */
+static void kill_leftovers(struct run *run)
+{
+    const char *cookie = tp_env_get(&run->env, "JENKINS_NODE_COOKIE");
+    const char *home = tp_env_get(&run->env, "JENKINS_HOME");
+    if (cookie == NULL || home == NULL)
+        return;
+    const char *const marks[] = { tp_arena_printf(&run->arena, "JENKINS_NODE_COOKIE=%s", cookie),
+                                  tp_arena_printf(&run->arena, "JENKINS_HOME=%s", home), NULL };
+    int killed = tp_exec_kill_strays(marks);
+    if (killed > 0)
+        tp_log(TP_LOG_INFO, "engine",
+               "killed processes left by a run pipeline=%s number=%lld "
+               "count=%d",
+               run->rec.pipeline, (long long)run->rec.number, killed);
+}
+
 static void run_end(struct run *run)
 {
     struct tp_engine *engine = run->engine;
@@ -620,6 +646,8 @@ static void run_end(struct run *run)
     discard_old_runs(run);
     if (run->pipeline_started)
         tp_stash_drop(run);
+    if (run->script_dir != NULL)
+        kill_leftovers(run);
     tp_log(TP_LOG_INFO, "engine", "run finished pipeline=%s number=%lld result=%s ms=%lld",
            run->rec.pipeline, (long long)run->rec.number, tp_result_name(run->result),
            (long long)(run->rec.end_ms - run->rec.start_ms));
@@ -2342,6 +2370,10 @@ int tp_engine_new(uv_loop_t *loop, struct tp_store *store, const struct tp_engin
     uv_unref((uv_handle_t *)&engine->flusher);
     uv_timer_init(loop, &engine->pump);
     engine->pump.data = engine;
+    int err = tp_exec_reaper_start(loop, &engine->reaper);
+    engine->reaping = err == 0;
+    if (err < 0)
+        tp_log(TP_LOG_WARN, "engine", "cannot become the child subreaper: %s", uv_strerror(err));
     *out = engine;
     return 0;
 }
@@ -2359,6 +2391,8 @@ void tp_engine_free(struct tp_engine *engine)
         on_flush(&engine->flusher);
         uv_close((uv_handle_t *)&engine->flusher, on_handle_closed);
         uv_close((uv_handle_t *)&engine->pump, on_handle_closed);
+        if (engine->reaping)
+            uv_close((uv_handle_t *)&engine->reaper, on_handle_closed);
         /* Let the close callbacks run before the memory goes. */
         uv_run(engine->loop, UV_RUN_NOWAIT);
     }

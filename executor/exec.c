@@ -8,8 +8,10 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +42,7 @@ enum child_state {
 };
 
 struct tp_child {
+    struct tp_child *next_live; /* in `live` while its process has not been reaped */
     pid_t pid;
     int pidfd;            /* -1: no pidfd, `exit_poll` polls instead */
     uv_poll_t exit_watch; /* readable when the process has exited */
@@ -57,6 +60,20 @@ struct tp_child {
     void *data;
     char buffer[65536];
 };
+
+/* The children whose process this module reaps itself (loop thread only): the orphan reaper
+ * leaves them alone. */
+static struct tp_child *live;
+
+static void unlist(struct tp_child *child)
+{
+    for (struct tp_child **p = &live; *p != NULL; p = &(*p)->next_live) {
+        if (*p == child) {
+            *p = child->next_live;
+            return;
+        }
+    }
+}
 
 enum {
     EOF_GRACE_MS = 100,
@@ -119,6 +136,7 @@ static void on_eof_grace(uv_timer_t *timer)
 
 static void process_exited(struct tp_child *child, int64_t exit_status, int term_signal)
 {
+    unlist(child);
     child->exit_status = term_signal ? 128 + term_signal : exit_status;
     child->term_signal = term_signal;
     child->state = CHILD_EXITED;
@@ -217,6 +235,8 @@ int tp_exec_spawn(uv_loop_t *loop, const struct tp_exec_options *opts, struct tp
     }
     struct tp_child *child = tp_xcalloc(1, sizeof(*child));
     child->pid = pid;
+    child->next_live = live;
+    live = child;
     child->on_output = opts->on_output;
     child->on_exit = opts->on_exit;
     child->data = opts->data;
@@ -313,4 +333,58 @@ int tp_exec_kill_strays(const char *const *marks)
     closedir(proc);
     free(env);
     return killed;
+}
+
+/* --- orphans --- */
+
+static bool tracked(pid_t pid)
+{
+    for (const struct tp_child *c = live; c != NULL; c = c->next_live) {
+        if (c->pid == pid)
+            return true;
+    }
+    return false;
+}
+
+/* Reaps every child of ours that is not a step's own process and has exited: processes steps
+ * left behind, handed to us as the subreaper when their parent died. */
+static void on_sigchld(uv_signal_t *signal, int signum)
+{
+    (void)signal;
+    (void)signum;
+    DIR *tasks = opendir("/proc/self/task");
+    if (tasks == NULL)
+        return;
+    for (struct dirent *t; (t = readdir(tasks)) != NULL;) {
+        if (t->d_name[0] == '.')
+            continue;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/task/%.20s/children", t->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        char text[8192];
+        ssize_t n = read(fd, text, sizeof(text) - 1);
+        close(fd);
+        text[n > 0 ? n : 0] = '\0';
+        for (char *save = NULL, *p = strtok_r(text, " \n", &save); p != NULL;
+             p = strtok_r(NULL, " \n", &save)) {
+            pid_t pid = (pid_t)strtol(p, NULL, 10);
+            if (pid > 0 && !tracked(pid))
+                waitpid(pid, NULL, WNOHANG);
+        }
+    }
+    closedir(tasks);
+}
+
+int tp_exec_reaper_start(uv_loop_t *loop, uv_signal_t *signal)
+{
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+        return -errno;
+    int err = uv_signal_init(loop, signal);
+    if (err == 0)
+        err = uv_signal_start(signal, on_sigchld, SIGCHLD);
+    if (err == 0)
+        uv_unref((uv_handle_t *)signal); /* it never keeps the loop alive by itself */
+    return err;
 }

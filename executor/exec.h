@@ -63,6 +63,15 @@ void tp_exec_kill(struct tp_child *child, int grace_ms);
  */
 int tp_exec_kill_strays(const char *const *marks);
 
+/*
+ * Makes this process the child subreaper (PR_SET_CHILD_SUBREAPER): a process a step leaves
+ * behind, once its parent is gone, becomes our child, and is reaped when it exits (on
+ * SIGCHLD, never the processes tp_exec_spawn started, which it reaps itself). `signal` is the
+ * caller's storage for the watcher (close it with uv_close before freeing it).
+ * Returns 0, or a negative errno / libuv error.
+ */
+int tp_exec_reaper_start(uv_loop_t *loop, uv_signal_t *signal);
+
 /* The child's process id (for logs and /proc lookups). */
 int tp_exec_pid(const struct tp_child *child);
 
