@@ -1597,8 +1597,15 @@ static bool start_stage_input(struct frame *f)
         done = finish_start(f, TP_STEP_DONE);
     } else {
         open_step(f, def, id);
-        done = finish_start(f, tp_frame_input(f, in->message, in->id, in->ok, in->submitter,
-                                              in->params, in->nparams, false));
+        const char *by = NULL;
+        if (tp_frame_eval_text(f, in->submitter_parameter, &by) < 0) {
+            f->step.result = TP_RESULT_FAILURE;
+            done = finish_start(f, TP_STEP_DONE);
+        } else {
+            f->input_submitter_parameter = by;
+            done = finish_start(f, tp_frame_input(f, in->message, in->id, in->ok, in->submitter,
+                                                  in->params, in->nparams, false));
+        }
         if (paused)
             end_resume(f->run, true);
     }
@@ -2080,8 +2087,10 @@ int tp_engine_input(struct tp_engine *engine, int64_t run_id, int64_t step_id, c
             if (name != NULL && value != NULL)
                 tp_env_set(&f->env, name, value);
         }
-        /* The step's value in Groovy: nothing, the one value, or a map of them all. */
-        int n = cJSON_GetArraySize(values);
+        /* The step's value in Groovy: nothing, the one value, or a map of them all (with
+         * who answered, under submitterParameter's name). */
+        const char *by = f->input_submitter_parameter;
+        int n = cJSON_GetArraySize(values) + (by != NULL);
         cJSON_Delete(f->step_value);
         f->step_value = n > 1 ? cJSON_CreateObject() : NULL;
         cJSON_ArrayForEach(v, values)
@@ -2095,6 +2104,12 @@ int tp_engine_input(struct tp_engine *engine, int64_t run_id, int64_t step_id, c
             else
                 cJSON_Delete(value);
         }
+        if (by != NULL && f->stage_input_active)
+            tp_env_set(&f->env, by, user); /* the stage directive: an environment variable */
+        if (by != NULL && n == 1)
+            f->step_value = cJSON_CreateString(user);
+        else if (by != NULL)
+            cJSON_AddStringToObject(f->step_value, by, user);
         cJSON_Delete(values);
     }
     resume_input(f, abort ? TP_RESULT_ABORTED : TP_RESULT_SUCCESS,

@@ -167,8 +167,9 @@ struct frame {
     const char *input_id, *input_submitter;
     const struct tp_plan_param *input_params; /* its parameters: approved values become env */
     size_t input_nparams;
-    bool input_asked;        /* the stage's input directive has been put */
-    bool stage_input_active; /* ... and its step is the one in flight */
+    const char *input_submitter_parameter; /* the value's entry naming who answered */
+    bool input_asked;                      /* the stage's input directive has been put */
+    bool stage_input_active;               /* ... and its step is the one in flight */
 };
 
 /* Appends log bytes to the run's console, and to `f`'s current step's log when f != NULL. */

@@ -66,11 +66,29 @@ enum tp_step_status tp_frame_input(struct frame *f, const struct tp_expr *messag
 
 enum tp_step_status tp_step_input(struct frame *f, const struct tp_plan_step *step)
 {
-    const struct tp_expr *params = tp_ast_named_arg(step->call, "parameters");
-    bool has_parameters =
-        params != NULL && !(params->kind == TP_EXPR_LIST && params->args.count == 0);
-    /* The step's parameters are Groovy values (string(...), [$class: ...]): not read yet. */
+    const struct tp_expr *list = tp_ast_named_arg(step->call, "parameters");
+    struct tp_plan_param *params = NULL;
+    size_t nparams = 0;
+    if (list != NULL) {
+        /* string(name: ...), choice(...): literal calls in steps, symbol values from Groovy */
+        struct tp_diags diags;
+        tp_diags_init(&diags, &f->run->arena);
+        if (tp_plan_read_params(list, &f->run->arena, &diags, &params, &nparams) < 0) {
+            tp_frame_fail(f, TP_RESULT_FAILURE, true,
+                          tp_arena_printf(&f->run->arena, "input parameters: %s",
+                                          diags.count ? diags.items[0].message : "invalid"));
+            f->step.result = TP_RESULT_FAILURE;
+            return TP_STEP_DONE;
+        }
+    }
+    const char *submitter_parameter = NULL;
+    if (tp_frame_eval_text(f, tp_ast_named_arg(step->call, "submitterParameter"),
+                           &submitter_parameter) < 0) {
+        f->step.result = TP_RESULT_FAILURE;
+        return TP_STEP_DONE;
+    }
+    f->input_submitter_parameter = submitter_parameter;
     return tp_frame_input(f, tp_step_arg(step->call, "message"), tp_ast_named_arg(step->call, "id"),
                           tp_ast_named_arg(step->call, "ok"),
-                          tp_ast_named_arg(step->call, "submitter"), NULL, 0, has_parameters);
+                          tp_ast_named_arg(step->call, "submitter"), params, nparams, false);
 }

@@ -268,6 +268,12 @@ void tp_plan_free(struct tp_plan *plan);
  */
 void tp_plan_format_errors(const struct tp_plan *plan, struct tp_buf *out);
 
+/* Reads a list of parameter definitions as the input step takes them
+ * (`parameters: [string(name: 'X', defaultValue: 'y'), choice(...)]`, literal values) into
+ * `*out` (`*n` of them, in `arena`). Returns 0, or TP_EINVAL with the problem in `diags`. */
+int tp_plan_read_params(const struct tp_expr *list, struct tp_arena *arena, struct tp_diags *diags,
+                        struct tp_plan_param **out, size_t *n);
+
 /* Appends one diagnostic as Groovy writes a syntax error: "WorkflowScript: L: message @ line
  * L, column C." then the source line and a caret under the column. */
 void tp_plan_format_error(const struct tp_plan *plan, const struct tp_diag *diag,

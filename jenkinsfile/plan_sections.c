@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/err.h"
 #include "common/str.h"
 #include "jenkinsfile/plan_int.h"
 
@@ -659,6 +660,26 @@ static bool lower_param(struct lower *lw, const struct tp_expr *e, struct tp_pla
     if (p->type == TP_PARAM_CHOICE)
         read_choices(lw, tp_ast_named_arg(e, "choices"), p);
     return true;
+}
+
+int tp_plan_read_params(const struct tp_expr *list, struct tp_arena *arena, struct tp_diags *diags,
+                        struct tp_plan_param **out, size_t *n)
+{
+    struct lower lw = { .arena = arena, .diags = diags };
+    *out = NULL;
+    *n = 0;
+    if (list->kind != TP_EXPR_LIST) {
+        LOWER_ERROR(&lw, list, "Expected a list of parameter definitions");
+        return TP_EINVAL;
+    }
+    struct tp_plan_param *params = tp_arena_alloc(arena, (list->args.count + 1) * sizeof(*params));
+    for (size_t i = 0; i < list->args.count; i++) {
+        if (!lower_param(&lw, list->args.items[i], &params[*n]))
+            return TP_EINVAL;
+        (*n)++;
+    }
+    *out = params;
+    return 0;
 }
 
 void tp_lower_parameters(struct lower *lw, const struct tp_expr *call, struct tp_plan_param **out,

@@ -3,6 +3,7 @@ shared by script blocks, env.X writes, currentBuild, try/catch around failing st
 called from Groovy (dir, withEnv, retry, catchError, timeout), top-level methods, and the errors
 Jenkins reports for bad Groovy."""
 
+import json
 import os
 import shutil
 import sys
@@ -334,6 +335,10 @@ GATED = pipeline("""
                     def answer = input message: 'Go on?'
                     echo "answer=${answer}"
                     sh 'echo approved path'
+                    def picked = input message: 'Where to?', submitterParameter: 'approver',
+                        parameters: [string(name: 'TARGET', defaultValue: 'staging'),
+                                     booleanParam(name: 'FORCE', defaultValue: true)]
+                    echo "target=${picked.TARGET} force=${picked.FORCE} by=${picked.approver}"
                 }
             }
         }
@@ -357,8 +362,27 @@ def test_input_inside_a_script_block():
             status = s.request("POST", "%s/pipelines/gated/runs/1/steps/%s/" % (ORG, step["id"]),
                                body, JSON)[0]
             assert status == 200
+            # The second input: parameters given as Groovy values, and who answered.
+            first, step = step["id"], None
+            deadline = time.time() + 10
+            while time.time() < deadline and step is None:
+                steps = s.get_json("%s/pipelines/gated/runs/1/steps/" % ORG)
+                waiting = [st for st in steps if st["state"] == "PAUSED" and st["id"] != first]
+                step = waiting[0] if waiting else None
+                time.sleep(0.02)
+            assert step is not None
+            params = step["input"]["parameters"]
+            assert [(p["name"], p["type"], p["defaultParameterValue"]["value"]) for p in params] \
+                == [("TARGET", "StringParameterDefinition", "staging"),
+                    ("FORCE", "BooleanParameterDefinition", True)], params
+            body = json.dumps({"id": step["input"]["id"],
+                               "parameters": [{"name": "TARGET", "value": "prod"}]}).encode()
+            status = s.request("POST", "%s/pipelines/gated/runs/1/steps/%s/" % (ORG, step["id"]),
+                               body, JSON)[0]
+            assert status == 200
             assert s.wait_run("gated", 1)["result"] == "SUCCESS"
             log = console(s, "gated")
+            assert lines(log).count("target=prod force=true by=anonymous") == 1, log
             assert lines(log).count("answer=null") == 1, log
             assert lines(log).count("approved path") == 1, log
     finally:
