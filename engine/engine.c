@@ -796,6 +796,11 @@ static struct frame *block_frame(struct frame *f, const struct tp_plan_step *ste
 {
     if (strcmp(step->name, "script") == 0 && step->call->closure != NULL)
         return tp_frame_new_script(f, step, tp_script_new(step));
+    /* waitUntil { script { ... } }: the condition is the script block's value */
+    if (strcmp(step->name, "waitUntil") == 0 && step->has_body && step->body.count == 1 &&
+        strcmp(step->body.items[0].name, "script") == 0 &&
+        step->body.items[0].call->closure != NULL)
+        return tp_frame_new_script(f, step, tp_script_new(&step->body.items[0]));
     if (step->has_body && tp_steps_is_block(step->name))
         return frame_new_block(f, step);
     return NULL;
@@ -1216,6 +1221,9 @@ static void enter_block(struct frame *f)
         err = enter_timeout(f, f->block->call);
     } else if (strcmp(name, "retry") == 0) {
         err = enter_retry(f, f->block->call);
+    } else if (strcmp(name, "waitUntil") == 0 && f->script == NULL) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, true,
+                      "waitUntil's condition is Groovy: write waitUntil { script { ... } }");
     } else if (strcmp(name, "withCredentials") == 0) {
         err = tp_credentials_with(f, tp_step_arg(f->block->call, "bindings"));
     }
@@ -1832,6 +1840,40 @@ static enum progress frame_advance(struct frame *f)
     return PROGRESS_DONE;
 }
 
+static void on_wait_again(uv_timer_t *handle)
+{
+    struct frame *f = timer_fired(handle);
+    if (f == NULL)
+        return;
+    if (!f->kill_sent)
+        tp_script_reset(f->script); /* the condition runs again from its start */
+    frame_continue(f);
+}
+
+/* waitUntil: the condition was false; it runs again after a pause that grows by a fifth each
+ * time, from initialRecurrencePeriod (250 ms) up to 15 s, as Jenkins does. */
+static enum progress wait_again(struct frame *f)
+{
+    if (f->wait_delay == 0) {
+        long long first = 250;
+        const struct tp_expr *e = tp_ast_named_arg(f->block->call, "initialRecurrencePeriod");
+        if (e != NULL && tp_frame_eval_count(f, "waitUntil", e, &first) < 0)
+            return PROGRESS_DONE;
+        f->wait_delay = first < 1 ? 1 : first > 15000 ? 15000 : (uint64_t)first;
+    } else {
+        f->wait_delay = f->wait_delay * 6 / 5 > 15000 ? 15000 : f->wait_delay * 6 / 5;
+    }
+    const struct tp_expr *quiet = tp_ast_named_arg(f->block->call, "quiet");
+    if (!(quiet != NULL && quiet->kind == TP_EXPR_BOOL && quiet->flag)) {
+        char span[64];
+        tp_time_span(f->wait_delay, span, sizeof(span));
+        tp_run_logf(f->run, "Will try again after %s\n", span);
+    }
+    f->kill_sent = false;
+    f->sleep_timer = start_timer(f, f->wait_delay, on_wait_again);
+    return PROGRESS_WAIT;
+}
+
 /* Does one unit of work of the frame's body (its steps, or its stages, or its branches). */
 static enum progress advance_body(struct frame *f)
 {
@@ -1884,7 +1926,12 @@ static enum progress advance_body(struct frame *f)
         }
         return PROGRESS_DONE;
     case FRAME_SCRIPT:
-        return tp_script_advance(f) == TP_SCRIPT_DONE ? PROGRESS_DONE : PROGRESS_WAIT;
+        if (tp_script_advance(f) == TP_SCRIPT_WAIT)
+            return PROGRESS_WAIT;
+        if (f->block != NULL && strcmp(f->block->name, "waitUntil") == 0 && !must_skip(f) &&
+            !tp_script_result_truth(f->script))
+            return wait_again(f);
+        return PROGRESS_DONE;
     }
     return PROGRESS_DONE;
 }

@@ -136,6 +136,7 @@ struct frame {
      * body's failure, timeout's timer, a running sleep's timer. */
     int attempt, retries;
     bool caught;
+    uint64_t wait_delay; /* waitUntil: the pause before its next attempt, in ms */
     struct block_timer *timer;
     struct block_timer *sleep_timer;
     struct tp_node_rec node;

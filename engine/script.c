@@ -65,6 +65,8 @@ struct tp_script_state {
     struct tp_gv result;
 };
 
+static struct tp_gmap *copy_map(struct tp_arena *a, const struct tp_gmap *m);
+
 static struct tp_script_state *script_alloc(const struct tp_block *body)
 {
     struct tp_script_state *s = tp_xcalloc(1, sizeof(*s));
@@ -93,6 +95,21 @@ void tp_script_free(struct tp_script_state *s)
 
 void tp_script_reset(struct tp_script_state *s)
 {
+    /* The next attempt starts from the variables as this one left them (Groovy's closure
+     * sees the same variables each time it is called). */
+    if (s->pass_open && s->scope != NULL && s->vars0 != NULL && s->vars0->count > 0) {
+        struct tp_groovy g;
+        tp_groovy_init(&g, &s->arena, NULL, NULL, NULL);
+        struct tp_gmap *vars = tp_gv_map(&g).u.map;
+        for (size_t i = 0; i < s->vars0->count; i++) {
+            struct tp_gv now;
+            if (tp_groovy_lookup(s->scope, s->vars0->keys[i].u.s, &now))
+                tp_gmap_put(&g, vars, s->vars0->keys[i], tp_gv_copy(&s->arena, now));
+        }
+        s->vars0 = vars;
+    }
+    if (s->pass_open && s->is_block)
+        s->binding0 = copy_map(&s->arena, s->g.binding);
     s->nmemo = 0;
     s->started = s->done = false;
     tp_env_close(&s->base);
@@ -718,8 +735,9 @@ static const char *const symbols[] = { "string",
                                        NULL };
 
 /* Block steps whose closures run as frames of the engine's block steps. */
-static const char *const frame_blocks[] = { "dir",        "withEnv",   "timeout",         "retry",
-                                            "catchError", "warnError", "withCredentials", NULL };
+static const char *const frame_blocks[] = { "dir",       "withEnv",         "timeout",
+                                            "retry",     "catchError",      "warnError",
+                                            "waitUntil", "withCredentials", NULL };
 
 static int host_call(void *ctx, struct tp_groovy *g, const char *name, const struct tp_gcall *c,
                      struct tp_gv *out)
@@ -865,6 +883,11 @@ static void open_pass(struct tp_script_state *s)
     s->cursor = 0;
     s->child = NULL;
     s->result = tp_gv_null();
+}
+
+bool tp_script_result_truth(const struct tp_script_state *s)
+{
+    return s->done && tp_gv_truth(s->result);
 }
 
 enum tp_script_progress tp_script_advance(struct frame *f)

@@ -51,6 +51,8 @@ enum tp_script_progress tp_script_advance(struct frame *f);
 /* The step `f` was running ended: records its outcome for the next pass. `value` (may be
  * NULL) is its return value, taken by the script. */
 void tp_script_step_ended(struct frame *f, enum tp_result result, const char *error, cJSON *value);
+/* Whether the block's value (its `return`, or its last expression) is Groovy-true. */
+bool tp_script_result_truth(const struct tp_script_state *script);
 /* Child frame `c` of script frame `p` ended: records its outcome for `p`'s next pass. */
 void tp_script_child_ended(struct frame *p, struct frame *c);
 

@@ -518,8 +518,9 @@ static const struct tp_step_def steps[] = {
 };
 
 /* The block steps: each runs its body as a frame (see engine.c). */
-static const char *const block_steps[] = { "dir",        "withEnv",   "timeout",         "retry",
-                                           "catchError", "warnError", "withCredentials", NULL };
+static const char *const block_steps[] = { "dir",       "withEnv",         "timeout",
+                                           "retry",     "catchError",      "warnError",
+                                           "waitUntil", "withCredentials", NULL };
 
 bool tp_steps_is_block(const char *name)
 {
@@ -531,7 +532,7 @@ static const char *const jenkins_steps[] = { "bat",       "build",    "checkout"
                                              "git",       "load",     "lock",       "mail",
                                              "milestone", "parallel", "powershell", "pwsh",
                                              "sshagent",  "step",     "timestamps", "tool",
-                                             "waitUntil", "ws",       NULL };
+                                             "ws",        NULL };
 
 bool tp_steps_is_jenkins(const char *name)
 {

@@ -354,8 +354,8 @@ def test_unknown_step_fails_like_jenkins():
             assert "java.lang.NoSuchMethodError: No such DSL method 'fooBar' found among " \
                    "steps [archiveArtifacts, catchError, cleanWs, deleteDir, dir, echo, error, " \
                    "fileExists, input, isUnix, junit, pwd, readFile, retry, script, sh, sleep, " \
-                   "stash, timeout, unstable, unstash, warnError, withCredentials, withEnv, " \
-                   "writeFile]" in log, log
+                   "stash, timeout, unstable, unstash, waitUntil, warnError, withCredentials, " \
+                   "withEnv, writeFile]" in log, log
             nodes = s.get_json("%s/pipelines/unknown/runs/1/nodes/" % ORG)
             assert [(n["state"], n["result"]) for n in nodes] == [
                 ("FINISHED", "FAILURE"), ("SKIPPED", "NOT_BUILT")]

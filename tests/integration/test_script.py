@@ -190,6 +190,13 @@ BLOCKS = pipeline("""
                     } catch (err) {
                         echo "timed out: ${err instanceof Exception}"
                     }
+                    def tries = 0
+                    waitUntil(initialRecurrencePeriod: 20) {
+                        tries++
+                        sh "echo attempt-${tries}"
+                        return tries >= 3
+                    }
+                    echo "tries=${tries}"
                 }
             }
         }
@@ -221,10 +228,12 @@ def test_block_steps_run_groovy_closures():
             for line in ["counter=1 inner=true text=hello", "hi /opt/extra/bin",
                          "groovy env hi", "after withEnv null", "timed out: true",
                          "Retrying", "ERROR: script returned exit code 7",
-                         "Cancelling nested steps due to timeout"]:
+                         "Cancelling nested steps due to timeout", "attempt-1", "attempt-2",
+                         "attempt-3", "tries=3"]:
                 assert lines(log).count(line) == 1, (line, log)
             assert "[Pipeline] dir\nRunning in " in log
             assert "[Pipeline] // retry\n" in log
+            assert log.count("Will try again after ") == 2, log
             nodes = s.nodes("blocks")
             assert nodes[0]["result"] == "UNSTABLE"
             assert sleepers(b"31.25") == []
