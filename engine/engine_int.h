@@ -160,6 +160,7 @@ struct frame {
     char *script_path;  /* the running sh step's script file */
     char *stdout_path;  /* ... and the file its stdout goes to (returnStdout) */
     bool return_status; /* ... whose exit code is its value (returnStatus) */
+    bool stdout_json;   /* ... whose stdout is a JSON value (git, checkout) */
     cJSON *step_value;  /* what the step in flight returns to Groovy (sh returnStdout...) */
     bool in_step_start; /* a step's start function runs: its failures are the step's */
     struct tp_script_state *script; /* FRAME_SCRIPT: the Groovy state (script.h) */
@@ -258,6 +259,21 @@ struct tp_step_def {
     /* Sets f->step.description (if any) and starts the step. */
     enum tp_step_status (*start)(struct frame *f, const struct tp_plan_step *step);
 };
+
+/* What a script's output becomes. */
+enum tp_script_output {
+    TP_SCRIPT_LOG,    /* stdout and stderr to the log (sh) */
+    TP_SCRIPT_STDOUT, /* stdout is the step's value (returnStdout) */
+    TP_SCRIPT_STATUS, /* the exit code is the step's value and never fails it (returnStatus) */
+    TP_SCRIPT_JSON    /* stdout is a JSON value, the step's (git, checkout) */
+};
+/* Runs `text` as sh does (sh -xe, or directly with a #! line) as f's current step; the step
+ * ends when the process does. */
+enum tp_step_status tp_frame_run_script(struct frame *f, const char *text,
+                                        enum tp_script_output output);
+/* git and checkout (scm.c): a git CLI checkout into the step's directory. */
+enum tp_step_status tp_step_git(struct frame *f, const struct tp_plan_step *step);
+enum tp_step_status tp_step_checkout(struct frame *f, const struct tp_plan_step *step);
 
 /* The step named `name`, or NULL. */
 const struct tp_step_def *tp_steps_find(const char *name);

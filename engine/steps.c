@@ -129,6 +129,8 @@ static void take_stdout(struct frame *f, bool failed)
     f->stdout_path = NULL;
     if (err == 0 && failed)
         tp_frame_log(f->run, f, out.data, out.len);
+    else if (err == 0 && f->stdout_json)
+        f->step_value = cJSON_Parse(tp_buf_str(&out));
     else if (err == 0)
         f->step_value = cJSON_CreateString(tp_buf_str(&out));
     else
@@ -227,27 +229,43 @@ static enum tp_step_status start_sh(struct frame *f, const struct tp_plan_step *
         if (f->failed)
             goto failed;
     }
+    enum tp_step_status status =
+        tp_frame_run_script(f, tp_buf_str(&text),
+                            named_flag(step, "returnStdout")   ? TP_SCRIPT_STDOUT
+                            : named_flag(step, "returnStatus") ? TP_SCRIPT_STATUS
+                                                               : TP_SCRIPT_LOG);
+    tp_buf_close(&text);
+    return status;
+failed:
+    tp_buf_close(&text);
+    f->step.result = TP_RESULT_FAILURE;
+    return TP_STEP_DONE;
+}
+
+enum tp_step_status tp_frame_run_script(struct frame *f, const char *text,
+                                        enum tp_script_output output)
+{
     /* returnStatus: the exit code is the step's value and never fails it. */
-    f->return_status = named_flag(step, "returnStatus");
+    f->return_status = output == TP_SCRIPT_STATUS;
+    f->stdout_json = output == TP_SCRIPT_JSON;
     f->step.result = f->return_status ? TP_RESULT_SUCCESS : TP_RESULT_UNKNOWN;
 
     char *path = NULL;
-    int err = write_script(f, tp_buf_str(&text), &path);
-    tp_buf_close(&text);
+    int err = write_script(f, text, &path);
     if (err < 0) {
         char message[256];
         snprintf(message, sizeof(message), "cannot write the script: %s", tp_strerror(err));
         remove_script(f);
         return fail_now(f, message);
     }
-    bool shebang = strncmp(f->step.description, "#!", 2) == 0;
+    bool shebang = strncmp(text, "#!", 2) == 0;
     char sh_name[] = "sh", sh_flags[] = "-xe";
     char *argv_sh[] = { sh_name, sh_flags, path, NULL };
     char *argv_direct[] = { path, NULL };
     struct tp_envlist env;
     tp_frame_child_env(f, &env);
     free(f->stdout_path);
-    f->stdout_path = named_flag(step, "returnStdout")
+    f->stdout_path = output == TP_SCRIPT_STDOUT || output == TP_SCRIPT_JSON
                          ? tp_xstrdup(tp_arena_printf(&f->run->arena, "%s.out", path))
                          : NULL;
     struct tp_exec_options options = {
@@ -271,10 +289,6 @@ static enum tp_step_status start_sh(struct frame *f, const struct tp_plan_step *
         return fail_now(f, message);
     }
     return TP_STEP_PENDING;
-failed:
-    tp_buf_close(&text);
-    f->step.result = TP_RESULT_FAILURE;
-    return TP_STEP_DONE;
 }
 
 /* --- error, unstable --- */
@@ -514,6 +528,8 @@ static const struct tp_step_def steps[] = {
     { "isUnix", "Checks if running on a Unix-like node", true, start_is_unix },
     { "archiveArtifacts", "Archive the artifacts", true, tp_step_archive },
     { "junit", "Archive JUnit-formatted test results", true, tp_step_junit },
+    { "git", "Git", true, tp_step_git },
+    { "checkout", "Check out from version control", true, tp_step_checkout },
     { "cleanWs", "Delete workspace when build is done", true, start_clean_ws },
 };
 
@@ -528,11 +544,10 @@ bool tp_steps_is_block(const char *name)
 }
 
 /* Steps Jenkins has (core and the common plugins) that tidepool does not run yet. */
-static const char *const jenkins_steps[] = { "bat",       "build",    "checkout",   "emailext",
-                                             "git",       "load",     "lock",       "mail",
-                                             "milestone", "parallel", "powershell", "pwsh",
-                                             "sshagent",  "step",     "timestamps", "tool",
-                                             "ws",        NULL };
+static const char *const jenkins_steps[] = { "bat",        "build", "emailext",  "load",
+                                             "lock",       "mail",  "milestone", "parallel",
+                                             "powershell", "pwsh",  "sshagent",  "step",
+                                             "timestamps", "tool",  "ws",        NULL };
 
 bool tp_steps_is_jenkins(const char *name)
 {

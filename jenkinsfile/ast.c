@@ -191,7 +191,7 @@ void tp_ast_dump_block(const struct tp_block *block, struct tp_buf *out)
 
 const struct tp_expr *tp_ast_named_arg(const struct tp_expr *call, const char *name)
 {
-    if (call == NULL || call->kind != TP_EXPR_CALL)
+    if (call == NULL || (call->kind != TP_EXPR_CALL && call->kind != TP_EXPR_MAP))
         return NULL;
     for (size_t i = 0; i < call->named.count; i++) {
         const struct tp_expr *key = call->named.items[i].key;

@@ -180,7 +180,8 @@ const char *tp_expr_kind_name(enum tp_expr_kind kind);
 struct tp_buf;
 void tp_ast_dump_expr(const struct tp_expr *expr, struct tp_buf *out);
 void tp_ast_dump_block(const struct tp_block *block, struct tp_buf *out);
-/* The value of named argument `name` of a call (`sh script: 'x'`), or NULL. */
+/* The value of named argument `name` of a call (`sh script: 'x'`), or of key `name` of a map
+ * literal; or NULL. */
 const struct tp_expr *tp_ast_named_arg(const struct tp_expr *call, const char *name);
 /* True when `expr` is a name, or a chain of `.name` on a name, spelling `path` ("env.X"). */
 bool tp_ast_is_path(const struct tp_expr *expr, const char *path);
