@@ -22,6 +22,7 @@
 #include "common/mem.h"
 #include "common/str.h"
 #include "engine/engine.h"
+#include "engine/stubs.h"
 #include "http/api.h"
 #include "http/server.h"
 #include "jenkinsfile/lexer.h"
@@ -39,14 +40,17 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  serve [--port N] [--bind ADDR] [--data DIR] [--jobs DIR] [--executors N]\n"
+    "        [--stubs FILE]\n"
     "        Serve the Blue Ocean REST API. Defaults: port 8080, bind 127.0.0.1,\n"
     "        data ./tidepool-data, no jobs dir, 2 executors. In the jobs dir,\n"
     "        NAME.Jenkinsfile or NAME/Jenkinsfile becomes pipeline NAME.\n"
     "        SIGINT or SIGTERM stop it cleanly.\n"
-    "  run FILE [--param K=V]... [--data DIR]\n"
+    "  run FILE [--param K=V]... [--data DIR] [--stubs FILE]\n"
     "        Run one Jenkinsfile without a server and stream its console log to\n"
     "        stdout. Exit status 0 when the run ends SUCCESS, 1 otherwise.\n"
     "        Without --data, a temporary data dir is used and removed.\n"
+    "  --stubs FILE: one line per step tidepool does not have, what it does\n"
+    "        instead: `NAME noop`, `NAME shell:COMMAND` or `NAME fail`.\n"
     "  lint [--plan] FILE...\n"
     "        Check Jenkinsfiles; print FILE:LINE:COL: message for each problem.\n"
     "        Exit status 0 valid, 1 invalid, 2 unreadable. --plan also prints the\n"
@@ -63,6 +67,23 @@ __attribute__((format(printf, 1, 2))) static int die_usage(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\n(see tidepool --help)\n");
     return 2;
+}
+
+/* Reads --stubs FILE into `out`; on a problem prints it and returns false. */
+static bool load_stubs(const char *path, struct tp_stubs *out)
+{
+    struct tp_buf text, error;
+    tp_buf_init(&text);
+    tp_buf_init(&error);
+    int err = tp_fs_read_file(path, TP_STUBS_MAX_FILE, &text);
+    if (err < 0)
+        fprintf(stderr, "tidepool: cannot read %s: %s\n", path, tp_strerror(err));
+    else if (tp_stubs_parse(tp_buf_str(&text), out, &error) < 0)
+        fprintf(stderr, "tidepool: %s: %s\n", path, tp_buf_str(&error));
+    bool ok = err == 0 && error.len == 0;
+    tp_buf_close(&text);
+    tp_buf_close(&error);
+    return ok;
 }
 
 static bool parse_int(const char *text, long min, long max, long *out)
@@ -249,7 +270,7 @@ static int load_jobs(struct app *app, const char *dir)
 static int cmd_serve(int argc, char **argv)
 {
     long port = 8080, executors = 2;
-    const char *bind = "127.0.0.1", *data = "./tidepool-data", *jobs = NULL;
+    const char *bind = "127.0.0.1", *data = "./tidepool-data", *jobs = NULL, *stubs_file = NULL;
     for (int i = 0; i < argc; i += 2) {
         const char *opt = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -267,11 +288,16 @@ static int cmd_serve(int argc, char **argv)
             data = value;
         } else if (strcmp(opt, "--jobs") == 0) {
             jobs = value;
+        } else if (strcmp(opt, "--stubs") == 0) {
+            stubs_file = value;
         } else {
             return die_usage("unknown option: %s", opt);
         }
     }
 
+    static struct tp_stubs stubs; /* for the process's life */
+    if (stubs_file != NULL && !load_stubs(stubs_file, &stubs))
+        return 2;
     struct app app = { .loop = uv_default_loop() };
     char absolute[PATH_MAX];
     if (open_data(&app, data, absolute) < 0)
@@ -294,9 +320,9 @@ static int cmd_serve(int argc, char **argv)
         snprintf(root_url, sizeof(root_url), "http://[%s]:%d/", bind, tp_server_port(app.server));
     else
         snprintf(root_url, sizeof(root_url), "http://%s:%d/", bind, tp_server_port(app.server));
-    struct tp_engine_options options = { .data_dir = absolute,
-                                         .executors = (int)executors,
-                                         .root_url = root_url };
+    struct tp_engine_options options = {
+        .data_dir = absolute, .executors = (int)executors, .root_url = root_url, .stubs = &stubs
+    };
     err = tp_engine_new(app.loop, app.store, &options, &app.engine);
     if (err == 0)
         err = tp_engine_recover(app.engine);
@@ -344,13 +370,16 @@ static void on_run_change(void *ctx, const struct tp_run_rec *run)
 
 static int cmd_run(int argc, char **argv)
 {
-    const char *file = NULL, *data = NULL;
+    const char *file = NULL, *data = NULL, *stubs_file = NULL;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--param") == 0 || strcmp(argv[i], "--data") == 0) {
+        if (strcmp(argv[i], "--param") == 0 || strcmp(argv[i], "--data") == 0 ||
+            strcmp(argv[i], "--stubs") == 0) {
             if (i + 1 >= argc)
                 return die_usage("option %s needs a value", argv[i]);
             if (argv[i][2] == 'd') {
                 data = argv[i + 1];
+            } else if (argv[i][2] == 's') {
+                stubs_file = argv[i + 1];
             } else {
                 if (strchr(argv[i + 1], '=') == NULL)
                     return die_usage("--param needs K=V, got %s", argv[i + 1]);
@@ -366,6 +395,9 @@ static int cmd_run(int argc, char **argv)
     }
     if (file == NULL)
         return die_usage("%s", "run needs a FILE");
+    static struct tp_stubs stubs;
+    if (stubs_file != NULL && !load_stubs(stubs_file, &stubs))
+        return 2;
     struct tp_buf text;
     tp_buf_init(&text);
     int err = tp_fs_read_file(file, TP_LEX_MAX_SOURCE, &text);
@@ -391,7 +423,8 @@ static int cmd_run(int argc, char **argv)
     struct tp_engine_options options = { .data_dir = absolute,
                                          .executors = 1,
                                          .root_url = "http://127.0.0.1:8080/",
-                                         .no_answers = true };
+                                         .no_answers = true,
+                                         .stubs = &stubs };
     err = tp_engine_new(app.loop, app.store, &options, &app.engine);
     if (err < 0) {
         fprintf(stderr, "tidepool: cannot start the engine: %s\n", tp_strerror(err));

@@ -21,6 +21,7 @@
 #include "engine/params.h"
 #include "engine/runstate.h"
 #include "engine/script.h"
+#include "engine/stubs.h"
 #include "engine/when.h"
 
 extern char **environ;
@@ -53,7 +54,8 @@ struct tp_engine {
     void *shutdown_ctx;
     struct tp_envlist base_env; /* the server's own environment */
     bool no_answers;            /* inputs cannot be answered: they fail */
-    int recovered_running;      /* runs a killed server left RUNNING, found at start */
+    const struct tp_stubs *stubs;
+    int recovered_running; /* runs a killed server left RUNNING, found at start */
 };
 
 static void schedule_pump(struct tp_engine *engine);
@@ -82,6 +84,16 @@ static ssize_t env_find(const struct tp_envlist *env, const char *key, size_t ke
             return (ssize_t)i;
     }
     return -1;
+}
+
+void tp_env_unset(struct tp_envlist *env, const char *key)
+{
+    ssize_t i = env_find(env, key, strlen(key));
+    if (i < 0)
+        return;
+    free(env->items[i]);
+    memmove(&env->items[i], &env->items[i + 1], (env->count - (size_t)i) * sizeof(*env->items));
+    env->count--;
 }
 
 void tp_env_set(struct tp_envlist *env, const char *key, const char *value)
@@ -796,6 +808,10 @@ static struct frame *block_frame(struct frame *f, const struct tp_plan_step *ste
 {
     if (strcmp(step->name, "script") == 0 && step->call->closure != NULL)
         return tp_frame_new_script(f, step, tp_script_new(step));
+    /* a stubbed block step (--stubs): its body runs as it is */
+    if (step->has_body && tp_steps_find(step->name) == NULL && !tp_steps_is_block(step->name) &&
+        tp_stubs_find(f->run->engine->stubs, step->name) != NULL)
+        return frame_new_block(f, step);
     /* waitUntil { script { ... } }: the condition is the script block's value */
     if (strcmp(step->name, "waitUntil") == 0 && step->has_body && step->body.count == 1 &&
         strcmp(step->body.items[0].name, "script") == 0 &&
@@ -1221,6 +1237,17 @@ static void enter_block(struct frame *f)
         err = enter_timeout(f, f->block->call);
     } else if (strcmp(name, "retry") == 0) {
         err = enter_retry(f, f->block->call);
+    } else if (!tp_steps_is_block(name) && strcmp(name, "script") != 0 &&
+               tp_stubs_find(f->run->engine->stubs, name) != NULL) {
+        const struct tp_stub *stub = tp_stubs_find(f->run->engine->stubs, name);
+        tp_run_logf(f->run, "tidepool stub: %s (%s)\n", name,
+                    stub->kind == TP_STUB_NOOP ? "noop, its body runs" : "fail");
+        if (stub->kind != TP_STUB_NOOP)
+            tp_frame_fail(f, TP_RESULT_FAILURE, true,
+                          tp_arena_printf(&f->run->arena, "%s is stubbed to fail%s", name,
+                                          stub->kind == TP_STUB_SHELL
+                                              ? " (a block step's stub is noop or fail)"
+                                              : ""));
     } else if (strcmp(name, "waitUntil") == 0 && f->script == NULL) {
         tp_frame_fail(f, TP_RESULT_FAILURE, true,
                       "waitUntil's condition is Groovy: write waitUntil { script { ... } }");
@@ -1518,11 +1545,81 @@ static bool replay_step(struct frame *f, const struct tp_step_def *def, int64_t 
     return false;
 }
 
+const struct tp_stub *tp_engine_stub(const struct tp_engine *engine, const char *name)
+{
+    return tp_stubs_find(engine->stubs, name);
+}
+
+/* A stubbed step (--stubs): logged, then a no-op, a failure, or its shell command run as sh
+ * runs a script (the call's arguments as JSON in TP_STUB_ARGS). */
+static enum tp_step_status start_stub(struct frame *f, const struct tp_plan_step *step,
+                                      const struct tp_stub *stub)
+{
+    static const char *const kinds[] = { "noop", "shell", "fail" };
+    tp_run_logf(f->run, "tidepool stub: %s (%s)\n", step->name, kinds[stub->kind]);
+    if (stub->kind == TP_STUB_NOOP) {
+        f->step.result = TP_RESULT_SUCCESS;
+        return TP_STEP_DONE;
+    }
+    if (stub->kind == TP_STUB_FAIL) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, true,
+                      tp_arena_printf(&f->run->arena, "%s is stubbed to fail", step->name));
+        f->step.result = TP_RESULT_FAILURE;
+        return TP_STEP_DONE;
+    }
+    cJSON *args = cJSON_CreateObject(), *positional = cJSON_AddArrayToObject(args, "args");
+    struct tp_buf text;
+    tp_buf_init(&text);
+    const struct tp_expr *call = step->call;
+    for (size_t i = 0; call->kind == TP_EXPR_CALL && i < call->args.count && !f->failed; i++) {
+        tp_buf_reset(&text);
+        if (tp_frame_eval(f, call->args.items[i], &text) == 0)
+            cJSON_AddItemToArray(positional, cJSON_CreateString(tp_buf_str(&text)));
+    }
+    for (size_t i = 0; i < call->named.count && !f->failed; i++) {
+        const struct tp_named *n = &call->named.items[i];
+        tp_buf_reset(&text);
+        if (n->key->kind == TP_EXPR_STRING && tp_frame_eval(f, n->value, &text) == 0)
+            cJSON_AddStringToObject(args, n->key->text, tp_buf_str(&text));
+    }
+    tp_buf_close(&text);
+    char *json = cJSON_PrintUnformatted(args);
+    cJSON_Delete(args);
+    if (f->failed) {
+        free(json);
+        f->step.result = TP_RESULT_FAILURE;
+        return TP_STEP_DONE;
+    }
+    f->step.description = tp_arena_strdup(&f->run->arena, stub->command);
+    tp_env_set(&f->env, "TP_STUB_ARGS", json);
+    free(json);
+    enum tp_step_status status = tp_frame_run_script(f, stub->command, TP_SCRIPT_LOG);
+    tp_env_unset(&f->env, "TP_STUB_ARGS");
+    return status;
+}
+
 /* Starts one step; returns whether it already finished. */
 static bool start_step(struct frame *f, const struct tp_plan_step *step)
 {
     struct run *run = f->run;
     const struct tp_step_def *def = tp_steps_find(step->name);
+    const struct tp_stub *stub = def == NULL ? tp_stubs_find(run->engine->stubs, step->name) : NULL;
+    if (stub != NULL) {
+        struct tp_step_def stub_def = { step->name, step->name, false, NULL };
+        int64_t id = step->id;
+        for (const struct frame *p = f; p != NULL && id == step->id; p = p->parent) {
+            if (p->attempt > 1)
+                id = dynamic_id(run);
+        }
+        bool paused;
+        if (replay_step(f, &stub_def, id, &paused))
+            return finish_start(f, TP_STEP_DONE);
+        open_step(f, &stub_def, id);
+        f->in_step_start = true;
+        enum tp_step_status status = start_stub(f, step, stub);
+        f->in_step_start = false;
+        return finish_start(f, status);
+    }
     if (def == NULL) {
         /* Jenkins fails before creating any flow node for an unknown method. */
         struct tp_buf message;
@@ -2405,6 +2502,7 @@ int tp_engine_new(uv_loop_t *loop, struct tp_store *store, const struct tp_engin
     engine->root_url = tp_xstrdup(opts->root_url);
     engine->executors = opts->executors;
     engine->no_answers = opts->no_answers;
+    engine->stubs = opts->stubs;
     engine->slot_busy = tp_xcalloc((size_t)opts->executors, sizeof(bool));
     tp_env_init(&engine->base_env);
     for (char **e = environ; *e != NULL; e++) {

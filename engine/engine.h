@@ -25,12 +25,15 @@ struct cJSON;
 struct tp_arena;
 struct tp_buf;
 struct tp_engine;
+struct tp_stubs;
 
 struct tp_engine_options {
     const char *data_dir; /* absolute path; workspaces live in <data_dir>/workspace */
     int executors;        /* number of runs that may run at once, >= 1 */
     const char *root_url; /* e.g. "http://127.0.0.1:8080/", for JENKINS_URL and BUILD_URL */
     bool no_answers;      /* nobody can answer an input (tidepool run): input steps fail */
+    /* What steps tidepool does not have do instead (stubs.h); borrowed, may be NULL. */
+    const struct tp_stubs *stubs;
 };
 
 /* What the engine tells its listeners, after the store has the change. */

@@ -24,6 +24,7 @@ struct tp_envlist {
 void tp_env_init(struct tp_envlist *env);
 void tp_env_close(struct tp_envlist *env);
 void tp_env_set(struct tp_envlist *env, const char *key, const char *value);
+void tp_env_unset(struct tp_envlist *env, const char *key);
 const char *tp_env_get(const struct tp_envlist *env, const char *key);
 /* Copies every entry of `from` into `env`. */
 void tp_env_merge(struct tp_envlist *env, const struct tp_envlist *from);
@@ -299,6 +300,10 @@ const char *tp_engine_env(const struct tp_engine *engine, const char *name);
 struct tp_store *tp_engine_store(const struct tp_engine *engine);
 const char *tp_engine_root_url(const struct tp_engine *engine);
 const char *tp_engine_data_dir(const struct tp_engine *engine);
+
+/* The --stubs stub for step `name`, or NULL. */
+struct tp_stub;
+const struct tp_stub *tp_engine_stub(const struct tp_engine *engine, const char *name);
 
 /* Whether someone can answer an input (a server), or not (tidepool run). */
 bool tp_engine_answers_inputs(const struct tp_engine *engine);

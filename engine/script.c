@@ -761,7 +761,9 @@ static int host_call(void *ctx, struct tp_groovy *g, const char *name, const str
         g->exc->interrupt = true;
         return TP_GROOVY_THROW;
     }
-    bool block = tp_str_in(name, frame_blocks);
+    bool block = tp_str_in(name, frame_blocks) ||
+                 (c->closure.kind == TP_GV_CLOSURE && tp_steps_find(name) == NULL &&
+                  tp_engine_stub(f->run->engine, name) != NULL);
     if (block || strcmp(name, "script") == 0) {
         const struct tp_block *body = tp_groovy_closure_body(c->closure);
         if (body == NULL)
@@ -779,7 +781,7 @@ static int host_call(void *ctx, struct tp_groovy *g, const char *name, const str
         return TP_GROOVY_SUSPEND;
     }
     const struct tp_step_def *def = tp_steps_find(name);
-    if (def == NULL) {
+    if (def == NULL && tp_engine_stub(f->run->engine, name) == NULL) {
         if (tp_steps_is_jenkins(name))
             return tp_groovy_throw(g, ABORT_EXCEPTION,
                                    "tidepool does not support the '%s' step yet (line %d)", name,

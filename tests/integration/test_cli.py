@@ -72,6 +72,66 @@ def test_run_streams_log_and_exits_with_result():
         os.unlink(f.name)
 
 
+STUBBED = """pipeline {
+    agent any
+    stages {
+        stage('Plugins') {
+            steps {
+                slackSend channel: '#builds', message: 'started'
+                sonarScan 'my-project'
+                sshagent(['deploy-key']) {
+                    sh 'echo inside the agent'
+                }
+                script {
+                    notifyTeam status: 'ok'
+                    lock('db') { echo 'locked work' }
+                }
+                deployProd()
+                echo 'never'
+            }
+        }
+    }
+}
+"""
+
+STUBS = """# plugin steps this sandbox does not have
+slackSend noop
+sonarScan shell:echo "scanning with $TP_STUB_ARGS"
+sshagent noop
+notifyTeam noop
+lock noop
+deployProd fail
+"""
+
+
+def test_run_with_stubbed_plugin_steps():
+    jenkinsfile = write(STUBBED)
+    stubs = write(STUBS, suffix=".stubs")
+    bad = write("slackSend maybe\n", suffix=".stubs")
+    try:
+        r = tidepool("run", jenkinsfile, "--stubs", stubs)
+        out = r.stdout.decode()
+        assert r.returncode == 1 and out.endswith("Finished: FAILURE\n"), out
+        lines = out.split("\n")
+        for line in ["tidepool stub: slackSend (noop)", "tidepool stub: sonarScan (shell)",
+                     'scanning with {"args":["my-project"]}',
+                     "tidepool stub: sshagent (noop, its body runs)", "inside the agent",
+                     "tidepool stub: notifyTeam (noop)", "tidepool stub: lock (noop, its body runs)",
+                     "locked work", "tidepool stub: deployProd (fail)",
+                     "ERROR: deployProd is stubbed to fail"]:
+            assert line in lines, (line, out)
+        assert "never" not in lines
+        r = tidepool("run", jenkinsfile, "--stubs", bad)
+        assert r.returncode == 2
+        assert b"line 1: expected noop, shell:<command> or fail after slackSend" in r.stderr
+        # without stubs, Jenkins' own error
+        r = tidepool("run", jenkinsfile)
+        assert "No such DSL method 'slackSend' found among steps" in r.stdout.decode()
+    finally:
+        for path in (jenkinsfile, stubs, bad):
+            os.unlink(path)
+
+
 def test_run_uses_real_shell_semantics():
     text = """pipeline {
     agent any
@@ -170,6 +230,7 @@ if __name__ == "__main__":
         test_serve_rejects_bad_options,
         test_run_streams_log_and_exits_with_result,
         test_run_uses_real_shell_semantics,
+        test_run_with_stubbed_plugin_steps,
         test_run_with_a_broken_jenkinsfile,
         test_agent_none_leaves_stages_without_a_node,
         test_lint_reports_file_line_col_and_exit_codes,
