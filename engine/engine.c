@@ -281,9 +281,18 @@ static struct run *run_new(struct tp_engine *engine, const struct tp_run_rec *re
     run->rec.parameters = rec->parameters ? tp_arena_strdup(&run->arena, rec->parameters) : NULL;
     run->executor = -1;
     run->result = TP_RESULT_SUCCESS;
+    run->rec.blockage = NULL; /* the pump says again why it waits */
     struct tp_plan *plan;
-    if (tp_plan_compile(rec->script, strlen(rec->script), &plan) == 0)
+    if (tp_plan_compile(rec->script, strlen(rec->script), &plan) == 0) {
         run->exclusive = has_option(plan, "disableConcurrentBuilds");
+        /* options { quietPeriod(N) }: the run waits N seconds in the queue first */
+        for (size_t i = 0; i < plan->noptions; i++) {
+            const struct tp_expr *q = tp_step_arg(plan->options[i].call, "quietPeriod");
+            if (strcmp(plan->options[i].name, "quietPeriod") == 0 && q != NULL &&
+                q->kind == TP_EXPR_INT && q->ival > 0)
+                run->not_before_ms = rec->enqueue_ms + (q->ival > 86400 ? 86400 : q->ival) * 1000;
+        }
+    }
     tp_plan_free(plan);
     tp_buf_init(&run->error);
     tp_buf_init(&run->pending);
@@ -1114,6 +1123,7 @@ static bool is_applied_option(const char *name)
                                            "disableConcurrentBuilds",
                                            "buildDiscarder",
                                            "timestamps",
+                                           "quietPeriod",
                                            NULL };
     return is_wrapper_option(name) || tp_str_in(name, applied);
 }
@@ -2422,15 +2432,34 @@ static void run_begin(struct run *run)
 /* --- queue and slots --- */
 
 /* disableConcurrentBuilds: a run waits while another run of its pipeline is active. */
-static bool blocked(const struct tp_engine *engine, const struct run *run)
+/* disableConcurrentBuilds: the active run of the same pipeline `run` waits for, or NULL. */
+static const struct run *blocker(const struct tp_engine *engine, const struct run *run)
 {
     if (!run->exclusive)
-        return false;
+        return NULL;
     for (const struct run *other = engine->active; other != NULL; other = other->next) {
         if (other->rec.pipeline_id == run->rec.pipeline_id)
-            return true;
+            return other;
     }
-    return false;
+    return NULL;
+}
+
+/* Records why a queued run waits (NULL: for an executor), as Jenkins' causeOfBlockage. */
+static void set_blockage(struct run *run, const struct run *by, int64_t quiet_ms)
+{
+    char span[64];
+    if (quiet_ms > 0)
+        tp_time_span((uint64_t)quiet_ms, span, sizeof(span));
+    const char *why =
+        quiet_ms > 0 ? tp_arena_printf(&run->arena, "In the quiet period. Expires in %s", span)
+        : by != NULL ? tp_arena_printf(&run->arena, "Build #%lld is already in progress",
+                                       (long long)by->rec.number)
+                     : NULL;
+    if ((why == NULL) == (run->rec.blockage == NULL) &&
+        (why == NULL || strcmp(why, run->rec.blockage) == 0))
+        return;
+    run->rec.blockage = why;
+    save_run(run);
 }
 
 static void on_pump(uv_timer_t *timer)
@@ -2442,17 +2471,32 @@ static void on_pump(uv_timer_t *timer)
             if (!engine->slot_busy[i])
                 slot = i;
         }
-        if (slot < 0)
+        int64_t now = tp_time_now_ms(), wake = 0;
+        if (slot < 0) {
+            for (struct run *r = engine->queue_head; r != NULL; r = r->next) {
+                /* every executor is busy: that is why they wait (or their quiet period) */
+                set_blockage(r, NULL, r->not_before_ms - now);
+            }
             return;
+        }
         /* The first run that may start: a blocked one does not hold up the others. */
         struct run **link = &engine->queue_head, *prev = NULL;
-        while (*link != NULL && blocked(engine, *link)) {
+        const struct run *by = NULL;
+        while (*link != NULL &&
+               ((*link)->not_before_ms > now || (by = blocker(engine, *link)) != NULL)) {
+            int64_t quiet = (*link)->not_before_ms - now;
+            set_blockage(*link, quiet > 0 ? NULL : by, quiet);
+            if (quiet > 0 && (wake == 0 || quiet < wake))
+                wake = quiet;
             prev = *link;
             link = &(*link)->next;
         }
         struct run *run = *link;
-        if (run == NULL)
+        if (run == NULL) {
+            if (wake > 0) /* the pump runs again when the first quiet period ends */
+                uv_timer_start(&engine->pump, on_pump, (uint64_t)wake, 0);
             return;
+        }
         *link = run->next;
         if (engine->queue_tail == run)
             engine->queue_tail = prev;
@@ -2461,6 +2505,7 @@ static void on_pump(uv_timer_t *timer)
         run->next = engine->active;
         engine->active = run;
         engine->nactive++;
+        run->rec.blockage = NULL;
         run_begin(run);
     }
 }

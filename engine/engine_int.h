@@ -57,6 +57,7 @@ struct run {
     enum tp_result result_floor;    /* raised by catchError(buildResult:) and unstable */
     bool skip_after_unstable;       /* options { skipStagesAfterUnstable() } */
     bool exclusive;                 /* options { disableConcurrentBuilds() } */
+    int64_t not_before_ms;          /* options { quietPeriod(N) }: not started before this */
     bool timestamps;                /* options { timestamps() }: every log line is stamped */
     /* Resuming after a restart: the run is walked again from its start with the steps that
      * had finished answered from the store, silently (no log, no writes), up to the first

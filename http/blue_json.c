@@ -94,6 +94,12 @@ cJSON *tp_blue_pipeline_json(const struct tp_pipeline_rec *pipeline,
     return o;
 }
 
+/* Why a queued run waits: what the engine recorded, else for an executor. */
+static const char *blockage(const struct tp_run_rec *run)
+{
+    return run->blockage != NULL ? run->blockage : "Waiting for next available executor";
+}
+
 static cJSON *cause_json(const struct tp_run_rec *run)
 {
     cJSON *causes = cJSON_CreateArray();
@@ -145,7 +151,7 @@ cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_c
     cJSON_AddArrayToObject(o, "actions");
     cJSON_AddNullToObject(o, "artifactsZipFile");
     if (queued)
-        cJSON_AddStringToObject(o, "causeOfBlockage", "Waiting for next available executor");
+        cJSON_AddStringToObject(o, "causeOfBlockage", blockage(run));
     else
         cJSON_AddNullToObject(o, "causeOfBlockage");
     cJSON_AddItemToObject(o, "causes", cause_json(run));
@@ -313,7 +319,7 @@ cJSON *tp_blue_queue_item_json(const struct tp_run_rec *run)
     add_link(links, "self", tp_buf_str(&self));
     add_link(links, "parent", tp_buf_str(&parent));
     cJSON_AddItemToObject(o, "cause", cause_json(run));
-    cJSON_AddStringToObject(o, "causeOfBlockage", "Waiting for next available executor");
+    cJSON_AddStringToObject(o, "causeOfBlockage", blockage(run));
     tp_json_add_i64(o, "expectedBuildNumber", run->number);
     tp_json_add_id(o, "id", run->queue_id);
     cJSON_AddStringToObject(o, "organization", "jenkins");

@@ -85,6 +85,8 @@ static const char *const migrations[] = {
     /* 5: what a finished step returned to Groovy (JSON), so a run resumed after a restart
      * replays its script blocks with the same values. */
     "ALTER TABLE steps ADD COLUMN value TEXT;",
+    /* 6: why a queued run waits (Jenkins' causeOfBlockage), when not for an executor. */
+    "ALTER TABLE runs ADD COLUMN blockage TEXT;",
 };
 
 int tp_store_migrate(struct tp_store *store)

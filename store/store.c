@@ -14,7 +14,7 @@
 #define RUN_COLUMNS                                                                        \
     "r.id, r.pipeline_id, p.name, r.number, r.queue_id, r.state, r.result, r.enqueue_ms, " \
     "r.start_ms, r.end_ms, r.cause, r.cause_user, r.parameters, r.script, r.log_size, "    \
-    "r.log_complete"
+    "r.log_complete, r.blockage"
 #define NODE_COLUMNS                                                                           \
     "run_id, node_id, seq, type, name, first_parent, edges, state, result, start_ms, end_ms, " \
     "parent"
@@ -39,7 +39,7 @@ static const char *const sql_text[SQL_COUNT] = {
                        "enqueue_ms, cause, cause_user, parameters, script) "
                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
     [SQL_RUN_UPDATE] = "UPDATE runs SET state = ?2, result = ?3, start_ms = ?4, end_ms = ?5, "
-                       "log_size = ?6, log_complete = ?7 WHERE id = ?1",
+                       "log_size = ?6, log_complete = ?7, blockage = ?8 WHERE id = ?1",
     [SQL_RUN_GET] = "SELECT " RUN_COLUMNS " FROM runs r JOIN pipelines p ON p.id = r.pipeline_id "
                     "WHERE r.pipeline_id = ?1 AND r.number = ?2",
     [SQL_RUN_LIST] =
@@ -355,6 +355,7 @@ static void read_run(sqlite3_stmt *stmt, struct tp_arena *arena, struct tp_run_r
     out->script = col_text(stmt, 13, arena);
     out->log_size = sqlite3_column_int64(stmt, 14);
     out->log_complete = sqlite3_column_int(stmt, 15) != 0;
+    out->blockage = col_text(stmt, 16, arena);
 }
 
 int tp_store_run_insert(struct tp_store *store, struct tp_run_rec *rec)
@@ -407,6 +408,7 @@ int tp_store_run_update(struct tp_store *store, const struct tp_run_rec *rec)
     sqlite3_bind_int64(stmt, 5, rec->end_ms);
     sqlite3_bind_int64(stmt, 6, rec->log_size);
     sqlite3_bind_int(stmt, 7, rec->log_complete ? 1 : 0);
+    bind_text(stmt, 8, rec->blockage);
     return step_done(store, stmt, "run update");
 }
 

@@ -83,6 +83,7 @@ struct tp_run_rec {
     const char *script;     /* the Jenkinsfile this run executes */
     int64_t log_size;       /* bytes in the console log */
     bool log_complete;      /* no more bytes will be appended */
+    const char *blockage;   /* QUEUED: why it waits when not for an executor, else NULL */
 };
 
 struct tp_node_rec {

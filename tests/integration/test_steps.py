@@ -251,7 +251,7 @@ def test_step_errors_are_clear():
 
 OPTIONS = """pipeline {
     agent any
-    options { timeout(time: 1, unit: 'HOURS'); quietPeriod(5) }
+    options { timeout(time: 1, unit: 'HOURS'); preserveStashes() }
     stages {
         stage('Again') {
             options { retry(2) }
@@ -287,7 +287,7 @@ def test_timeout_and_retry_options_wrap_stages_and_the_pipeline():
             log = s.run_log("options")
             assert run["result"] == "ABORTED", log
             assert "[Pipeline] timeout\r\nTimeout set to expire in 1 hr 0 min\r\n" in log, log
-            assert "tidepool: option quietPeriod is not applied by tidepool yet\r\n" in log
+            assert "tidepool: option preserveStashes is not applied by tidepool yet\r\n" in log
             assert "[Pipeline] { (Again)\r\n[Pipeline] retry\r\n[Pipeline] {\r\n" in log, log
             assert "ERROR: script returned exit code 1\r\nRetrying\r\n" in log
             assert "Timeout set to expire in 300 ms\r\n" in log
@@ -332,6 +332,34 @@ EXCLUSIVE = """pipeline {
 """
 
 
+QUIET = """pipeline {
+    agent any
+    options { quietPeriod(1) }
+    stages { stage('S') { steps { echo 'after the quiet period' } } }
+}
+"""
+
+
+def test_quiet_period_holds_the_run_in_the_queue():
+    jobs = write_jobs({"quiet": QUIET})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("quiet")
+            queued = s.get_json("%s/pipelines/quiet/runs/1/" % ORG)
+            assert queued["state"] == "QUEUED", queued
+            deadline = time.time() + 5
+            while not (queued["causeOfBlockage"] or "").startswith(
+                    "In the quiet period. Expires in ") and time.time() < deadline:
+                time.sleep(0.01)
+                queued = s.get_json("%s/pipelines/quiet/runs/1/" % ORG)
+            assert queued["causeOfBlockage"].startswith("In the quiet period. Expires in "), queued
+            run = s.wait_run("quiet", 1)
+            assert run["result"] == "SUCCESS"
+            assert "not applied" not in s.run_log("quiet")
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 def test_skip_stages_after_unstable_and_disable_concurrent_builds():
     jobs = write_jobs({"skip": SKIP_UNSTABLE, "one": EXCLUSIVE, "other": pipeline(
         "stage('Free') { steps { echo 'not held up' } }\n")})
@@ -349,6 +377,15 @@ def test_skip_stages_after_unstable_and_disable_concurrent_builds():
 
             s.post_run("one")
             s.post_run("one")
+            # The second run says why it waits, as Jenkins' queue does (run 1 takes 0.3 s).
+            seen = []
+            deadline = time.time() + 5
+            while not seen and time.time() < deadline:
+                queued = s.get_json("%s/pipelines/one/runs/2/" % ORG)
+                if queued["causeOfBlockage"] == "Build #1 is already in progress":
+                    seen = s.get_json("%s/pipelines/one/queue/" % ORG)
+                time.sleep(0.01)
+            assert [q["causeOfBlockage"] for q in seen] == ["Build #1 is already in progress"]
             s.post_run("other")
             # A run waiting for its pipeline does not hold up another pipeline's run.
             assert s.wait_run("other", 1)["result"] == "SUCCESS"
@@ -539,6 +576,7 @@ if __name__ == "__main__":
         test_timeout_and_retry_options_wrap_stages_and_the_pipeline,
         test_no_process_survives_a_stop_or_a_timeout,
         test_skip_stages_after_unstable_and_disable_concurrent_builds,
+        test_quiet_period_holds_the_run_in_the_queue,
         test_a_restart_kills_what_a_killed_server_left_running,
         test_build_discarder_keeps_the_newest_runs_and_the_last_success,
         test_stash_and_unstash_carry_files_between_stages,
