@@ -674,7 +674,44 @@ int tp_plan_read_params(const struct tp_expr *list, struct tp_arena *arena, stru
     }
     struct tp_plan_param *params = tp_arena_alloc(arena, (list->args.count + 1) * sizeof(*params));
     for (size_t i = 0; i < list->args.count; i++) {
-        if (!lower_param(&lw, list->args.items[i], &params[*n]))
+        const struct tp_expr *e = list->args.items[i];
+        const struct tp_expr *cls = e->kind == TP_EXPR_MAP ? tp_ast_named_arg(e, "$class") : NULL;
+        if (cls != NULL && cls->kind == TP_EXPR_STRING) {
+            /* [$class: 'StringParameterDefinition', name: ..., defaultValue: ...] */
+            static const char *const classes[][2] = {
+                { "StringParameterDefinition", "string" },
+                { "TextParameterDefinition", "text" },
+                { "BooleanParameterDefinition", "booleanParam" },
+                { "ChoiceParameterDefinition", "choice" },
+                { "PasswordParameterDefinition", "password" },
+            };
+            const char *symbol = NULL;
+            for (size_t k = 0; k < sizeof(classes) / sizeof(classes[0]); k++) {
+                if (strcmp(cls->text, classes[k][0]) == 0)
+                    symbol = classes[k][1];
+            }
+            if (symbol == NULL) {
+                LOWER_ERROR(&lw, e, "Unsupported parameter class \"%s\"", cls->text);
+                return TP_EINVAL;
+            }
+            struct tp_expr *call = tp_arena_alloc(arena, sizeof(*call));
+            *call = *e;
+            call->kind = TP_EXPR_CALL;
+            call->text = symbol;
+            call->len = strlen(symbol);
+            call->named.items =
+                tp_arena_alloc(arena, (e->named.count + 1) * sizeof(struct tp_named));
+            call->named.count = 0;
+            for (size_t k = 0; k < e->named.count; k++) {
+                if (e->named.items[k].key != NULL &&
+                    e->named.items[k].key->kind == TP_EXPR_STRING &&
+                    strcmp(e->named.items[k].key->text, "$class") == 0)
+                    continue;
+                call->named.items[call->named.count++] = e->named.items[k];
+            }
+            e = call;
+        }
+        if (!lower_param(&lw, e, &params[*n]))
             return TP_EINVAL;
         (*n)++;
     }

@@ -1,9 +1,11 @@
 """Blue Ocean's own test cases (specs/blueocean-cases.md) that need the steps beyond echo and
-sh, written as declarative pipelines: C15(b), C17(c), X03, X04."""
+sh, written as declarative pipelines: C12 (with script {}), C15(b), C17(c), X03, X04."""
 
+import json
 import os
 import shutil
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from tp import ORG, Server, pipeline, run_tests, write_jobs  # noqa: E402
@@ -48,6 +50,47 @@ X04 = pipeline("""
 
 def base(name):
     return "%s/pipelines/%s/runs/1/" % (ORG, name)
+
+
+C12 = pipeline("""
+        stage('first') {
+            steps {
+                script {
+                    def branchInput = input message: 'Please input branch to test against',
+                        parameters: [[$class: 'StringParameterDefinition', defaultValue: 'master',
+                                      description: '', name: 'branch']]
+                    echo "BRANCH NAME: ${branchInput}"
+                }
+            }
+        }
+""")
+
+
+def test_c12_submit_input_with_parameters():
+    jobs = write_jobs({"c12": C12})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("c12")
+            deadline = time.time() + 10
+            steps = []
+            while time.time() < deadline and not (steps and steps[0]["state"] == "PAUSED"):
+                steps = s.get_json(base("c12") + "steps/")
+                time.sleep(0.02)
+            step = steps[0]
+            assert (step["state"], step["result"]) == ("PAUSED", "UNKNOWN"), steps
+            assert step["input"]["id"] == "C51b52435b43a326d5d4f92c290a64d5"
+            assert step["input"]["parameters"][0]["name"] == "branch"
+            body = json.dumps({"id": step["input"]["id"],
+                               "parameters": [{"name": "branch", "value": "master"}]}).encode()
+            status = s.request("POST", base("c12") + "steps/%s/" % step["id"], body,
+                               {"Content-Type": "application/json"})[0]
+            assert status == 200
+            assert s.wait_run("c12", 1)["result"] == "SUCCESS"
+            done = s.get_json(base("c12") + "steps/%s/" % step["id"])
+            assert (done["state"], done["result"], done["id"]) == ("FINISHED", "SUCCESS", step["id"])
+            assert "\r\nBRANCH NAME: master\r\n" in s.run_log("c12")
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
 
 
 def test_c15b_error_step_log():
@@ -114,6 +157,7 @@ def test_x04_unstable_and_caught_errors():
 
 if __name__ == "__main__":
     run_tests([
+        test_c12_submit_input_with_parameters,
         test_c15b_error_step_log,
         test_c17c_unstable_step_in_post,
         test_x03_parallel_fail_fast_statuses,
