@@ -429,6 +429,11 @@ const char *tp_engine_root_url(const struct tp_engine *engine)
     return engine->root_url;
 }
 
+int tp_engine_executors(const struct tp_engine *engine)
+{
+    return engine->executors;
+}
+
 const char *tp_engine_data_dir(const struct tp_engine *engine)
 {
     return engine->data_dir;
@@ -2363,6 +2368,9 @@ static void run_begin(struct run *run)
         apply(run, TP_RUN_EV_START);
         run->rec.start_ms = tp_time_now_ms();
         save_run(run);
+        /* RUNNING is on disk before any process of the run exists: a restart after a kill
+         * finds the run, and the processes it left. */
+        tp_store_flush(run->engine->store);
     }
     tp_log(TP_LOG_INFO, "engine", "run started pipeline=%s number=%lld executor=%d",
            run->rec.pipeline, (long long)run->rec.number, run->executor);
@@ -2734,6 +2742,8 @@ static int queue_run(struct tp_engine *engine, const struct tp_pipeline_rec *p, 
     *queued = rec;
     tp_log(TP_LOG_INFO, "engine", "run queued pipeline=%s number=%lld queue_id=%lld", p->name,
            (long long)rec.number, (long long)rec.queue_id);
+    /* Committed before anyone hears of it: a kill -9 after the answer keeps the run. */
+    tp_store_flush(engine->store);
     enqueue(engine, run_new(engine, &rec));
     if (engine->events.on_run != NULL)
         engine->events.on_run(engine->events.ctx, &rec);

@@ -124,5 +124,8 @@ bool tp_engine_can_run(const struct tp_plan *plan, struct tp_buf *why);
 
 /* Number of runs queued or running. */
 int tp_engine_active(const struct tp_engine *engine);
+/* The server's root URL ("http://127.0.0.1:8080/"), and its number of executor slots. */
+const char *tp_engine_root_url(const struct tp_engine *engine);
+int tp_engine_executors(const struct tp_engine *engine);
 
 #endif

@@ -2,12 +2,12 @@
 #include "http/api.h"
 
 #include "http/blue.h"
+#include "http/classic.h"
 #include "http/lint.h"
 #include "http/router.h"
 
 static const struct tp_route_table *const surfaces[] = {
-    &tp_blue_table,
-    &tp_lint_table,
+    &tp_blue_table, &tp_lint_table, &tp_classic_table, /* last: its prefix is every path */
 };
 
 int tp_api_handle(struct tp_req *req, struct tp_resp *resp)

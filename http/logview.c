@@ -20,11 +20,13 @@ struct log_source {
     struct tp_body_source base;
     struct tp_store *store;
     int64_t run_id;
+    bool raw; /* bytes as stored (the classic API), not '\n' as CRLF (Blue Ocean) */
     struct segment *segments;
     size_t nsegments, current;
 };
 
 struct copy_ctx {
+    bool raw;
     struct segment *seg;
     struct tp_buf *out;
     size_t max;
@@ -42,11 +44,15 @@ static int copy_chunk(void *ctx, const struct tp_log_chunk *chunk)
     int64_t to = (int64_t)chunk->len;
     if (chunk->offset + to > seg->end)
         to = seg->end - chunk->offset;
-    for (int64_t i = from; i < to; i++) {
-        char ch = chunk->data[i];
-        if (ch == '\n' && (i == 0 || chunk->data[i - 1] != '\r'))
-            tp_buf_putc(c->out, '\r');
-        tp_buf_putc(c->out, ch);
+    if (c->raw) {
+        tp_buf_append(c->out, chunk->data + from, (size_t)(to - from));
+    } else {
+        for (int64_t i = from; i < to; i++) {
+            char ch = chunk->data[i];
+            if (ch == '\n' && (i == 0 || chunk->data[i - 1] != '\r'))
+                tp_buf_putc(c->out, '\r');
+            tp_buf_putc(c->out, ch);
+        }
     }
     seg->pos = chunk->offset + to;
     if (seg->pos >= seg->end || c->out->len - c->start_len >= c->max)
@@ -62,7 +68,9 @@ static int source_read(struct tp_body_source *base, struct tp_buf *out, size_t m
         struct segment *seg = &src->segments[src->current];
         if (seg->pos < seg->end) {
             int64_t before = seg->pos;
-            struct copy_ctx ctx = { .seg = seg, .out = out, .max = max, .start_len = start_len };
+            struct copy_ctx ctx = {
+                .raw = src->raw, .seg = seg, .out = out, .max = max, .start_len = start_len
+            };
             if (tp_store_log_read(src->store, src->run_id, seg->step_id, seg->pos, 16, copy_chunk,
                                   &ctx) < 0)
                 return -1;
@@ -158,6 +166,35 @@ int tp_logview_respond(struct tp_req *req, struct tp_resp *resp, struct tp_store
         tp_resp_header(resp, "X-More-Data", "true");
     resp->source = &src->base;
     resp->source_length = length;
+    return 0;
+}
+
+int tp_logview_respond_raw(struct tp_req *req, struct tp_resp *resp, struct tp_store *store,
+                           int64_t run_id, int64_t start, bool progressive, bool complete)
+{
+    (void)req;
+    int64_t total_raw = 0, total_lf = 0, raw = 0, lf = 0;
+    int err = tp_store_log_measure(store, run_id, 0, 0, &total_raw, &total_lf);
+    if (err < 0)
+        return err;
+    if (start > total_raw)
+        start = total_raw;
+    if (start < total_raw) {
+        err = tp_store_log_measure(store, run_id, 0, start, &raw, &lf);
+        if (err < 0)
+            return err;
+    }
+    struct log_source *src = source_new(store, run_id, 1);
+    src->raw = true;
+    src->segments[0] = (struct segment){ .step_id = 0, .pos = start, .end = start + raw };
+    resp->content_type = "text/plain;charset=utf-8";
+    if (progressive) {
+        tp_resp_header(resp, "X-Text-Size", "%lld", (long long)(start + raw));
+        if (!complete)
+            tp_resp_header(resp, "X-More-Data", "true");
+    }
+    resp->source = &src->base;
+    resp->source_length = raw;
     return 0;
 }
 

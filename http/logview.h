@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Console logs over HTTP, as Blue Ocean's LogResource serves them (spec §8): a run log or a
+ * Console logs over HTTP, as Blue Ocean's LogResource serves them (spec §8), and as the
+ * classic API serves them (raw bytes): a run log or a
  * step log from a byte offset (default: the last `thresholdInKB`), lone '\n' sent as CRLF,
  * X-Text-Size / X-More-Data headers, streamed from the store chunk by chunk so a log of any
  * size never sits whole in memory; and a node log, the concatenation of its steps' logs.
@@ -24,6 +25,14 @@ struct tp_store;
  */
 int tp_logview_respond(struct tp_req *req, struct tp_resp *resp, struct tp_store *store,
                        int64_t run_id, int64_t step_id, bool complete, const char *error);
+
+/*
+ * Answers with the console log of run `run_id` as stored (the classic API's consoleText and,
+ * when `progressive`, logText/progressiveText from byte `start` with X-Text-Size and, while
+ * not `complete`, X-More-Data: true). Returns 0 or TP_EDB.
+ */
+int tp_logview_respond_raw(struct tp_req *req, struct tp_resp *resp, struct tp_store *store,
+                           int64_t run_id, int64_t start, bool progressive, bool complete);
 
 /* One piece of a node log: a step's whole log and its error text. */
 struct tp_logview_part {

@@ -40,6 +40,8 @@ static const char *const sql_text[SQL_COUNT] = {
                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
     [SQL_RUN_UPDATE] = "UPDATE runs SET state = ?2, result = ?3, start_ms = ?4, end_ms = ?5, "
                        "log_size = ?6, log_complete = ?7, blockage = ?8 WHERE id = ?1",
+    [SQL_RUN_GET_BY_QUEUE] = "SELECT " RUN_COLUMNS " FROM runs r JOIN pipelines p ON p.id = "
+                             "r.pipeline_id WHERE r.queue_id = ?1",
     [SQL_RUN_GET] = "SELECT " RUN_COLUMNS " FROM runs r JOIN pipelines p ON p.id = r.pipeline_id "
                     "WHERE r.pipeline_id = ?1 AND r.number = ?2",
     [SQL_RUN_LIST] =
@@ -427,6 +429,25 @@ int tp_store_run_get(struct tp_store *store, int64_t pipeline_id, int64_t number
         err = TP_ENOTFOUND;
     else
         err = db_error(store, "run get");
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return err;
+}
+
+int tp_store_run_get_by_queue(struct tp_store *store, int64_t queue_id, struct tp_arena *arena,
+                              struct tp_run_rec *out)
+{
+    sqlite3_stmt *stmt = stmt_get(store, SQL_RUN_GET_BY_QUEUE);
+    if (stmt == NULL)
+        return TP_EDB;
+    sqlite3_bind_int64(stmt, 1, queue_id);
+    int rc = sqlite3_step(stmt), err = 0;
+    if (rc == SQLITE_ROW)
+        read_run(stmt, arena, out);
+    else if (rc == SQLITE_DONE)
+        err = TP_ENOTFOUND;
+    else
+        err = db_error(store, "run get by queue");
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
     return err;

@@ -172,6 +172,9 @@ int tp_store_run_insert(struct tp_store *store, struct tp_run_rec *rec);
 int tp_store_run_update(struct tp_store *store, const struct tp_run_rec *rec);
 int tp_store_run_get(struct tp_store *store, int64_t pipeline_id, int64_t number,
                      struct tp_arena *arena, struct tp_run_rec *out);
+/* The run that queue item `queue_id` became (or still is). Returns 0, TP_ENOTFOUND, TP_EDB. */
+int tp_store_run_get_by_queue(struct tp_store *store, int64_t queue_id, struct tp_arena *arena,
+                              struct tp_run_rec *out);
 
 /* Which runs a listing returns. */
 enum tp_run_filter {

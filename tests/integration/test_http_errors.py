@@ -37,7 +37,7 @@ def test_json_errors_for_unknown_things():
              "Run abc not found in organization jenkins and pipeline hello"),
             (ORG + "/pipelines/hello/runs/?start=x", 400, "start must be a number"),
             (ORG + "/pipelines/hello/runs/?limit=1e3", 400, "limit must be a number"),
-            ("/", 404, None),
+            ("/nothing/here", 404, None),
         ]
         for path, code, message in cases:
             status, headers, body = s.request("GET", path)

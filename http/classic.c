@@ -1,0 +1,755 @@
+/* SPDX-License-Identifier: MIT */
+#include "http/classic.h"
+
+#include <llhttp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "engine/engine.h"
+#include "http/classic_json.h"
+#include "http/form.h"
+#include "http/logview.h"
+#include "http/tree.h"
+#include "jenkinsfile/plan.h"
+#include "store/store.h"
+
+enum {
+    MAX_RUNS = 100000 /* runs of one job read for its api/json */
+};
+
+static const char *param(const struct tp_req *req, size_t i)
+{
+    return i < req->nparams ? req->params[i] : "";
+}
+
+static const char *root_url(const struct tp_req *req)
+{
+    return tp_engine_root_url(req->app->engine);
+}
+
+/* Jenkins answers a missing resource with its HTML 404 page; clients read the status. */
+static int not_found(struct tp_resp *resp)
+{
+    resp->status = 404;
+    resp->content_type = "text/html;charset=utf-8";
+    tp_buf_puts(&resp->body, "<html><body><h2>HTTP ERROR 404 Not Found</h2></body></html>\n");
+    return 0;
+}
+
+/* A 4xx with Jenkins' X-Error header (node-jenkins shows it as the error's message). */
+static int fail(struct tp_resp *resp, int status, const char *message)
+{
+    resp->status = status;
+    resp->content_type = "text/plain;charset=utf-8";
+    tp_resp_header(resp, "X-Error", "%s", message);
+    tp_buf_printf(&resp->body, "%s\n", message);
+    return 0;
+}
+
+/* 302 to `path` under the root: the answer to every classic action POST. */
+static int redirect(struct tp_req *req, struct tp_resp *resp, const char *path)
+{
+    resp->status = 302;
+    tp_resp_header(resp, "Location", "%s%s", root_url(req), path[0] == '/' ? path + 1 : path);
+    return 0;
+}
+
+static void finish(struct tp_req *req, struct tp_resp *resp)
+{
+    (void)req;
+    tp_resp_header(resp, "X-Hudson", "1.395");
+}
+
+/* Sends `json` shaped by the request's tree= (and ?pretty). */
+static int send_json(struct tp_req *req, struct tp_resp *resp, cJSON *json,
+                     const struct tp_tree *tree)
+{
+    if (tree != NULL)
+        tp_tree_apply(json, tree);
+    resp->content_type = "application/json;charset=utf-8";
+    const char *pretty;
+    if (tp_req_query(req, "pretty", &pretty) && strcmp(pretty, "false") != 0) {
+        char *text = cJSON_Print(json);
+        tp_buf_puts(&resp->body, text);
+        free(text);
+    } else {
+        tp_json_print(json, &resp->body);
+    }
+    cJSON_Delete(json);
+    return 0;
+}
+
+/* Reads tree= and depth=: `*deep` when nested objects are to be shown in full. Returns false
+ * (400 answered) for a malformed tree. */
+static bool shape(struct tp_req *req, struct tp_resp *resp, struct tp_tree **tree, bool *deep)
+{
+    const char *text;
+    *tree = NULL;
+    *deep = false;
+    if (tp_req_query(req, "depth", &text)) {
+        int64_t depth = 0;
+        *deep = tp_str_to_i64(text, strlen(text), &depth) == 0 && depth > 0;
+    }
+    if (tp_req_query(req, "tree", &text) && text[0] != '\0') {
+        if (tp_tree_parse(text, req->arena, tree) < 0) {
+            fail(resp, 400, "Malformed tree expression");
+            return false;
+        }
+        *deep = true; /* the tree decides what of the nested objects shows */
+    }
+    return true;
+}
+
+/* --- gathering --- */
+
+struct runs {
+    struct tp_run_rec *items;
+    size_t count, cap;
+    struct tp_arena *arena;
+};
+
+static int collect_run(void *ctx, const struct tp_run_rec *rec)
+{
+    struct runs *r = ctx;
+    r->items = tp_arena_grow(r->arena, r->items, r->count, &r->cap, sizeof(*r->items));
+    r->items[r->count++] = *rec;
+    return 0;
+}
+
+/* A job and its runs (newest first). Returns 0, TP_ENOTFOUND or TP_EDB. */
+static int load_job(struct tp_req *req, const char *name, struct tp_pipeline_rec *pipeline,
+                    struct tp_classic_job *job, struct tp_plan **plan)
+{
+    int err = tp_store_pipeline_get(req->app->store, name, req->arena, pipeline);
+    if (err < 0)
+        return err;
+    struct runs runs = { .arena = req->arena };
+    err = tp_store_run_list(req->app->store, pipeline->id, TP_RUNS_ALL, 0, MAX_RUNS, req->arena,
+                            collect_run, &runs);
+    if (err < 0)
+        return err;
+    *plan = NULL;
+    if (tp_plan_compile(pipeline->script, strlen(pipeline->script), plan) < 0) {
+        tp_plan_free(*plan);
+        *plan = NULL;
+    }
+    *job = (struct tp_classic_job){
+        .pipeline = pipeline, .plan = *plan, .runs = runs.items, .nruns = runs.count
+    };
+    return 0;
+}
+
+/* Which build a path segment names: a number or a permalink (lastBuild...). NULL: none. */
+static const struct tp_run_rec *pick_build(const struct tp_classic_job *job, const char *which,
+                                           size_t *index)
+{
+    static const struct {
+        const char *name;
+        int kind;
+    } permalinks[] = { { "lastBuild", 0 },
+                       { "lastCompletedBuild", 1 },
+                       { "lastSuccessfulBuild", 2 },
+                       { "lastStableBuild", 3 },
+                       { "lastFailedBuild", 4 },
+                       { "lastUnstableBuild", 5 },
+                       { "lastUnsuccessfulBuild", 6 } };
+
+    int64_t number = 0;
+    int kind = -1;
+    if (tp_str_to_i64(which, strlen(which), &number) < 0) {
+        for (size_t i = 0; i < sizeof(permalinks) / sizeof(permalinks[0]); i++) {
+            if (strcmp(which, permalinks[i].name) == 0)
+                kind = permalinks[i].kind;
+        }
+        if (kind < 0)
+            return NULL;
+    }
+    for (size_t i = 0; i < job->nruns; i++) {
+        const struct tp_run_rec *r = &job->runs[i];
+        if (r->state == TP_STATE_QUEUED)
+            continue;
+        bool done = r->state == TP_STATE_FINISHED;
+        bool keep = kind < 0    ? r->number == number
+                    : kind == 0 ? true
+                    : kind == 1 ? done
+                    : kind == 2 ? done && r->result <= TP_RESULT_UNSTABLE
+                    : kind == 3 ? done && r->result == TP_RESULT_SUCCESS
+                    : kind == 4 ? done && r->result == TP_RESULT_FAILURE
+                    : kind == 5 ? done && r->result == TP_RESULT_UNSTABLE
+                                : done && r->result != TP_RESULT_SUCCESS;
+        if (keep) {
+            *index = i;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* --- root and identity --- */
+
+static int get_root_page(struct tp_req *req, struct tp_resp *resp)
+{
+    (void)req;
+    resp->content_type = "text/html;charset=utf-8";
+    tp_buf_puts(&resp->body, "<!DOCTYPE html><html><head><title>Dashboard [Jenkins]</title>"
+                             "</head><body><h1>tidepool</h1><p>Jenkins-compatible API: "
+                             "<a href=\"api/json\">api/json</a>, Blue Ocean: "
+                             "<a href=\"blue/rest/organizations/jenkins/\">blue/rest</a></p>"
+                             "</body></html>\n");
+    return 0;
+}
+
+struct jobs_ctx {
+    struct tp_req *req;
+    cJSON *jobs;
+};
+
+static int add_job_ref(void *ctx, const struct tp_pipeline_rec *p)
+{
+    struct jobs_ctx *c = ctx;
+    struct tp_pipeline_rec pipeline;
+    struct tp_classic_job job;
+    struct tp_plan *plan = NULL;
+    if (load_job(c->req, p->name, &pipeline, &job, &plan) < 0)
+        return TP_EDB;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", "org.jenkinsci.plugins.workflow.job.WorkflowJob");
+    cJSON_AddStringToObject(o, "name", p->name);
+    struct tp_buf url;
+    tp_buf_init(&url);
+    tp_classic_job_url(root_url(c->req), p->name, &url);
+    cJSON_AddStringToObject(o, "url", tp_buf_str(&url));
+    tp_buf_close(&url);
+    cJSON_AddStringToObject(o, "color", tp_classic_color(&job));
+    tp_plan_free(plan);
+    cJSON_AddItemToArray(c->jobs, o);
+    return 0;
+}
+
+static int get_root_json(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_tree *tree;
+    bool deep;
+    if (!shape(req, resp, &tree, &deep))
+        return 0;
+    struct jobs_ctx ctx = { .req = req, .jobs = cJSON_CreateArray() };
+    int err = tp_store_pipeline_list(req->app->store, req->arena, add_job_ref, &ctx);
+    if (err < 0) {
+        cJSON_Delete(ctx.jobs);
+        return err;
+    }
+    return send_json(
+        req, resp,
+        tp_classic_root_json(root_url(req), tp_engine_executors(req->app->engine), ctx.jobs), tree);
+}
+
+static int get_me(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_tree *tree;
+    bool deep;
+    if (!shape(req, resp, &tree, &deep))
+        return 0;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", "hudson.model.User");
+    cJSON_AddStringToObject(o, "absoluteUrl",
+                            tp_arena_printf(req->arena, "%suser/anonymous", root_url(req)));
+    cJSON_AddNullToObject(o, "description");
+    cJSON_AddStringToObject(o, "fullName", "anonymous");
+    cJSON_AddStringToObject(o, "id", "anonymous");
+    cJSON_AddArrayToObject(o, "property");
+    return send_json(req, resp, o, tree);
+}
+
+static int get_crumb(struct tp_req *req, struct tp_resp *resp)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", "hudson.security.csrf.DefaultCrumbIssuer");
+    /* Without users there is no session to bind a crumb to: one per server start. */
+    cJSON_AddStringToObject(o, "crumb", req->app->session);
+    cJSON_AddStringToObject(o, "crumbRequestField", "Jenkins-Crumb");
+    return send_json(req, resp, o, NULL);
+}
+
+static int get_plugins(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_tree *tree;
+    bool deep;
+    if (!shape(req, resp, &tree, &deep))
+        return 0;
+    /* tidepool has no plugins: what it does is built in, and it says so. */
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", "hudson.LocalPluginManager");
+    cJSON_AddArrayToObject(o, "plugins");
+    return send_json(req, resp, o, tree);
+}
+
+/* --- computers --- */
+
+struct busy_ctx {
+    struct runs runs;
+};
+
+static int collect_busy(void *ctx, const struct tp_run_rec *rec)
+{
+    struct runs *r = ctx;
+    return rec->state == TP_STATE_RUNNING || rec->state == TP_STATE_PAUSED ? collect_run(r, rec)
+                                                                           : 0;
+}
+
+static int computer(struct tp_req *req, struct tp_resp *resp, bool set)
+{
+    struct tp_tree *tree;
+    bool deep;
+    if (!shape(req, resp, &tree, &deep))
+        return 0;
+    struct runs busy = { .arena = req->arena };
+    int err = tp_store_run_list_unfinished(req->app->store, req->arena, collect_busy, &busy);
+    if (err < 0)
+        return err;
+    int executors = tp_engine_executors(req->app->engine);
+    cJSON *node = tp_classic_computer_json(root_url(req), executors, busy.items, busy.count, deep);
+    if (!set)
+        return send_json(req, resp, node, tree);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", "hudson.model.ComputerSet");
+    tp_json_add_i64(o, "busyExecutors", (int64_t)busy.count);
+    cJSON *list = cJSON_AddArrayToObject(o, "computer");
+    cJSON_AddItemToArray(list, node);
+    cJSON_AddStringToObject(o, "displayName", "Nodes");
+    tp_json_add_i64(o, "totalExecutors", executors);
+    return send_json(req, resp, o, tree);
+}
+
+static int get_computers(struct tp_req *req, struct tp_resp *resp)
+{
+    return computer(req, resp, true);
+}
+
+static int get_computer(struct tp_req *req, struct tp_resp *resp)
+{
+    static const char *const names[] = { "(master)", "(built-in)", "master", "Built-In Node",
+                                         NULL };
+    if (!tp_str_in(param(req, 0), names))
+        return not_found(resp);
+    return computer(req, resp, false);
+}
+
+/* --- queue --- */
+
+static int add_queued(void *ctx, const struct tp_run_rec *rec)
+{
+    struct jobs_ctx *c = ctx;
+    if (rec->state == TP_STATE_QUEUED)
+        cJSON_AddItemToArray(c->jobs, tp_classic_queue_item_json(root_url(c->req), rec, NULL));
+    return 0;
+}
+
+static int get_queue(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_tree *tree;
+    bool deep;
+    if (!shape(req, resp, &tree, &deep))
+        return 0;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", "hudson.model.Queue");
+    cJSON_AddArrayToObject(o, "discoverableItems");
+    struct jobs_ctx ctx = { .req = req, .jobs = cJSON_AddArrayToObject(o, "items") };
+    int err = tp_store_run_list_unfinished(req->app->store, req->arena, add_queued, &ctx);
+    if (err < 0) {
+        cJSON_Delete(o);
+        return err;
+    }
+    return send_json(req, resp, o, tree);
+}
+
+static int queued_run(struct tp_req *req, const char *id, struct tp_run_rec *run)
+{
+    int64_t queue_id;
+    if (tp_str_to_i64(id, strlen(id), &queue_id) < 0)
+        return TP_ENOTFOUND;
+    return tp_store_run_get_by_queue(req->app->store, queue_id, req->arena, run);
+}
+
+static int get_queue_item(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_tree *tree;
+    bool deep;
+    if (!shape(req, resp, &tree, &deep))
+        return 0;
+    struct tp_run_rec run;
+    int err = queued_run(req, param(req, 0), &run);
+    if (err == TP_ENOTFOUND)
+        return not_found(resp);
+    if (err < 0)
+        return err;
+    return send_json(req, resp, tp_classic_queue_item_json(root_url(req), &run, NULL), tree);
+}
+
+static int cancel(struct tp_req *req, struct tp_resp *resp, const char *id)
+{
+    struct tp_run_rec run;
+    int err = queued_run(req, id, &run);
+    if (err == TP_ENOTFOUND || (err == 0 && run.state != TP_STATE_QUEUED))
+        return not_found(resp);
+    if (err < 0)
+        return err;
+    err = tp_engine_stop(req->app->engine, run.id, "anonymous");
+    if (err < 0 && err != TP_ENOTFOUND)
+        return err;
+    return redirect(req, resp, "/queue/");
+}
+
+static int post_cancel_item(struct tp_req *req, struct tp_resp *resp)
+{
+    const char *id;
+    size_t len;
+    if (!tp_form_field(req, "id", &id, &len))
+        return fail(resp, 400, "id is required");
+    return cancel(req, resp, id);
+}
+
+static int post_cancel_queue(struct tp_req *req, struct tp_resp *resp)
+{
+    return cancel(req, resp, param(req, 0));
+}
+
+static int get_queue_page(struct tp_req *req, struct tp_resp *resp)
+{
+    return get_root_page(req, resp);
+}
+
+/* --- jobs --- */
+
+/* Loads job {0}; false after answering 404 (or an error). */
+static bool job_of(struct tp_req *req, struct tp_resp *resp, struct tp_pipeline_rec *pipeline,
+                   struct tp_classic_job *job, struct tp_plan **plan)
+{
+    int err = load_job(req, param(req, 0), pipeline, job, plan);
+    if (err == TP_ENOTFOUND)
+        not_found(resp);
+    else if (err < 0)
+        tp_resp_error(resp, 500, "%s", tp_strerror(err));
+    return err == 0;
+}
+
+static int get_job_json(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_tree *tree;
+    bool deep;
+    if (!shape(req, resp, &tree, &deep))
+        return 0;
+    struct tp_pipeline_rec pipeline;
+    struct tp_classic_job job;
+    struct tp_plan *plan;
+    if (!job_of(req, resp, &pipeline, &job, &plan))
+        return 0;
+    job.all_builds = tp_tree_names(tree, "allBuilds");
+    cJSON *json = tp_classic_job_json(root_url(req), &job, deep);
+    tp_plan_free(plan);
+    return send_json(req, resp, json, tree);
+}
+
+static int get_job_page(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_classic_job job;
+    struct tp_plan *plan;
+    if (!job_of(req, resp, &pipeline, &job, &plan))
+        return 0;
+    tp_plan_free(plan);
+    resp->content_type = "text/html;charset=utf-8";
+    tp_buf_printf(&resp->body,
+                  "<!DOCTYPE html><html><head><title>%s [Jenkins]</title></head><body>"
+                  "<h1>Pipeline %s</h1><a href=\"api/json\">api/json</a></body></html>\n",
+                  pipeline.name, pipeline.name);
+    return 0;
+}
+
+/* Iterates the name=value pairs of a query string or form body, decoded. */
+static void each_pair(struct tp_req *req, const char *text, size_t len, cJSON *values,
+                      const struct tp_plan *plan)
+{
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp != NULL ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        struct tp_buf name, value;
+        tp_buf_init(&name);
+        tp_buf_init(&value);
+        if (eq != NULL && tp_str_url_decode(p, (size_t)(eq - p), true, &name) == 0 &&
+            tp_str_url_decode(eq + 1, (size_t)(stop - eq - 1), true, &value) == 0) {
+            for (size_t i = 0; plan != NULL && i < plan->nparams; i++) {
+                const struct tp_plan_param *def = &plan->params[i];
+                if (def->name == NULL || strcmp(def->name, tp_buf_str(&name)) != 0)
+                    continue;
+                cJSON *v = cJSON_CreateObject();
+                cJSON_AddStringToObject(v, "name", def->name);
+                if (def->type == TP_PARAM_BOOLEAN)
+                    cJSON_AddBoolToObject(v, "value",
+                                          strcmp(tp_buf_str(&value), "true") == 0 ||
+                                              strcmp(tp_buf_str(&value), "on") == 0);
+                else
+                    cJSON_AddStringToObject(v, "value", tp_buf_str(&value));
+                cJSON_AddItemToArray(values, v);
+            }
+        }
+        tp_buf_close(&name);
+        tp_buf_close(&value);
+        p = stop + 1;
+    }
+    (void)req;
+}
+
+/* The parameters of a build trigger: the query string, a form body, or the form's `json`
+ * field ({"parameter": [{"name": ..., "value": ...}]}); only the job's own parameters. */
+static cJSON *trigger_parameters(struct tp_req *req, const struct tp_plan *plan)
+{
+    cJSON *values = cJSON_CreateArray();
+    const char *json;
+    size_t json_len;
+    if (tp_form_field(req, "json", &json, &json_len)) {
+        cJSON *form = cJSON_ParseWithLength(json, json_len);
+        cJSON *list = cJSON_GetObjectItemCaseSensitive(form, "parameter");
+        if (cJSON_IsObject(list)) { /* a single parameter is sent as an object */
+            cJSON_AddItemToArray(values, cJSON_Duplicate(list, true));
+        } else {
+            const cJSON *p;
+            cJSON_ArrayForEach(p, list) cJSON_AddItemToArray(values, cJSON_Duplicate(p, true));
+        }
+        cJSON_Delete(form);
+        return values;
+    }
+    each_pair(req, req->query, strlen(req->query), values, plan);
+    const char *type = tp_req_header(req, "Content-Type");
+    if (type != NULL && strstr(type, "application/x-www-form-urlencoded") != NULL)
+        each_pair(req, req->body, req->body_len, values, plan);
+    return values;
+}
+
+static int trigger(struct tp_req *req, struct tp_resp *resp, bool with_parameters)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_classic_job job;
+    struct tp_plan *plan;
+    if (!job_of(req, resp, &pipeline, &job, &plan))
+        return 0;
+    bool parameterized = plan != NULL && plan->nparams > 0;
+    if (with_parameters && !parameterized) {
+        tp_plan_free(plan);
+        return fail(resp, 400,
+                    tp_arena_printf(req->arena, "%s is not parameterized", pipeline.name));
+    }
+    cJSON *values = trigger_parameters(req, plan);
+    tp_plan_free(plan);
+    if (pipeline.disabled) {
+        cJSON_Delete(values);
+        return fail(resp, 409, tp_arena_printf(req->arena, "%s is disabled", pipeline.name));
+    }
+    struct tp_run_rec queued;
+    struct tp_buf error;
+    tp_buf_init(&error);
+    int err = tp_engine_start(req->app->engine, pipeline.name, "anonymous", values, req->arena,
+                              &queued, &error);
+    cJSON_Delete(values);
+    if (err == TP_EINVAL)
+        fail(resp, 400, tp_arena_strdup(req->arena, tp_buf_str(&error)));
+    tp_buf_close(&error);
+    if (err == TP_EINVAL)
+        return 0;
+    if (err == TP_ECONFLICT)
+        return fail(resp, 503, "tidepool is shutting down");
+    if (err < 0)
+        return err;
+    resp->status = 201;
+    tp_resp_header(resp, "Location", "%squeue/item/%lld/", root_url(req),
+                   (long long)queued.queue_id);
+    return 0;
+}
+
+static int post_build(struct tp_req *req, struct tp_resp *resp)
+{
+    return trigger(req, resp, false);
+}
+
+static int post_build_with_parameters(struct tp_req *req, struct tp_resp *resp)
+{
+    return trigger(req, resp, true);
+}
+
+/* --- builds --- */
+
+/* Loads job {0} and build {1}; false after answering. */
+static bool build_of(struct tp_req *req, struct tp_resp *resp, struct tp_pipeline_rec *pipeline,
+                     struct tp_classic_job *job, const struct tp_run_rec **run, size_t *index)
+{
+    struct tp_plan *plan;
+    if (!job_of(req, resp, pipeline, job, &plan))
+        return false;
+    tp_plan_free(plan);
+    job->plan = NULL;
+    *run = pick_build(job, param(req, 1), index);
+    if (*run == NULL)
+        not_found(resp);
+    return *run != NULL;
+}
+
+static int get_build_json(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_tree *tree;
+    bool deep;
+    if (!shape(req, resp, &tree, &deep))
+        return 0;
+    struct tp_pipeline_rec pipeline;
+    struct tp_classic_job job;
+    const struct tp_run_rec *run;
+    size_t i;
+    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+        return 0;
+    const struct tp_run_rec *previous = i + 1 < job.nruns ? &job.runs[i + 1] : NULL;
+    const struct tp_run_rec *next =
+        i > 0 && job.runs[i - 1].state != TP_STATE_QUEUED ? &job.runs[i - 1] : NULL;
+    return send_json(req, resp, tp_classic_build_json(root_url(req), run, previous, next), tree);
+}
+
+static int get_build_page(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_classic_job job;
+    const struct tp_run_rec *run;
+    size_t i;
+    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+        return 0;
+    resp->content_type = "text/html;charset=utf-8";
+    tp_buf_printf(&resp->body,
+                  "<!DOCTYPE html><html><head><title>%s #%lld [Jenkins]</title></head><body>"
+                  "<h1>%s #%lld</h1><a href=\"consoleText\">Console Output</a></body></html>\n",
+                  pipeline.name, (long long)run->number, pipeline.name, (long long)run->number);
+    return 0;
+}
+
+static int get_console_text(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_classic_job job;
+    const struct tp_run_rec *run;
+    size_t i;
+    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+        return 0;
+    return tp_logview_respond_raw(req, resp, req->app->store, run->id, 0, false,
+                                  run->state == TP_STATE_FINISHED);
+}
+
+/* logText/progressiveText?start=N (query or form): the log from byte N, X-Text-Size the
+ * next start, X-More-Data: true while the build runs. */
+static int progressive(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_classic_job job;
+    const struct tp_run_rec *run;
+    size_t i;
+    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+        return 0;
+    const char *text;
+    size_t len;
+    int64_t start = 0;
+    if (tp_form_field(req, "start", &text, &len) &&
+        (tp_str_to_i64(text, len, &start) < 0 || start < 0))
+        return fail(resp, 400, "start must be a non-negative number");
+    return tp_logview_respond_raw(req, resp, req->app->store, run->id, start, true,
+                                  run->state == TP_STATE_FINISHED);
+}
+
+static int post_stop(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_classic_job job;
+    const struct tp_run_rec *run;
+    size_t i;
+    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+        return 0;
+    if (run->state != TP_STATE_FINISHED) {
+        int err = tp_engine_stop(req->app->engine, run->id, "anonymous");
+        if (err < 0 && err != TP_ENOTFOUND)
+            return err;
+    }
+    struct tp_buf path;
+    tp_buf_init(&path);
+    tp_classic_job_url("", pipeline.name, &path);
+    tp_buf_printf(&path, "%lld/", (long long)run->number);
+    redirect(req, resp, tp_arena_strdup(req->arena, tp_buf_str(&path)));
+    tp_buf_close(&path);
+    return 0;
+}
+
+static int post_delete_build(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_classic_job job;
+    const struct tp_run_rec *run;
+    size_t i;
+    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+        return 0;
+    if (run->state != TP_STATE_FINISHED)
+        return fail(resp, 400, "Unable to delete a build in progress");
+    int err = tp_store_run_delete(req->app->store, run->id);
+    if (err < 0)
+        return err;
+    struct tp_buf path;
+    tp_buf_init(&path);
+    tp_classic_job_url("", pipeline.name, &path);
+    redirect(req, resp, tp_arena_strdup(req->arena, tp_buf_str(&path)));
+    tp_buf_close(&path);
+    return 0;
+}
+
+/* Every action also answers with /api/json after it, as jenkins-api sends them. */
+#define JOB   "/job/{job}"
+#define BUILD "/job/{job}/{build}"
+
+static const struct tp_route classic_routes[] = {
+    { HTTP_GET, "/", get_root_page },
+    { HTTP_GET, "/api/json", get_root_json },
+    { HTTP_GET, "/me/api/json", get_me },
+    { HTTP_GET, "/crumbIssuer/api/json", get_crumb },
+    { HTTP_GET, "/pluginManager/api/json", get_plugins },
+    { HTTP_GET, "/computer/api/json", get_computers },
+    { HTTP_GET, "/computer/{name}/api/json", get_computer },
+    { HTTP_GET, "/queue/", get_queue_page },
+    { HTTP_GET, "/queue/api/json", get_queue },
+    { HTTP_GET, "/queue/item/{id}/api/json", get_queue_item },
+    { HTTP_POST, "/queue/cancelItem", post_cancel_item },
+    { HTTP_POST, "/queue/cancelItem/api/json", post_cancel_item },
+    { HTTP_POST, "/queue/item/{id}/cancelQueue", post_cancel_queue },
+    { HTTP_GET, JOB "/", get_job_page },
+    { HTTP_GET, JOB "/api/json", get_job_json },
+    { HTTP_POST, JOB "/build", post_build },
+    { HTTP_POST, JOB "/build/api/json", post_build },
+    { HTTP_POST, JOB "/buildWithParameters", post_build_with_parameters },
+    { HTTP_POST, JOB "/buildWithParameters/api/json", post_build_with_parameters },
+    { HTTP_GET, BUILD "/", get_build_page },
+    { HTTP_GET, BUILD "/api/json", get_build_json },
+    { HTTP_GET, BUILD "/consoleText", get_console_text },
+    { HTTP_GET, BUILD "/consoleText/api/json", get_console_text },
+    { HTTP_GET, BUILD "/logText/progressiveText", progressive },
+    { HTTP_POST, BUILD "/logText/progressiveText", progressive },
+    { HTTP_GET, BUILD "/logText/progressiveHtml", progressive },
+    { HTTP_POST, BUILD "/logText/progressiveHtml", progressive },
+    { HTTP_POST, BUILD "/stop", post_stop },
+    { HTTP_POST, BUILD "/term", post_stop },
+    { HTTP_POST, BUILD "/kill", post_stop },
+    { HTTP_POST, BUILD "/stop/api/json", post_stop },
+    { HTTP_POST, BUILD "/doDelete", post_delete_build },
+    { HTTP_POST, BUILD "/doDelete/api/json", post_delete_build },
+};
+
+const struct tp_route_table tp_classic_table = {
+    .prefix = "/",
+    .routes = classic_routes,
+    .count = sizeof(classic_routes) / sizeof(classic_routes[0]),
+    .json_writes = false,
+    .finish = finish,
+};

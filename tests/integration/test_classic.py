@@ -1,0 +1,161 @@
+"""The classic Jenkins API driven by the real python-jenkins (Debian's python3-jenkins): version,
+identity, crumb, job list and info with parameter definitions, build with parameters through the
+queue item's Location, build info with parameters and causes, console, running builds, stop,
+queue, nodes; and the raw rules other clients need (201 + Location, 302 actions, HEAD, tree=,
+progressive logs)."""
+
+import os
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from tp import Server, pipeline, run_tests, write_jobs  # noqa: E402
+
+import jenkins  # noqa: E402  (python3-jenkins)
+
+PARAMS = """pipeline {
+    agent any
+    parameters {
+        string(name: 'GREETING', defaultValue: 'hello', description: 'what to say')
+        booleanParam(name: 'LOUD', defaultValue: false, description: '')
+    }
+    stages {
+        stage('Say') { steps { sh 'echo "greeting=$GREETING loud=$LOUD"' } }
+    }
+}
+"""
+
+SLOW = pipeline("stage('Slow') { steps { sh 'sleep 37.5' } }")
+
+ONE_AT_A_TIME = """pipeline {
+    agent any
+    options { disableConcurrentBuilds() }
+    stages { stage('S') { steps { sh 'sleep 0.5' } } }
+}
+"""
+
+
+def wait(predicate, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+def test_python_jenkins_drives_builds():
+    jobs = write_jobs({"params": PARAMS, "slow": SLOW, "single": ONE_AT_A_TIME})
+    try:
+        with Server(jobs=jobs) as s:
+            server = jenkins.Jenkins("http://127.0.0.1:%d" % s.port, timeout=10)
+            assert server.get_version() == "2.479.3"
+            assert server.get_whoami()["id"] == "anonymous"
+            names = sorted(j["name"] for j in server.get_all_jobs())
+            assert names == ["params", "single", "slow"], names
+            assert server.job_exists("params") and not server.job_exists("nope")
+            info = server.get_job_info("params")
+            assert info["_class"] == "org.jenkinsci.plugins.workflow.job.WorkflowJob"
+            assert info["nextBuildNumber"] == 1 and info["lastBuild"] is None
+            defs = info["property"][0]["parameterDefinitions"]
+            assert [(d["name"], d["defaultParameterValue"]["value"]) for d in defs] == [
+                ("GREETING", "hello"), ("LOUD", False)], defs
+
+            queue_id = server.build_job("params", {"GREETING": "hola", "LOUD": "true"})
+            item = wait(lambda: server.get_queue_item(queue_id).get("executable"))
+            number = item["number"]
+            build = wait(lambda: (lambda b: b if not b["building"] else None)(
+                server.get_build_info("params", number)))
+            assert build["result"] == "SUCCESS", build
+            params = [a for a in build["actions"] if a.get("_class") ==
+                      "hudson.model.ParametersAction"][0]["parameters"]
+            assert {p["name"]: p["value"] for p in params} == {"GREETING": "hola", "LOUD": True}
+            causes = [a for a in build["actions"] if a.get("_class") ==
+                      "hudson.model.CauseAction"][0]["causes"]
+            assert causes[0]["shortDescription"] == "Started by user anonymous"
+            console = server.get_build_console_output("params", number)
+            assert "greeting=hola loud=true\n" in console, console
+            assert server.get_job_info("params")["color"] == "blue"
+
+            slow = server.build_job("slow")
+            running = wait(lambda: server.get_running_builds())
+            assert [(r["name"], r["number"]) for r in running] == [("slow", 1)], running
+            assert server.get_nodes() == [{"name": "master", "offline": False}]
+            assert wait(lambda: server.get_queue_item(slow).get("executable"))["number"] == 1
+            server.stop_build("slow", 1)
+            stopped = wait(lambda: (lambda b: b if not b["building"] else None)(
+                server.get_build_info("slow", 1)))
+            assert stopped["result"] == "ABORTED"
+
+            server.build_job("single")
+            second = server.build_job("single")
+            waiting = wait(lambda: [i for i in server.get_queue_info() if i["id"] == second])
+            assert waiting[0]["task"]["name"] == "single"
+            assert waiting[0]["why"] in ("Build #1 is already in progress",
+                                         "Waiting for next available executor")
+            server.cancel_queue(second)
+            wait(lambda: not [i for i in server.get_queue_info() if i["id"] == second])
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+def test_the_raw_rules_clients_depend_on():
+    jobs = write_jobs({"params": PARAMS})
+    try:
+        with Server(jobs=jobs) as s:
+            status, headers, body = s.request("GET", "/")
+            assert status == 200 and headers["x-jenkins"] and headers["x-hudson"]
+            status, headers, _ = s.request("HEAD", "/job/params/api/json")
+            assert status == 200 and headers["content-type"].startswith("application/json")
+            assert s.request("HEAD", "/job/nope/api/json")[0] == 404
+            # build: 201 and an absolute Location ending in /queue/item/<id>/
+            status, headers, body = s.request(
+                "POST", "/job/params/buildWithParameters", b"GREETING=form+value",
+                {"Content-Type": "application/x-www-form-urlencoded"})
+            assert status == 201 and body == b"", (status, body)
+            location = headers["location"]
+            assert location.startswith("http://127.0.0.1:%d/queue/item/" % s.port)
+            assert location.endswith("/")
+            s.wait_run("params", 1)
+            # progressive log: X-Text-Size is the next start; no X-More-Data once finished
+            status, headers, body = s.request("POST", "/job/params/1/logText/progressiveText",
+                                              b"start=0",
+                                              {"Content-Type": "application/x-www-form-urlencoded"})
+            size = int(headers["x-text-size"])
+            assert status == 200 and size == len(body) and "x-more-data" not in headers
+            assert b"greeting=form value loud=false\n" in body
+            status, headers, rest = s.request("GET", "/job/params/1/logText/progressiveText?start=%d"
+                                              % (size - 10))
+            assert rest == body[-10:] and int(headers["x-text-size"]) == size
+            # tree=: nested fields, raw brackets, ranges, unknown fields absent
+            job = s.get_json("/job/params/api/json?tree=name,builds[number,result]{0,1},nope")
+            assert job == {"_class": "org.jenkinsci.plugins.workflow.job.WorkflowJob",
+                           "name": "params",
+                           "builds": [{"_class": "org.jenkinsci.plugins.workflow.job.WorkflowRun",
+                                       "number": 1, "result": "SUCCESS"}]}, job
+            job = s.get_json("/job/params/api/json?tree=allBuilds%5Bnumber%5D,lastBuild")
+            assert job["allBuilds"] == [{"_class": "org.jenkinsci.plugins.workflow.job."
+                                         "WorkflowRun", "number": 1}]
+            assert job["lastBuild"] == {"_class": "org.jenkinsci.plugins.workflow.job.WorkflowRun"}
+            assert s.request("GET", "/api/json?tree=jobs[name")[0] == 400
+            # actions answer 302 to pages that answer 200
+            status, headers, _ = s.request("POST", "/job/params/1/stop")
+            assert status == 302 and headers["location"].endswith("/job/params/1/")
+            assert s.request("GET", "/job/params/1/")[0] == 200
+            status, headers, _ = s.request("POST", "/job/params/1/doDelete")
+            assert status == 302 and headers["location"].endswith("/job/params/")
+            assert s.request("GET", "/job/params/1/api/json")[0] == 404
+            assert s.request("GET", "/job/params/lastBuild/api/json")[0] == 404
+            # jenkins-api appends /api/json to actions
+            assert s.request("POST", "/job/params/build/api/json")[0] == 201
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_python_jenkins_drives_builds,
+        test_the_raw_rules_clients_depend_on,
+    ])
