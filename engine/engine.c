@@ -2764,8 +2764,12 @@ int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *
      * build is scheduled; a Jenkinsfile that does not compile fails when the run starts. */
     struct tp_plan *plan;
     cJSON *values = NULL;
-    if (tp_plan_compile(p.script, strlen(p.script), &plan) == 0) {
-        err = tp_params_resolve(plan, parameters, &values, error);
+    bool compiles = tp_plan_compile(p.script, strlen(p.script), &plan) == 0;
+    const struct tp_plan_param *defs;
+    size_t ndefs;
+    tp_params_of_job(compiles ? plan : NULL, p.param_defs, arena, &defs, &ndefs);
+    if (compiles || ndefs > 0) {
+        err = tp_params_resolve_defs(defs, ndefs, parameters, &values, error);
         if (err < 0) {
             tp_plan_free(plan);
             return err;

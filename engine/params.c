@@ -8,6 +8,7 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/mem.h"
+#include "jenkinsfile/parser.h"
 
 /* A literal default as text (parameters are declared with literals; anything else is the
  * expression's source form, as Jenkins would show it unevaluated). */
@@ -238,4 +239,32 @@ cJSON *tp_params_definitions_defs(const struct tp_plan_param *defs, size_t ndefs
         cJSON_AddItemToArray(list, d);
     }
     return list;
+}
+
+void tp_params_of_job(const struct tp_plan *plan, const char *xml_defs, struct tp_arena *arena,
+                      const struct tp_plan_param **defs, size_t *n)
+{
+    *defs = NULL;
+    *n = 0;
+    if (plan != NULL && plan->nparams > 0) {
+        *defs = plan->params;
+        *n = plan->nparams;
+        return;
+    }
+    if (xml_defs == NULL)
+        return;
+    char *text = tp_arena_printf(arena, "x = %s\n", xml_defs);
+    struct tp_diags diags;
+    struct tp_script script;
+    tp_diags_init(&diags, arena);
+    if (tp_parse(text, strlen(text), arena, &diags, &script) < 0 || script.body->count != 1 ||
+        script.body->items[0]->kind != TP_STMT_EXPR ||
+        script.body->items[0]->expr->kind != TP_EXPR_ASSIGN)
+        return;
+    struct tp_plan_param *params;
+    if (tp_plan_read_params(script.body->items[0]->expr->b, arena, &diags, &params, n) < 0) {
+        *n = 0;
+        return;
+    }
+    *defs = params;
 }

@@ -33,6 +33,11 @@ const char *tp_params_get(const cJSON *values, const char *name);
 
 /* Jenkins' export of the plan's parameter definitions (hudson.model.*ParameterDefinition). */
 cJSON *tp_params_definitions_json(const struct tp_plan *plan);
+/* The parameter definitions of a job: its Jenkinsfile's `parameters {}` (`plan`, may be NULL),
+ * else those its config.xml declared (`xml_defs`, a Groovy list, may be NULL; read into
+ * `arena`). Never fails: unreadable definitions count as none. */
+void tp_params_of_job(const struct tp_plan *plan, const char *xml_defs, struct tp_arena *arena,
+                      const struct tp_plan_param **defs, size_t *n);
 cJSON *tp_params_definitions_defs(const struct tp_plan_param *defs, size_t ndefs);
 
 #endif

@@ -291,11 +291,14 @@ static cJSON *pipeline_json(struct tp_req *req, const struct tp_pipeline_rec *pi
     }
     if (found)
         latest_json = run_json(req, &latest, history.estimated_duration_ms, true);
-    /* The parameter definitions come from the Jenkinsfile, as Jenkins registers them. */
+    /* The parameter definitions come from the Jenkinsfile, as Jenkins registers them (or
+     * from the config.xml the job was made with). */
     struct tp_plan *plan;
-    cJSON *parameters = tp_plan_compile(pipeline->script, strlen(pipeline->script), &plan) == 0
-                            ? tp_params_definitions_json(plan)
-                            : cJSON_CreateArray();
+    bool compiles = tp_plan_compile(pipeline->script, strlen(pipeline->script), &plan) == 0;
+    const struct tp_plan_param *defs;
+    size_t ndefs;
+    tp_params_of_job(compiles ? plan : NULL, pipeline->param_defs, req->arena, &defs, &ndefs);
+    cJSON *parameters = tp_params_definitions_defs(defs, ndefs);
     tp_plan_free(plan);
     cJSON *o = tp_blue_pipeline_json(pipeline, &history, latest_json, parameters);
     cJSON_Delete(latest_json);

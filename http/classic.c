@@ -9,7 +9,9 @@
 #include "common/json.h"
 #include "common/str.h"
 #include "engine/engine.h"
+#include "engine/params.h"
 #include "http/classic_json.h"
+#include "http/config.h"
 #include "http/form.h"
 #include "http/logview.h"
 #include "http/tree.h"
@@ -136,9 +138,8 @@ static int load_job(struct tp_req *req, const char *name, struct tp_pipeline_rec
         tp_plan_free(*plan);
         *plan = NULL;
     }
-    *job = (struct tp_classic_job){
-        .pipeline = pipeline, .plan = *plan, .runs = runs.items, .nruns = runs.count
-    };
+    *job = (struct tp_classic_job){ .pipeline = pipeline, .runs = runs.items, .nruns = runs.count };
+    tp_params_of_job(*plan, pipeline->param_defs, req->arena, &job->params, &job->nparams);
     return 0;
 }
 
@@ -469,8 +470,8 @@ static int get_job_page(struct tp_req *req, struct tp_resp *resp)
 }
 
 /* Iterates the name=value pairs of a query string or form body, decoded. */
-static void each_pair(struct tp_req *req, const char *text, size_t len, cJSON *values,
-                      const struct tp_plan *plan)
+static void each_pair(const char *text, size_t len, cJSON *values, const struct tp_plan_param *defs,
+                      size_t ndefs)
 {
     const char *p = text, *end = text + len;
     while (p < end) {
@@ -482,8 +483,8 @@ static void each_pair(struct tp_req *req, const char *text, size_t len, cJSON *v
         tp_buf_init(&value);
         if (eq != NULL && tp_str_url_decode(p, (size_t)(eq - p), true, &name) == 0 &&
             tp_str_url_decode(eq + 1, (size_t)(stop - eq - 1), true, &value) == 0) {
-            for (size_t i = 0; plan != NULL && i < plan->nparams; i++) {
-                const struct tp_plan_param *def = &plan->params[i];
+            for (size_t i = 0; i < ndefs; i++) {
+                const struct tp_plan_param *def = &defs[i];
                 if (def->name == NULL || strcmp(def->name, tp_buf_str(&name)) != 0)
                     continue;
                 cJSON *v = cJSON_CreateObject();
@@ -501,12 +502,11 @@ static void each_pair(struct tp_req *req, const char *text, size_t len, cJSON *v
         tp_buf_close(&value);
         p = stop + 1;
     }
-    (void)req;
 }
 
 /* The parameters of a build trigger: the query string, a form body, or the form's `json`
  * field ({"parameter": [{"name": ..., "value": ...}]}); only the job's own parameters. */
-static cJSON *trigger_parameters(struct tp_req *req, const struct tp_plan *plan)
+static cJSON *trigger_parameters(struct tp_req *req, const struct tp_plan_param *defs, size_t ndefs)
 {
     cJSON *values = cJSON_CreateArray();
     const char *json;
@@ -523,10 +523,10 @@ static cJSON *trigger_parameters(struct tp_req *req, const struct tp_plan *plan)
         cJSON_Delete(form);
         return values;
     }
-    each_pair(req, req->query, strlen(req->query), values, plan);
+    each_pair(req->query, strlen(req->query), values, defs, ndefs);
     const char *type = tp_req_header(req, "Content-Type");
     if (type != NULL && strstr(type, "application/x-www-form-urlencoded") != NULL)
-        each_pair(req, req->body, req->body_len, values, plan);
+        each_pair(req->body, req->body_len, values, defs, ndefs);
     return values;
 }
 
@@ -537,13 +537,13 @@ static int trigger(struct tp_req *req, struct tp_resp *resp, bool with_parameter
     struct tp_plan *plan;
     if (!job_of(req, resp, &pipeline, &job, &plan))
         return 0;
-    bool parameterized = plan != NULL && plan->nparams > 0;
+    bool parameterized = job.nparams > 0;
     if (with_parameters && !parameterized) {
         tp_plan_free(plan);
         return fail(resp, 400,
                     tp_arena_printf(req->arena, "%s is not parameterized", pipeline.name));
     }
-    cJSON *values = trigger_parameters(req, plan);
+    cJSON *values = trigger_parameters(req, job.params, job.nparams);
     tp_plan_free(plan);
     if (pipeline.disabled) {
         cJSON_Delete(values);
@@ -589,8 +589,9 @@ static bool build_of(struct tp_req *req, struct tp_resp *resp, struct tp_pipelin
     struct tp_plan *plan;
     if (!job_of(req, resp, pipeline, job, &plan))
         return false;
-    tp_plan_free(plan);
-    job->plan = NULL;
+    tp_plan_free(plan); /* the definitions it held are not used past here */
+    job->params = NULL;
+    job->nparams = 0;
     *run = pick_build(job, param(req, 1), index);
     if (*run == NULL)
         not_found(resp);
@@ -706,6 +707,197 @@ static int post_delete_build(struct tp_req *req, struct tp_resp *resp)
     return 0;
 }
 
+/* --- jobs from config.xml --- */
+
+/* A job name Jenkins accepts: not empty, none of its unsafe characters. */
+static const char *name_problem(const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return "No name is specified";
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return "“.” and “..” are not allowed as names";
+    for (const char *p = name; *p; p++) {
+        if (strchr("?*/\\%!@#$^&|<>[]:;", *p) != NULL || (unsigned char)*p < 0x20)
+            return "unsafe character in the name";
+    }
+    return NULL;
+}
+
+/* Whether pipeline `id` has a run that is not finished (then it is not deleted or renamed). */
+static int has_unfinished(void *ctx, const struct tp_run_rec *rec)
+{
+    int64_t *id = ctx;
+    return rec->pipeline_id == *id ? 1 : 0;
+}
+
+static bool busy(struct tp_req *req, int64_t id)
+{
+    return tp_store_run_list_unfinished(req->app->store, req->arena, has_unfinished, &id) == 1;
+}
+
+/* Stores `config` as job `name`'s (creating the job when `create`). */
+static int store_config(struct tp_req *req, struct tp_resp *resp, const char *name, const char *xml,
+                        size_t len, bool create)
+{
+    struct tp_job_config config;
+    struct tp_buf error;
+    tp_buf_init(&error);
+    int err = tp_job_config_parse(xml, len, &config, &error);
+    if (err < 0) {
+        fail(resp, 400, tp_arena_strdup(req->arena, tp_buf_str(&error)));
+        tp_buf_close(&error);
+        return 0;
+    }
+    tp_buf_close(&error);
+    struct tp_pipeline_rec pipeline;
+    err = tp_store_pipeline_get(req->app->store, name, req->arena, &pipeline);
+    if (err == 0 && create)
+        err = TP_ECONFLICT;
+    if (err == TP_ENOTFOUND && create)
+        err = tp_engine_pipeline_put(req->app->engine, name, config.script, NULL);
+    if (err == 0)
+        err = tp_store_pipeline_get(req->app->store, name, req->arena, &pipeline);
+    if (err == 0) {
+        struct tp_pipeline_config c = { .script = config.script,
+                                        .config = tp_arena_strndup(req->arena, xml, len),
+                                        .param_defs = config.parameters,
+                                        .description = config.description,
+                                        .disabled = config.disabled };
+        err = tp_store_pipeline_set_config(req->app->store, pipeline.id, &c);
+    }
+    tp_job_config_close(&config);
+    if (err == TP_ECONFLICT)
+        return fail(resp, 400,
+                    tp_arena_printf(req->arena, "A job already exists with the name ‘%s’", name));
+    if (err == TP_ENOTFOUND)
+        return not_found(resp);
+    return err;
+}
+
+static int post_create_item(struct tp_req *req, struct tp_resp *resp)
+{
+    const char *name = NULL, *mode = NULL, *from = NULL;
+    tp_req_query(req, "name", &name);
+    tp_req_query(req, "mode", &mode);
+    tp_req_query(req, "from", &from);
+    const char *problem = name_problem(name);
+    if (problem != NULL)
+        return fail(resp, 400, problem);
+    if (mode != NULL && strcmp(mode, "copy") == 0) {
+        struct tp_pipeline_rec source;
+        if (from == NULL || tp_store_pipeline_get(req->app->store, from, req->arena, &source) < 0)
+            return fail(resp, 400,
+                        tp_arena_printf(req->arena, "No such job: %s", from != NULL ? from : ""));
+        struct tp_buf xml;
+        tp_buf_init(&xml);
+        if (source.config != NULL)
+            tp_buf_puts(&xml, source.config);
+        else
+            tp_job_config_write(source.script, source.description, source.disabled, &xml);
+        int err = store_config(req, resp, name, xml.data, xml.len, true);
+        tp_buf_close(&xml);
+        return err;
+    }
+    return store_config(req, resp, name, req->body, req->body_len, true);
+}
+
+static int get_config_xml(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    int err = tp_store_pipeline_get(req->app->store, param(req, 0), req->arena, &pipeline);
+    if (err == TP_ENOTFOUND)
+        return not_found(resp);
+    if (err < 0)
+        return err;
+    resp->content_type = "application/xml";
+    if (pipeline.config != NULL)
+        tp_buf_puts(&resp->body, pipeline.config); /* as it was given: it round-trips */
+    else
+        tp_job_config_write(pipeline.script, pipeline.description, pipeline.disabled, &resp->body);
+    return 0;
+}
+
+static int post_config_xml(struct tp_req *req, struct tp_resp *resp)
+{
+    return store_config(req, resp, param(req, 0), req->body, req->body_len, false);
+}
+
+/* Loads job {0} for an action; false after answering. */
+static bool action_job(struct tp_req *req, struct tp_resp *resp, struct tp_pipeline_rec *out)
+{
+    int err = tp_store_pipeline_get(req->app->store, param(req, 0), req->arena, out);
+    if (err == TP_ENOTFOUND)
+        not_found(resp);
+    else if (err < 0)
+        tp_resp_error(resp, 500, "%s", tp_strerror(err));
+    return err == 0;
+}
+
+static int post_delete_job(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    if (!action_job(req, resp, &pipeline))
+        return 0;
+    if (busy(req, pipeline.id))
+        return fail(resp, 409, "tidepool does not delete a job while one of its builds runs");
+    int err = tp_store_pipeline_delete(req->app->store, pipeline.id);
+    return err < 0 ? err : redirect(req, resp, "/");
+}
+
+static int set_disabled(struct tp_req *req, struct tp_resp *resp, bool disabled)
+{
+    struct tp_pipeline_rec pipeline;
+    if (!action_job(req, resp, &pipeline))
+        return 0;
+    int err = tp_store_pipeline_set_disabled(req->app->store, pipeline.id, disabled);
+    if (err < 0)
+        return err;
+    struct tp_buf path;
+    tp_buf_init(&path);
+    tp_classic_job_url("", pipeline.name, &path);
+    redirect(req, resp, tp_arena_strdup(req->arena, tp_buf_str(&path)));
+    tp_buf_close(&path);
+    return 0;
+}
+
+static int post_enable(struct tp_req *req, struct tp_resp *resp)
+{
+    return set_disabled(req, resp, false);
+}
+
+static int post_disable(struct tp_req *req, struct tp_resp *resp)
+{
+    return set_disabled(req, resp, true);
+}
+
+static int post_rename(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    if (!action_job(req, resp, &pipeline))
+        return 0;
+    const char *name = NULL;
+    size_t len;
+    if (!tp_form_field(req, "newName", &name, &len))
+        name = NULL;
+    const char *problem = name_problem(name);
+    if (problem != NULL)
+        return fail(resp, 400, problem);
+    if (busy(req, pipeline.id))
+        return fail(resp, 409, "tidepool does not rename a job while one of its builds runs");
+    int err = tp_store_pipeline_rename(req->app->store, pipeline.id, name);
+    if (err == TP_ECONFLICT)
+        return fail(resp, 400,
+                    tp_arena_printf(req->arena, "A job already exists with the name ‘%s’", name));
+    if (err < 0)
+        return err;
+    struct tp_buf path;
+    tp_buf_init(&path);
+    tp_classic_job_url("", name, &path);
+    redirect(req, resp, tp_arena_strdup(req->arena, tp_buf_str(&path)));
+    tp_buf_close(&path);
+    return 0;
+}
+
 /* Every action also answers with /api/json after it, as jenkins-api sends them. */
 #define JOB   "/job/{job}"
 #define BUILD "/job/{job}/{build}"
@@ -724,7 +916,18 @@ static const struct tp_route classic_routes[] = {
     { HTTP_POST, "/queue/cancelItem", post_cancel_item },
     { HTTP_POST, "/queue/cancelItem/api/json", post_cancel_item },
     { HTTP_POST, "/queue/item/{id}/cancelQueue", post_cancel_queue },
+    { HTTP_POST, "/createItem", post_create_item },
+    { HTTP_POST, "/createItem/api/json", post_create_item },
     { HTTP_GET, JOB "/", get_job_page },
+    { HTTP_GET, JOB "/config.xml", get_config_xml },
+    { HTTP_GET, JOB "/config.xml/api/json", get_config_xml },
+    { HTTP_POST, JOB "/config.xml", post_config_xml },
+    { HTTP_POST, JOB "/config.xml/api/json", post_config_xml },
+    { HTTP_POST, JOB "/doDelete", post_delete_job },
+    { HTTP_POST, JOB "/doDelete/api/json", post_delete_job },
+    { HTTP_POST, JOB "/enable", post_enable },
+    { HTTP_POST, JOB "/disable", post_disable },
+    { HTTP_POST, JOB "/doRename", post_rename },
     { HTTP_GET, JOB "/api/json", get_job_json },
     { HTTP_POST, JOB "/build", post_build },
     { HTTP_POST, JOB "/build/api/json", post_build },

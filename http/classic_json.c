@@ -226,7 +226,7 @@ static bool unsuccessful(const struct tp_run_rec *r)
 /* Jenkins' parameter definitions, classic shape: {_class, defaultParameterValue, ...}. */
 static cJSON *parameters_property(const struct tp_classic_job *job)
 {
-    cJSON *defs = tp_params_definitions_json(job->plan);
+    cJSON *defs = tp_params_definitions_defs(job->params, job->nparams);
     cJSON *property = cJSON_CreateObject();
     cJSON_AddStringToObject(property, "_class", "hudson.model.ParametersDefinitionProperty");
     cJSON_AddItemToObject(property, "parameterDefinitions", defs);
@@ -236,13 +236,16 @@ static cJSON *parameters_property(const struct tp_classic_job *job)
 cJSON *tp_classic_job_json(const char *root, const struct tp_classic_job *job, bool deep)
 {
     const char *name = job->pipeline->name;
-    bool parameterized = job->plan != NULL && job->plan->nparams > 0;
+    bool parameterized = job->nparams > 0;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "_class", JOB_CLASS);
     cJSON *actions = cJSON_AddArrayToObject(o, "actions");
     if (parameterized)
         cJSON_AddItemToArray(actions, parameters_property(job));
-    cJSON_AddNullToObject(o, "description");
+    if (job->pipeline->description != NULL)
+        cJSON_AddStringToObject(o, "description", job->pipeline->description);
+    else
+        cJSON_AddNullToObject(o, "description");
     cJSON_AddStringToObject(o, "displayName", name);
     cJSON_AddNullToObject(o, "displayNameOrNull");
     cJSON_AddStringToObject(o, "fullDisplayName", name);

@@ -17,12 +17,13 @@
 #include "common/buf.h"
 #include "store/store.h"
 
-struct tp_plan;
+struct tp_plan_param;
 
 /* What a job resource is made of. */
 struct tp_classic_job {
     const struct tp_pipeline_rec *pipeline;
-    const struct tp_plan *plan;    /* its parameters; NULL when it does not compile */
+    const struct tp_plan_param *params; /* its parameter definitions */
+    size_t nparams;
     const struct tp_run_rec *runs; /* newest first, queued ones included */
     size_t nruns;
     bool all_builds; /* tree= asks for allBuilds */

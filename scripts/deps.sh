@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="cmake ninja-build pkg-config gcc make libc6-dev libuv1-dev libcjson-dev \
 libsqlite3-dev libmd-dev libexpat1-dev node-llhttp python3 git \
-python3-jenkins"
+python3-jenkins jenkins-job-builder"
 
 missing=""
 for p in $PACKAGES; do

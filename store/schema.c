@@ -87,6 +87,11 @@ static const char *const migrations[] = {
     "ALTER TABLE steps ADD COLUMN value TEXT;",
     /* 6: why a queued run waits (Jenkins' causeOfBlockage), when not for an executor. */
     "ALTER TABLE runs ADD COLUMN blockage TEXT;",
+    /* 7: jobs made from config.xml: the XML as given, the parameters it declares (so they
+     * show before the first run), the description. */
+    "ALTER TABLE pipelines ADD COLUMN config TEXT;"
+    "ALTER TABLE pipelines ADD COLUMN param_defs TEXT;"
+    "ALTER TABLE pipelines ADD COLUMN description TEXT;",
 };
 
 int tp_store_migrate(struct tp_store *store)

@@ -11,6 +11,9 @@
 #include "common/timefmt.h"
 #include "store/store_int.h"
 
+#define PIPELINE_COLUMNS                                                                \
+    "id, name, script, source, disabled, next_number, created_ms, config, param_defs, " \
+    "description"
 #define RUN_COLUMNS                                                                        \
     "r.id, r.pipeline_id, p.name, r.number, r.queue_id, r.state, r.result, r.enqueue_ms, " \
     "r.start_ms, r.end_ms, r.cause, r.cause_user, r.parameters, r.script, r.log_size, "    \
@@ -27,12 +30,14 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_PIPELINE_PUT] = "INSERT INTO pipelines(name, script, source, created_ms) "
                          "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET "
                          "script = excluded.script, source = excluded.source RETURNING id",
-    [SQL_PIPELINE_GET] = "SELECT id, name, script, source, disabled, next_number, created_ms "
-                         "FROM pipelines WHERE name = ?1",
-    [SQL_PIPELINE_GET_BY_ID] = "SELECT id, name, script, source, disabled, next_number, "
-                               "created_ms FROM pipelines WHERE id = ?1",
-    [SQL_PIPELINE_LIST] = "SELECT id, name, script, source, disabled, next_number, created_ms "
-                          "FROM pipelines ORDER BY name",
+    [SQL_PIPELINE_GET] = "SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE name = ?1",
+    [SQL_PIPELINE_GET_BY_ID] = "SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE id = ?1",
+    [SQL_PIPELINE_LIST] = "SELECT " PIPELINE_COLUMNS " FROM pipelines ORDER BY name",
+    [SQL_PIPELINE_SET_CONFIG] = "UPDATE pipelines SET script = ?2, config = ?3, param_defs = ?4, "
+                                "description = ?5, disabled = ?6 WHERE id = ?1",
+    [SQL_PIPELINE_SET_DISABLED] = "UPDATE pipelines SET disabled = ?2 WHERE id = ?1",
+    [SQL_PIPELINE_DELETE] = "DELETE FROM pipelines WHERE id = ?1",
+    [SQL_PIPELINE_RENAME] = "UPDATE pipelines SET name = ?2 WHERE id = ?1",
     [SQL_PIPELINE_TAKE_NUMBER] = "UPDATE pipelines SET next_number = next_number + 1 "
                                  "WHERE id = ?1 RETURNING next_number - 1",
     [SQL_RUN_INSERT] = "INSERT INTO runs(pipeline_id, number, queue_id, state, result, "
@@ -260,6 +265,69 @@ static void read_pipeline(sqlite3_stmt *stmt, struct tp_arena *arena, struct tp_
     out->disabled = sqlite3_column_int(stmt, 4) != 0;
     out->next_number = sqlite3_column_int64(stmt, 5);
     out->created_ms = sqlite3_column_int64(stmt, 6);
+    out->config = col_text(stmt, 7, arena);
+    out->param_defs = col_text(stmt, 8, arena);
+    out->description = col_text(stmt, 9, arena);
+}
+
+/* Runs one prepared write statement with `bind` already applied; TP_ENOTFOUND when it
+ * changed no row, TP_ECONFLICT on a uniqueness violation. */
+static int pipeline_write(struct tp_store *store, sqlite3_stmt *stmt, const char *what)
+{
+    int rc = sqlite3_step(stmt), err = 0;
+    if (rc == SQLITE_CONSTRAINT)
+        err = TP_ECONFLICT;
+    else if (rc != SQLITE_DONE)
+        err = db_error(store, what);
+    else if (sqlite3_changes(store->db) == 0)
+        err = TP_ENOTFOUND;
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return err;
+}
+
+int tp_store_pipeline_set_config(struct tp_store *store, int64_t id,
+                                 const struct tp_pipeline_config *config)
+{
+    sqlite3_stmt *stmt = stmt_get(store, SQL_PIPELINE_SET_CONFIG);
+    if (stmt == NULL || batch_begin(store) < 0)
+        return TP_EDB;
+    sqlite3_bind_int64(stmt, 1, id);
+    bind_text(stmt, 2, config->script);
+    bind_text(stmt, 3, config->config);
+    bind_text(stmt, 4, config->param_defs);
+    bind_text(stmt, 5, config->description);
+    sqlite3_bind_int(stmt, 6, config->disabled ? 1 : 0);
+    return pipeline_write(store, stmt, "pipeline set config");
+}
+
+int tp_store_pipeline_set_disabled(struct tp_store *store, int64_t id, bool disabled)
+{
+    sqlite3_stmt *stmt = stmt_get(store, SQL_PIPELINE_SET_DISABLED);
+    if (stmt == NULL || batch_begin(store) < 0)
+        return TP_EDB;
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_int(stmt, 2, disabled ? 1 : 0);
+    return pipeline_write(store, stmt, "pipeline set disabled");
+}
+
+int tp_store_pipeline_delete(struct tp_store *store, int64_t id)
+{
+    sqlite3_stmt *stmt = stmt_get(store, SQL_PIPELINE_DELETE);
+    if (stmt == NULL || batch_begin(store) < 0)
+        return TP_EDB;
+    sqlite3_bind_int64(stmt, 1, id);
+    return pipeline_write(store, stmt, "pipeline delete");
+}
+
+int tp_store_pipeline_rename(struct tp_store *store, int64_t id, const char *name)
+{
+    sqlite3_stmt *stmt = stmt_get(store, SQL_PIPELINE_RENAME);
+    if (stmt == NULL || batch_begin(store) < 0)
+        return TP_EDB;
+    sqlite3_bind_int64(stmt, 1, id);
+    bind_text(stmt, 2, name);
+    return pipeline_write(store, stmt, "pipeline rename");
 }
 
 int tp_store_pipeline_put(struct tp_store *store, const char *name, const char *script,

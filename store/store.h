@@ -64,6 +64,15 @@ struct tp_pipeline_rec {
     bool disabled;
     int64_t next_number;
     int64_t created_ms;
+    const char *config;      /* the config.xml it was created or updated with, or NULL */
+    const char *param_defs;  /* parameters its config.xml declared (a Groovy list), or NULL */
+    const char *description; /* or NULL */
+};
+
+/* What a config.xml sets on a pipeline. */
+struct tp_pipeline_config {
+    const char *script, *config, *param_defs, *description;
+    bool disabled;
 };
 
 struct tp_run_rec {
@@ -156,6 +165,15 @@ int tp_store_pipeline_get(struct tp_store *store, const char *name, struct tp_ar
 int tp_store_pipeline_get_by_id(struct tp_store *store, int64_t id, struct tp_arena *arena,
                                 struct tp_pipeline_rec *out);
 /* Calls `each` for every pipeline in name order; stops early when it returns non-zero. */
+/* Writes a pipeline's config (script, the XML as given, its parameters, description,
+ * disabled). Returns 0, TP_ENOTFOUND or TP_EDB. */
+int tp_store_pipeline_set_config(struct tp_store *store, int64_t id,
+                                 const struct tp_pipeline_config *config);
+int tp_store_pipeline_set_disabled(struct tp_store *store, int64_t id, bool disabled);
+/* Deletes a pipeline with its runs. Returns 0, TP_ENOTFOUND or TP_EDB. */
+int tp_store_pipeline_delete(struct tp_store *store, int64_t id);
+/* Returns 0, TP_ENOTFOUND, TP_ECONFLICT (the name is taken) or TP_EDB. */
+int tp_store_pipeline_rename(struct tp_store *store, int64_t id, const char *name);
 typedef int (*tp_store_pipeline_fn)(void *ctx, const struct tp_pipeline_rec *rec);
 int tp_store_pipeline_list(struct tp_store *store, struct tp_arena *arena,
                            tp_store_pipeline_fn each, void *ctx);

@@ -1,4 +1,6 @@
-"""The classic Jenkins API driven by the real python-jenkins (Debian's python3-jenkins): version,
+"""The classic Jenkins API driven by the real python-jenkins and jenkins-job-builder (Debian's
+python3-jenkins, jenkins-job-builder): jobs from config.xml (create, config round-trip, reconfigure,
+copy, rename, enable/disable, delete, bad XML), version,
 identity, crumb, job list and info with parameter definitions, build with parameters through the
 queue item's Location, build info with parameters and causes, console, running builds, stop,
 queue, nodes; and the raw rules other clients need (201 + Location, 302 actions, HEAD, tree=,
@@ -6,13 +8,16 @@ progressive logs)."""
 
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from tp import Server, pipeline, run_tests, write_jobs  # noqa: E402
 
 import jenkins  # noqa: E402  (python3-jenkins)
+import requests  # noqa: E402
 
 PARAMS = """pipeline {
     agent any
@@ -154,8 +159,142 @@ def test_the_raw_rules_clients_depend_on():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+CONFIG = """<?xml version='1.1' encoding='UTF-8'?>
+<flow-definition plugin="workflow-job">
+  <description>made by python-jenkins &amp; friends</description>
+  <keepDependencies>false</keepDependencies>
+  <properties>
+    <hudson.model.ParametersDefinitionProperty>
+      <parameterDefinitions>
+        <hudson.model.StringParameterDefinition>
+          <name>WHO</name><description>who</description><defaultValue>world</defaultValue>
+          <trim>false</trim>
+        </hudson.model.StringParameterDefinition>
+        <hudson.model.ChoiceParameterDefinition>
+          <name>COLOR</name><description/>
+          <choices class="java.util.Arrays$ArrayList">
+            <a class="string-array"><string>red</string><string>blue</string></a>
+          </choices>
+        </hudson.model.ChoiceParameterDefinition>
+      </parameterDefinitions>
+    </hudson.model.ParametersDefinitionProperty>
+  </properties>
+  <definition class="org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition" plugin="workflow-cps">
+    <script>pipeline {
+  agent any
+  stages { stage('Hi') { steps { sh 'echo "hi $WHO in $COLOR"' } } }
+}</script>
+    <sandbox>true</sandbox>
+  </definition>
+  <disabled>false</disabled>
+</flow-definition>
+"""
+
+JJB = """- job:
+    name: jjb-demo
+    project-type: pipeline
+    description: 'Demo <!-- Managed by Jenkins Job Builder -->'
+    parameters:
+      - string:
+          name: GREETING
+          default: hello
+          description: what to say
+      - bool:
+          name: LOUD
+          default: false
+      - choice:
+          name: SIZE
+          choices:
+            - small
+            - large
+    dsl: |
+      pipeline {
+        agent any
+        stages { stage('Say') { steps { sh 'echo "%s $GREETING $SIZE loud=$LOUD"' } } }
+      }
+"""
+
+
+def test_jobs_from_config_xml():
+    jobs = write_jobs({})
+    try:
+        with Server(jobs=jobs) as s:
+            server = jenkins.Jenkins("http://127.0.0.1:%d" % s.port, timeout=10)
+            server.create_job("made", CONFIG)
+            assert server.job_exists("made")
+            info = server.get_job_info("made")
+            defs = info["property"][0]["parameterDefinitions"]
+            # parameters declared in XML show before the first run
+            assert [(d["name"], d["type"]) for d in defs] == [
+                ("WHO", "StringParameterDefinition"), ("COLOR", "ChoiceParameterDefinition")]
+            assert defs[1]["choices"] == ["red", "blue"]
+            assert info["description"] == "made by python-jenkins & friends"
+            assert server.get_job_config("made") == CONFIG  # kept as submitted
+            queue_id = server.build_job("made", {"COLOR": "blue"})
+            number = wait(lambda: server.get_queue_item(queue_id).get("executable"))["number"]
+            s.wait_run("made", number)
+            assert "hi world in blue\n" in server.get_build_console_output("made", number)
+            # reconfigure, copy, rename, disable, delete
+            server.reconfig_job("made", CONFIG.replace("hi $WHO", "hello $WHO"))
+            assert "hello $WHO" in server.get_job_config("made")
+            server.copy_job("made", "copied")
+            assert server.job_exists("copied")
+            server.rename_job("copied", "renamed")
+            assert server.job_exists("renamed") and not server.job_exists("copied")
+            server.disable_job("renamed")
+            assert server.get_job_info("renamed")["color"] == "disabled"
+            server.enable_job("renamed")
+            server.delete_job("renamed")
+            assert not server.job_exists("renamed")
+            # bad XML: a clear 400, nothing made
+            for bad in ["<flow-definition><definition", "<project><builders/></project>"]:
+                try:
+                    server.create_job("bad", bad)
+                    raise AssertionError("created from %r" % bad)
+                except (jenkins.JenkinsException, requests.exceptions.HTTPError) as e:
+                    assert "400" in str(e) or "Bad Request" in str(e), e
+                assert not server.job_exists("bad")
+            status, headers, _ = s.request("POST", "/createItem?name=made", CONFIG.encode(),
+                                           {"Content-Type": "text/xml"})
+            assert status == 400 and "already exists" in headers["x-error"]
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+def test_jenkins_job_builder_creates_then_reconfigures():
+    jobs = write_jobs({})
+    work = tempfile.mkdtemp(prefix="tp-it-jjb-")
+    try:
+        with Server(jobs=jobs) as s:
+            ini = os.path.join(work, "jjb.ini")
+            with open(ini, "w") as f:
+                f.write("[jenkins]\nurl=http://127.0.0.1:%d/\nuser=\npassword=\n"
+                        "query_plugins_info=False\n[job_builder]\nignore_cache=True\n" % s.port)
+            for word in ["first", "second"]:
+                yaml = os.path.join(work, "jobs.yaml")
+                with open(yaml, "w") as f:
+                    f.write(JJB % word)
+                r = subprocess.run(["jenkins-jobs", "--conf", ini, "update", yaml],
+                                   capture_output=True, text=True, timeout=60,
+                                   env=dict(os.environ, HOME=work))
+                assert r.returncode == 0, (r.stdout, r.stderr)
+            server = jenkins.Jenkins("http://127.0.0.1:%d" % s.port, timeout=10)
+            defs = server.get_job_info("jjb-demo")["property"][0]["parameterDefinitions"]
+            assert [d["name"] for d in defs] == ["GREETING", "LOUD", "SIZE"], defs
+            queue_id = server.build_job("jjb-demo", {"SIZE": "large"})
+            number = wait(lambda: server.get_queue_item(queue_id).get("executable"))["number"]
+            s.wait_run("jjb-demo", number)
+            console = server.get_build_console_output("jjb-demo", number)
+            assert "second hello large loud=false\n" in console, console
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_python_jenkins_drives_builds,
         test_the_raw_rules_clients_depend_on,
+        test_jobs_from_config_xml,
+        test_jenkins_job_builder_creates_then_reconfigures,
     ])
