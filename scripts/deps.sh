@@ -13,6 +13,8 @@ for p in $PACKAGES; do
         missing="$missing $p"
     fi
 done
+# node and npm run the npm clients' tests; a machine may have them from another source.
+command -v npm > /dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 
 echo "tidepool: installing$missing" >&2
