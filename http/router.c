@@ -93,11 +93,10 @@ int tp_router_dispatch(const struct tp_route_table *const *tables, size_t ntable
                 err = route->handler(req, resp);
             goto finish;
         }
-        if (path_matched)
-            tp_resp_error(resp, 405, "Method %s not allowed on %s",
-                          llhttp_method_name((llhttp_method_t)req->method), req->path);
-        else
-            tp_resp_error(resp, 404, "Not Found: %s", req->path);
+        if (!path_matched)
+            continue; /* another table may know the path (wfapi, then the classic API) */
+        tp_resp_error(resp, 405, "Method %s not allowed on %s",
+                      llhttp_method_name((llhttp_method_t)req->method), req->path);
 finish:
         if (err < 0) {
             tp_resp_error(resp, tp_err_http_status(err), "%s", tp_strerror(err));

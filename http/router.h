@@ -39,8 +39,9 @@ bool tp_router_match(const char *pattern, const char *path, struct tp_arena *are
                      const char **params, size_t *nparams);
 
 /*
- * Finds the route for `req` among the tables and calls its handler. 404 when no pattern
- * matches, 405 when a pattern matches with another method, 415 per json_writes.
+ * Finds the route for `req` among the tables (in order; a table whose prefix fits but which
+ * has no pattern for the path lets the next ones try) and calls its handler. 404 when no
+ * pattern matches, 405 when a pattern matches with another method, 415 per json_writes.
  * Returns 0, or what the handler returned.
  */
 int tp_router_dispatch(const struct tp_route_table *const *tables, size_t ntables,

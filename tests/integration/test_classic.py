@@ -291,10 +291,66 @@ def test_jenkins_job_builder_creates_then_reconfigures():
         shutil.rmtree(work, ignore_errors=True)
 
 
+STAGED = pipeline("""
+        stage('Build') { steps { sh 'echo building' } }
+        stage('Gate') { steps { input message: 'Ship?' } }
+        stage('Deploy') { steps { sh 'echo deploying' } }
+""")
+
+BROKEN = pipeline("""
+        stage('Fails') { steps { sh 'exit 3' } }
+        stage('Never') { steps { echo 'x' } }
+""")
+
+
+def test_stage_view_wfapi():
+    jobs = write_jobs({"staged": STAGED, "broken": BROKEN})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("staged")
+            pending = wait(lambda: s.get_json("/job/staged/1/wfapi/pendingInputActions"))
+            assert pending[0]["message"] == "Ship?" and pending[0]["proceedText"] == "Proceed"
+            assert pending[0]["proceedUrl"] == "/job/staged/1/input/%s/proceedEmpty" % \
+                pending[0]["id"]
+            runs = s.get_json("/job/staged/wfapi/runs")
+            assert runs[0]["status"] == "PAUSED_PENDING_INPUT", runs
+            # the stages run so far, as Stage View lists them
+            assert [(st["name"], st["status"]) for st in runs[0]["stages"]] == [
+                ("Build", "SUCCESS"), ("Gate", "PAUSED_PENDING_INPUT")], runs[0]["stages"]
+            status, headers, _ = s.request("POST", pending[0]["proceedUrl"])
+            assert status == 302 and headers["location"].endswith("/job/staged/1/")
+            s.wait_run("staged", 1)
+            run = s.get_json("/job/staged/1/wfapi/describe")
+            assert (run["id"], run["name"], run["status"]) == ("1", "#1", "SUCCESS")
+            assert run["endTimeMillis"] >= run["startTimeMillis"] > 0
+            assert [st["status"] for st in run["stages"]] == ["SUCCESS"] * 3
+            build = s.get_json(run["stages"][0]["_links"]["self"]["href"])
+            node = build["stageFlowNodes"][0]
+            assert (node["name"], node["parameterDescription"], node["status"]) == (
+                "Shell Script", "echo building", "SUCCESS")
+            log = s.get_json(node["_links"]["log"]["href"])
+            assert "building\n" in log["text"] and log["hasMore"] is False
+            assert log["length"] == len(log["text"].encode())
+            job = s.get_json("/job/staged/wfapi/describe")
+            assert job["runCount"] == 1 and job["_links"]["runs"]["href"] == "/job/staged/wfapi/runs"
+
+            s.post_run("broken")
+            s.wait_run("broken", 1)
+            run = s.get_json("/job/broken/1/wfapi/describe")
+            assert run["status"] == "FAILED"
+            assert run["stages"][0]["status"] == "FAILED"
+            assert run["stages"][0]["error"]["message"] == "script returned exit code 3"
+            assert run["stages"][1]["status"] == "NOT_EXECUTED"
+            assert s.request("GET", "/job/broken/9/wfapi/describe")[0] == 404
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_python_jenkins_drives_builds,
         test_the_raw_rules_clients_depend_on,
         test_jobs_from_config_xml,
         test_jenkins_job_builder_creates_then_reconfigures,
+        test_stage_view_wfapi,
     ])
