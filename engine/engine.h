@@ -124,8 +124,26 @@ bool tp_engine_can_run(const struct tp_plan *plan, struct tp_buf *why);
 
 /* Number of runs queued or running. */
 int tp_engine_active(const struct tp_engine *engine);
+
+/* An archived artifact: its path inside the run's artifacts, and its size. */
+struct tp_artifact {
+    const char *path;
+    int64_t size;
+};
+
+/* The artifacts run `number` of `pipeline` archived, sorted by path (in `arena`).
+ * Returns 0 (none is not an error). */
+int tp_engine_artifacts(struct tp_engine *engine, const char *pipeline, int64_t number,
+                        struct tp_arena *arena, struct tp_artifact **out, size_t *n);
+/* Opens artifact `path` of a run for reading: `*fd` (the caller closes it) and its size.
+ * Returns 0, or TP_ENOTFOUND — no such file, or a path that leaves the run's artifacts. */
+int tp_engine_artifact_open(struct tp_engine *engine, const char *pipeline, int64_t number,
+                            const char *path, int *fd, int64_t *size);
+
 /* The server's root URL ("http://127.0.0.1:8080/"), and its number of executor slots. */
 const char *tp_engine_root_url(const struct tp_engine *engine);
 int tp_engine_executors(const struct tp_engine *engine);
+/* The data directory (absolute). */
+const char *tp_engine_data_dir(const struct tp_engine *engine);
 
 #endif

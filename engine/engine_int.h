@@ -299,7 +299,6 @@ void tp_frame_run(struct frame *f);
 /* The server's own environment variable `name`, or NULL; the store; the root URL. */
 const char *tp_engine_env(const struct tp_engine *engine, const char *name);
 struct tp_store *tp_engine_store(const struct tp_engine *engine);
-const char *tp_engine_data_dir(const struct tp_engine *engine);
 
 /* The --stubs stub for step `name`, or NULL. */
 struct tp_stub;

@@ -530,6 +530,54 @@ static int put_stop(struct tp_req *req, struct tp_resp *resp)
     return send_json(req, resp, run_json(req, &run, history.estimated_duration_ms, false));
 }
 
+/* GET .../runs/N/artifacts/: what the run archived (ArtifactImpl). */
+static int get_artifacts(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    if (!load_run(req, resp, &pipeline, &run))
+        return 0;
+    struct tp_artifact *artifacts;
+    size_t n;
+    tp_engine_artifacts(req->app->engine, pipeline.name, run.number, req->arena, &artifacts, &n);
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        struct tp_buf id, self, url;
+        tp_buf_init(&id);
+        tp_buf_init(&self);
+        tp_buf_init(&url);
+        tp_buf_puts(&id, "io.jenkins.blueocean.service.embedded.rest.ArtifactImpl:");
+        tp_str_url_encode(artifacts[i].path, &id);
+        tp_buf_puts(&self, "/blue/rest/organizations/jenkins/pipelines/");
+        tp_str_url_encode(pipeline.name, &self);
+        tp_buf_printf(&self, "/runs/%lld/artifacts/", (long long)run.number);
+        tp_str_url_encode(tp_buf_str(&id), &self);
+        tp_buf_putc(&self, '/');
+        tp_buf_puts(&url, "/job/");
+        tp_str_url_encode(pipeline.name, &url);
+        tp_buf_printf(&url, "/%lld/artifact/%s", (long long)run.number, artifacts[i].path);
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "_class",
+                                "io.jenkins.blueocean.service.embedded.rest.ArtifactImpl");
+        cJSON *links = cJSON_AddObjectToObject(a, "_links");
+        cJSON *link = cJSON_AddObjectToObject(links, "self");
+        cJSON_AddStringToObject(link, "_class", "io.jenkins.blueocean.rest.hal.Link");
+        cJSON_AddStringToObject(link, "href", tp_buf_str(&self));
+        cJSON_AddBoolToObject(a, "downloadable", true);
+        cJSON_AddStringToObject(a, "id", tp_buf_str(&id));
+        const char *slash = strrchr(artifacts[i].path, '/');
+        cJSON_AddStringToObject(a, "name", slash != NULL ? slash + 1 : artifacts[i].path);
+        cJSON_AddStringToObject(a, "path", artifacts[i].path);
+        tp_json_add_i64(a, "size", artifacts[i].size);
+        cJSON_AddStringToObject(a, "url", tp_buf_str(&url));
+        cJSON_AddItemToArray(list, a);
+        tp_buf_close(&id);
+        tp_buf_close(&self);
+        tp_buf_close(&url);
+    }
+    return send_json(req, resp, list);
+}
+
 static int get_run_log(struct tp_req *req, struct tp_resp *resp)
 {
     struct tp_pipeline_rec pipeline;
@@ -835,6 +883,7 @@ static const struct tp_route blue_routes[] = {
     { HTTP_GET, ORG "/pipelines/{pipeline}/queue/", get_queue },
     { HTTP_DELETE, ORG "/pipelines/{pipeline}/queue/{queue}/", delete_queue_item },
     { HTTP_GET, RUN "/log/", get_run_log },
+    { HTTP_GET, RUN "/artifacts/", get_artifacts },
     { HTTP_GET, RUN "/nodes/", get_nodes },
     { HTTP_GET, RUN "/nodes/{node}/", get_node },
     { HTTP_GET, RUN "/nodes/{node}/log/", get_node_log },

@@ -4,9 +4,11 @@
 #include <llhttp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "common/json.h"
+#include "common/mem.h"
 #include "common/str.h"
 #include "engine/engine.h"
 #include "engine/params.h"
@@ -613,7 +615,13 @@ static int get_build_json(struct tp_req *req, struct tp_resp *resp)
     const struct tp_run_rec *previous = i + 1 < job.nruns ? &job.runs[i + 1] : NULL;
     const struct tp_run_rec *next =
         i > 0 && job.runs[i - 1].state != TP_STATE_QUEUED ? &job.runs[i - 1] : NULL;
-    return send_json(req, resp, tp_classic_build_json(root_url(req), run, previous, next), tree);
+    struct tp_artifact *artifacts;
+    size_t nartifacts;
+    tp_engine_artifacts(req->app->engine, pipeline.name, run->number, req->arena, &artifacts,
+                        &nartifacts);
+    return send_json(
+        req, resp, tp_classic_build_json(root_url(req), run, previous, next, artifacts, nartifacts),
+        tree);
 }
 
 static int get_build_page(struct tp_req *req, struct tp_resp *resp)
@@ -898,6 +906,56 @@ static int post_rename(struct tp_req *req, struct tp_resp *resp)
     return 0;
 }
 
+/* --- artifacts --- */
+
+struct file_source {
+    struct tp_body_source base;
+    int fd;
+};
+
+static int file_read(struct tp_body_source *base, struct tp_buf *out, size_t max)
+{
+    struct file_source *src = (struct file_source *)base;
+    tp_buf_reserve(out, max);
+    ssize_t n = read(src->fd, out->data + out->len, max);
+    if (n < 0)
+        return -1;
+    out->len += (size_t)n;
+    out->data[out->len] = '\0';
+    return n == 0 ? 1 : 0;
+}
+
+static void file_free(struct tp_body_source *base)
+{
+    struct file_source *src = (struct file_source *)base;
+    close(src->fd);
+    free(src);
+}
+
+/* /job/N/B/artifact/PATH: the archived file, as Jenkins serves it. */
+static int get_artifact(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_classic_job job;
+    const struct tp_run_rec *run;
+    size_t i;
+    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+        return 0;
+    int fd;
+    int64_t size;
+    if (tp_engine_artifact_open(req->app->engine, pipeline.name, run->number, param(req, 2), &fd,
+                                &size) < 0)
+        return not_found(resp);
+    struct file_source *src = tp_xcalloc(1, sizeof(*src));
+    src->base.read = file_read;
+    src->base.free = file_free;
+    src->fd = fd;
+    resp->content_type = "application/octet-stream";
+    resp->source = &src->base;
+    resp->source_length = size;
+    return 0;
+}
+
 /* Every action also answers with /api/json after it, as jenkins-api sends them. */
 #define JOB   "/job/{job}"
 #define BUILD "/job/{job}/{build}"
@@ -945,6 +1003,7 @@ static const struct tp_route classic_routes[] = {
     { HTTP_POST, BUILD "/term", post_stop },
     { HTTP_POST, BUILD "/kill", post_stop },
     { HTTP_POST, BUILD "/stop/api/json", post_stop },
+    { HTTP_GET, BUILD "/artifact/{+path}", get_artifact },
     { HTTP_POST, BUILD "/doDelete", post_delete_build },
     { HTTP_POST, BUILD "/doDelete/api/json", post_delete_build },
 };

@@ -6,6 +6,7 @@
 
 #include "common/json.h"
 #include "common/str.h"
+#include "engine/engine.h"
 #include "engine/params.h"
 
 static const char JOB_CLASS[] = "org.jenkinsci.plugins.workflow.job.WorkflowJob";
@@ -102,12 +103,21 @@ static cJSON *actions_json(const struct tp_run_rec *run)
 }
 
 cJSON *tp_classic_build_json(const char *root, const struct tp_run_rec *run,
-                             const struct tp_run_rec *previous, const struct tp_run_rec *next)
+                             const struct tp_run_rec *previous, const struct tp_run_rec *next,
+                             const struct tp_artifact *artifacts, size_t nartifacts)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "_class", RUN_CLASS);
     cJSON_AddItemToObject(o, "actions", actions_json(run));
-    cJSON_AddArrayToObject(o, "artifacts");
+    cJSON *list = cJSON_AddArrayToObject(o, "artifacts");
+    for (size_t i = 0; i < nartifacts; i++) {
+        cJSON *a = cJSON_CreateObject();
+        const char *slash = strrchr(artifacts[i].path, '/');
+        cJSON_AddStringToObject(a, "displayPath", slash != NULL ? slash + 1 : artifacts[i].path);
+        cJSON_AddStringToObject(a, "fileName", slash != NULL ? slash + 1 : artifacts[i].path);
+        cJSON_AddStringToObject(a, "relativePath", artifacts[i].path);
+        cJSON_AddItemToArray(list, a);
+    }
     cJSON_AddBoolToObject(o, "building", building(run));
     cJSON_AddNullToObject(o, "description");
     char text[64];
@@ -181,7 +191,8 @@ static cJSON *last_ref(const char *root, const struct tp_classic_job *job, bool 
             return deep ? tp_classic_build_json(
                               root, r, i + 1 < job->nruns ? &job->runs[i + 1] : NULL,
                               i > 0 && job->runs[i - 1].state != TP_STATE_QUEUED ? &job->runs[i - 1]
-                                                                                 : NULL)
+                                                                                 : NULL,
+                              NULL, 0)
                         : build_ref(root, r);
     }
     return cJSON_CreateNull();
@@ -264,7 +275,8 @@ cJSON *tp_classic_job_json(const char *root, const struct tp_classic_job *job, b
             continue;
         }
         first = r;
-        cJSON *ref = deep ? tp_classic_build_json(root, r, NULL, NULL) : build_ref(root, r);
+        cJSON *ref =
+            deep ? tp_classic_build_json(root, r, NULL, NULL, NULL, 0) : build_ref(root, r);
         if (all != NULL)
             cJSON_AddItemToArray(all, cJSON_Duplicate(ref, true));
         if (listed++ < 100)
@@ -398,7 +410,7 @@ cJSON *tp_classic_computer_json(const char *root, int executors, const struct tp
         const struct tp_run_rec *run = (size_t)i < nbusy ? &busy[i] : NULL;
         cJSON_AddItemToObject(e, "currentExecutable",
                               run == NULL ? cJSON_CreateNull()
-                              : deep      ? tp_classic_build_json(root, run, NULL, NULL)
+                              : deep      ? tp_classic_build_json(root, run, NULL, NULL, NULL, 0)
                                           : build_ref(root, run));
         cJSON_AddBoolToObject(e, "idle", run == NULL);
         cJSON_AddBoolToObject(e, "likelyStuck", false);

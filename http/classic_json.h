@@ -34,9 +34,12 @@ void tp_classic_job_url(const char *root, const char *name, struct tp_buf *out);
 /* Jenkins' ball colour of a job: blue, red, yellow, aborted, notbuilt, disabled (+_anime). */
 const char *tp_classic_color(const struct tp_classic_job *job);
 
-/* A build; `previous`/`next` (may be NULL) are its neighbours. */
+/* A build; `previous`/`next` (may be NULL) are its neighbours; `artifacts` its archived
+ * artifacts (may be NULL). */
+struct tp_artifact;
 cJSON *tp_classic_build_json(const char *root, const struct tp_run_rec *run,
-                             const struct tp_run_rec *previous, const struct tp_run_rec *next);
+                             const struct tp_run_rec *previous, const struct tp_run_rec *next,
+                             const struct tp_artifact *artifacts, size_t nartifacts);
 cJSON *tp_classic_job_json(const char *root, const struct tp_classic_job *job, bool deep);
 /* A queue item: waiting (QUEUED) or left (started: `executable`). */
 cJSON *tp_classic_queue_item_json(const char *root, const struct tp_run_rec *run,

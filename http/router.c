@@ -40,6 +40,22 @@ bool tp_router_match(const char *pattern, const char *path, struct tp_arena *are
             *nparams = n;
             return true;
         }
+        if (pl >= 3 && ps[0] == '{' && ps[1] == '+' && ps[pl - 1] == '}') {
+            /* {+name}: the rest of the path, every segment */
+            if (n >= TP_ROUTE_MAX_PARAMS)
+                return false;
+            size_t rest = strlen(qs);
+            while (rest > 0 && qs[rest - 1] == '/')
+                rest--;
+            struct tp_buf value;
+            tp_buf_init(&value);
+            bool ok = tp_str_url_decode(qs, rest, false, &value) == 0;
+            if (ok)
+                params[n++] = tp_arena_strndup(arena, tp_buf_str(&value), value.len);
+            tp_buf_close(&value);
+            *nparams = n;
+            return ok;
+        }
         if (pl >= 2 && ps[0] == '{' && ps[pl - 1] == '}') {
             if (n >= TP_ROUTE_MAX_PARAMS)
                 return false;

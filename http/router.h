@@ -3,7 +3,8 @@
  * Routing: each API surface is one table of method + path pattern -> handler, readable on
  * one screen (Blue Ocean today; the classic API, KubeSphere, Rancher, CodeArts slot in as
  * more tables). Patterns are matched segment by segment, no regexes: `{name}` captures one
- * percent-decoded segment; a trailing '/' is optional on both sides. Pure.
+ * percent-decoded segment, `{+name}` (last) the rest of the path; a trailing '/' is optional on
+ * both sides. Pure.
  */
 #ifndef TP_HTTP_ROUTER_H
 #define TP_HTTP_ROUTER_H

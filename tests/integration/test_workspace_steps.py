@@ -109,6 +109,23 @@ def test_artifacts_are_archived_and_the_workspace_cleaned():
             assert found == ["out/app.jar"], found
             with open(os.path.join(root, "out", "app.jar")) as f:
                 assert f.read() == "jar\n"
+            # served: the build's artifacts list, the file, Blue Ocean's listing
+            build = s.get_json("/job/archive/1/api/json")
+            assert build["artifacts"] == [{"displayPath": "app.jar", "fileName": "app.jar",
+                                           "relativePath": "out/app.jar"}], build
+            status, headers, body = s.request("GET", "/job/archive/1/artifact/out/app.jar")
+            assert (status, body) == (200, b"jar\n")
+            listing = s.get_json("/blue/rest/organizations/jenkins/pipelines/archive/runs/1/"
+                                 "artifacts/")
+            assert [(a["name"], a["path"], a["size"], a["url"], a["downloadable"])
+                    for a in listing] == [("app.jar", "out/app.jar", 4,
+                                           "/job/archive/1/artifact/out/app.jar", True)]
+            # confined to the run's artifacts: no .. and no symbolic link out of them
+            os.symlink("/etc/passwd", os.path.join(root, "out", "escape"))
+            for path in ["/job/archive/1/artifact/out/escape",
+                         "/job/archive/1/artifact/%2e%2e/%2e%2e/%2e%2e/tidepool.db",
+                         "/job/archive/1/artifact/out/missing.jar"]:
+                assert s.request("GET", path)[0] == 404, path
             lines = log.split("\n")
             assert lines.count("Archiving artifacts") == 3, log
             assert ('No artifacts found that match the file pattern "nothing/*.zip". '
