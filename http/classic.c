@@ -906,6 +906,31 @@ static int post_rename(struct tp_req *req, struct tp_resp *resp)
     return 0;
 }
 
+/* replay/rebuild (and rebuild): the run again with its script and parameters, as the
+ * Pipeline replay action's "rebuild" does; 302 to the job. */
+static int post_rebuild(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_classic_job job;
+    const struct tp_run_rec *run;
+    size_t i;
+    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+        return 0;
+    struct tp_run_rec queued;
+    int err = tp_engine_replay(req->app->engine, pipeline.name, run->number, "anonymous",
+                               req->arena, &queued);
+    if (err == TP_ECONFLICT)
+        return fail(resp, 503, "tidepool is shutting down");
+    if (err < 0)
+        return err;
+    struct tp_buf path;
+    tp_buf_init(&path);
+    tp_classic_job_url("", pipeline.name, &path);
+    redirect(req, resp, tp_arena_strdup(req->arena, tp_buf_str(&path)));
+    tp_buf_close(&path);
+    return 0;
+}
+
 /* --- artifacts --- */
 
 struct file_source {
@@ -1004,6 +1029,8 @@ static const struct tp_route classic_routes[] = {
     { HTTP_POST, BUILD "/kill", post_stop },
     { HTTP_POST, BUILD "/stop/api/json", post_stop },
     { HTTP_GET, BUILD "/artifact/{+path}", get_artifact },
+    { HTTP_POST, BUILD "/replay/rebuild", post_rebuild },
+    { HTTP_POST, BUILD "/rebuild", post_rebuild },
     { HTTP_POST, BUILD "/doDelete", post_delete_build },
     { HTTP_POST, BUILD "/doDelete/api/json", post_delete_build },
 };

@@ -350,9 +350,12 @@ cJSON *tp_classic_queue_item_json(const char *root, const struct tp_run_rec *run
                                                       : "Waiting for next available executor");
         tp_json_add_i64(o, "buildableStartMilliseconds", run->enqueue_ms);
     } else {
+        /* stopped while queued: it left the queue without becoming a build */
+        bool cancelled = run->start_ms == 0;
         cJSON_AddNullToObject(o, "why");
-        cJSON_AddBoolToObject(o, "cancelled", false);
-        cJSON_AddItemToObject(o, "executable", build_ref(root, run));
+        cJSON_AddBoolToObject(o, "cancelled", cancelled);
+        cJSON_AddItemToObject(o, "executable",
+                              cancelled ? cJSON_CreateNull() : build_ref(root, run));
     }
     return o;
 }

@@ -102,6 +102,9 @@ def test_python_jenkins_drives_builds():
                                          "Waiting for next available executor")
             server.cancel_queue(second)
             wait(lambda: not [i for i in server.get_queue_info() if i["id"] == second])
+            left = server.get_queue_item(second)
+            assert left["_class"] == "hudson.model.Queue$LeftItem"
+            assert left["cancelled"] is True and left["executable"] is None, left
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
 
@@ -346,6 +349,26 @@ def test_stage_view_wfapi():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+def test_rebuild_runs_the_build_again():
+    jobs = write_jobs({"params": PARAMS})
+    try:
+        with Server(jobs=jobs) as s:
+            status, headers, _ = s.request("POST", "/job/params/buildWithParameters?GREETING=again")
+            assert status == 201
+            s.wait_run("params", 1)
+            status, headers, _ = s.request("POST", "/job/params/1/replay/rebuild")
+            assert status == 302 and headers["location"].endswith("/job/params/")
+            s.wait_run("params", 2)
+            build = s.get_json("/job/params/2/api/json")
+            params = [a for a in build["actions"]
+                      if a.get("_class") == "hudson.model.ParametersAction"][0]["parameters"]
+            assert {p["name"]: p["value"] for p in params}["GREETING"] == "again"
+            assert "greeting=again" in s.request("GET", "/job/params/2/consoleText")[2].decode()
+            assert s.request("POST", "/job/params/7/replay/rebuild")[0] == 404
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_python_jenkins_drives_builds,
@@ -353,4 +376,5 @@ if __name__ == "__main__":
         test_jobs_from_config_xml,
         test_jenkins_job_builder_creates_then_reconfigures,
         test_stage_view_wfapi,
+        test_rebuild_runs_the_build_again,
     ])
