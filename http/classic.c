@@ -210,14 +210,9 @@ struct jobs_ctx {
     cJSON *jobs;
 };
 
-static int add_job_ref(void *ctx, const struct tp_pipeline_rec *p)
+static int add_job_ref(void *ctx, const struct tp_pipeline_status *p)
 {
     struct jobs_ctx *c = ctx;
-    struct tp_pipeline_rec pipeline;
-    struct tp_classic_job job;
-    struct tp_plan *plan = NULL;
-    if (load_job(c->req, p->name, &pipeline, &job, &plan) < 0)
-        return TP_EDB;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "_class", "org.jenkinsci.plugins.workflow.job.WorkflowJob");
     cJSON_AddStringToObject(o, "name", p->name);
@@ -226,8 +221,8 @@ static int add_job_ref(void *ctx, const struct tp_pipeline_rec *p)
     tp_classic_job_url(root_url(c->req), p->name, &url);
     cJSON_AddStringToObject(o, "url", tp_buf_str(&url));
     tp_buf_close(&url);
-    cJSON_AddStringToObject(o, "color", tp_classic_color(&job));
-    tp_plan_free(plan);
+    cJSON_AddStringToObject(o, "color",
+                            tp_classic_color_of(p->disabled, p->last_result, p->building));
     cJSON_AddItemToArray(c->jobs, o);
     return 0;
 }
@@ -239,7 +234,7 @@ static int get_root_json(struct tp_req *req, struct tp_resp *resp)
     if (!shape(req, resp, &tree, &deep))
         return 0;
     struct jobs_ctx ctx = { .req = req, .jobs = cJSON_CreateArray() };
-    int err = tp_store_pipeline_list(req->app->store, req->arena, add_job_ref, &ctx);
+    int err = tp_store_pipeline_statuses(req->app->store, req->arena, add_job_ref, &ctx);
     if (err < 0) {
         cJSON_Delete(ctx.jobs);
         return err;

@@ -150,35 +150,33 @@ cJSON *tp_classic_build_json(const char *root, const struct tp_run_rec *run,
     return o;
 }
 
+const char *tp_classic_color_of(bool disabled, enum tp_result last, bool building)
+{
+    static const char *const colors[][2] = {
+        [TP_RESULT_SUCCESS] = { "blue", "blue_anime" },
+        [TP_RESULT_UNSTABLE] = { "yellow", "yellow_anime" },
+        [TP_RESULT_FAILURE] = { "red", "red_anime" },
+        [TP_RESULT_NOT_BUILT] = { "notbuilt", "notbuilt_anime" },
+        [TP_RESULT_ABORTED] = { "aborted", "aborted_anime" },
+    };
+    if (disabled)
+        return "disabled";
+    if (last > TP_RESULT_ABORTED)
+        return building ? "notbuilt_anime" : "notbuilt";
+    return colors[last][building ? 1 : 0];
+}
+
 const char *tp_classic_color(const struct tp_classic_job *job)
 {
-    if (job->pipeline->disabled)
-        return "disabled";
     bool anime = false;
     for (size_t i = 0; i < job->nruns; i++) {
         const struct tp_run_rec *r = &job->runs[i];
-        if (building(r)) {
+        if (building(r))
             anime = true;
-            continue;
-        }
-        if (!finished(r))
-            continue;
-        static const char *const colors[] = {
-            [TP_RESULT_SUCCESS] = "blue",    [TP_RESULT_UNSTABLE] = "yellow",
-            [TP_RESULT_FAILURE] = "red",     [TP_RESULT_NOT_BUILT] = "notbuilt",
-            [TP_RESULT_ABORTED] = "aborted",
-        };
-        const char *c = r->result <= TP_RESULT_ABORTED ? colors[r->result] : "notbuilt";
-        if (!anime)
-            return c;
-        static const char *const animated[] = {
-            [TP_RESULT_SUCCESS] = "blue_anime",    [TP_RESULT_UNSTABLE] = "yellow_anime",
-            [TP_RESULT_FAILURE] = "red_anime",     [TP_RESULT_NOT_BUILT] = "notbuilt_anime",
-            [TP_RESULT_ABORTED] = "aborted_anime",
-        };
-        return r->result <= TP_RESULT_ABORTED ? animated[r->result] : "notbuilt_anime";
+        else if (finished(r))
+            return tp_classic_color_of(job->pipeline->disabled, r->result, anime);
     }
-    return anime ? "notbuilt_anime" : "notbuilt";
+    return tp_classic_color_of(job->pipeline->disabled, TP_RESULT_NONE, anime);
 }
 
 /* The newest build of the job for which `keep` holds, as a reference (or null). */

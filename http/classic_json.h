@@ -33,6 +33,8 @@ struct tp_classic_job {
 void tp_classic_job_url(const char *root, const char *name, struct tp_buf *out);
 /* Jenkins' ball colour of a job: blue, red, yellow, aborted, notbuilt, disabled (+_anime). */
 const char *tp_classic_color(const struct tp_classic_job *job);
+/* The same from a job's last finished result (TP_RESULT_NONE: none) and whether it builds. */
+const char *tp_classic_color_of(bool disabled, enum tp_result last, bool building);
 
 /* A build; `previous`/`next` (may be NULL) are its neighbours; `artifacts` its archived
  * artifacts (may be NULL). */

@@ -38,6 +38,13 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_PIPELINE_SET_DISABLED] = "UPDATE pipelines SET disabled = ?2 WHERE id = ?1",
     [SQL_PIPELINE_DELETE] = "DELETE FROM pipelines WHERE id = ?1",
     [SQL_PIPELINE_RENAME] = "UPDATE pipelines SET name = ?2 WHERE id = ?1",
+    /* states: 1 RUNNING, 2 PAUSED, 5 FINISHED (enum tp_state, stored) */
+    [SQL_PIPELINE_STATUSES] =
+        "SELECT p.id, p.name, p.disabled, "
+        "(SELECT r.result FROM runs r WHERE r.pipeline_id = p.id AND r.state = 5 "
+        " ORDER BY r.number DESC LIMIT 1), "
+        "EXISTS(SELECT 1 FROM runs r WHERE r.pipeline_id = p.id AND r.state IN (1, 2)) "
+        "FROM pipelines p ORDER BY p.name",
     [SQL_PIPELINE_TAKE_NUMBER] = "UPDATE pipelines SET next_number = next_number + 1 "
                                  "WHERE id = ?1 RETURNING next_number - 1",
     [SQL_RUN_INSERT] = "INSERT INTO runs(pipeline_id, number, queue_id, state, result, "
@@ -299,6 +306,31 @@ int tp_store_pipeline_set_config(struct tp_store *store, int64_t id,
     bind_text(stmt, 5, config->description);
     sqlite3_bind_int(stmt, 6, config->disabled ? 1 : 0);
     return pipeline_write(store, stmt, "pipeline set config");
+}
+
+int tp_store_pipeline_statuses(struct tp_store *store, struct tp_arena *arena,
+                               tp_store_status_fn each, void *ctx)
+{
+    sqlite3_stmt *stmt = stmt_get(store, SQL_PIPELINE_STATUSES);
+    if (stmt == NULL)
+        return TP_EDB;
+    int rc, err = 0;
+    while (err == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct tp_pipeline_status s = {
+            .id = sqlite3_column_int64(stmt, 0),
+            .name = col_text(stmt, 1, arena),
+            .disabled = sqlite3_column_int(stmt, 2) != 0,
+            .last_result = sqlite3_column_type(stmt, 3) == SQLITE_NULL
+                               ? TP_RESULT_NONE
+                               : (enum tp_result)sqlite3_column_int(stmt, 3),
+            .building = sqlite3_column_int(stmt, 4) != 0,
+        };
+        err = each(ctx, &s);
+    }
+    if (err == 0 && rc != SQLITE_DONE)
+        err = db_error(store, "pipeline statuses");
+    sqlite3_reset(stmt);
+    return err;
 }
 
 int tp_store_pipeline_set_disabled(struct tp_store *store, int64_t id, bool disabled)

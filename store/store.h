@@ -174,6 +174,21 @@ int tp_store_pipeline_set_disabled(struct tp_store *store, int64_t id, bool disa
 int tp_store_pipeline_delete(struct tp_store *store, int64_t id);
 /* Returns 0, TP_ENOTFOUND, TP_ECONFLICT (the name is taken) or TP_EDB. */
 int tp_store_pipeline_rename(struct tp_store *store, int64_t id, const char *name);
+
+/* A pipeline's state at a glance: its last finished run's result (TP_RESULT_NONE: none) and
+ * whether a run of it is running or paused. */
+struct tp_pipeline_status {
+    int64_t id;
+    const char *name;
+    bool disabled;
+    enum tp_result last_result;
+    bool building;
+};
+
+typedef int (*tp_store_status_fn)(void *ctx, const struct tp_pipeline_status *status);
+/* Every pipeline's status, by name, in one query. Returns 0, TP_EDB, or what `each` returned. */
+int tp_store_pipeline_statuses(struct tp_store *store, struct tp_arena *arena,
+                               tp_store_status_fn each, void *ctx);
 typedef int (*tp_store_pipeline_fn)(void *ctx, const struct tp_pipeline_rec *rec);
 int tp_store_pipeline_list(struct tp_store *store, struct tp_arena *arena,
                            tp_store_pipeline_fn each, void *ctx);

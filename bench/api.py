@@ -1,0 +1,95 @@
+"""tidepool HTTP benchmark: prints figures, asserts nothing.
+
+    /usr/bin/python3 bench/api.py build/tidepool [seconds]
+
+With build/tp_load (64 keep-alive connections on loopback, one request at a time each):
+  * GET /api/json?tree=jobs[name,color] with 1,000 jobs (the classic API's job list);
+  * GET a finished run and its nodes through Blue Ocean (targets: >= 50k req/s, p99 < 2 ms).
+"""
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BINARY = sys.argv[1] if len(sys.argv) > 1 else "build/tidepool"
+SECONDS = sys.argv[2] if len(sys.argv) > 2 else "3"
+LOAD = os.path.join(os.path.dirname(os.path.abspath(BINARY)), "tp_load")
+ORG = "/blue/rest/organizations/jenkins"
+
+PIPELINE = """pipeline {
+    agent any
+    stages {
+        stage('Build') { steps { echo 'build' } }
+        stage('Test') {
+            parallel {
+                stage('unit') { steps { echo 'unit' } }
+                stage('ui') { steps { echo 'ui' } }
+            }
+        }
+        stage('Deploy') { steps { echo 'deploy' } }
+    }
+}
+"""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def main():
+    jobs = tempfile.mkdtemp(prefix="tp-bench-jobs-")
+    data = tempfile.mkdtemp(prefix="tp-bench-data-")
+    for i in range(1000):
+        with open(os.path.join(jobs, "job-%04d.Jenkinsfile" % i), "w") as f:
+            f.write(PIPELINE)
+    port = free_port()
+    proc = subprocess.Popen([BINARY, "serve", "--port", str(port), "--data", data, "--jobs",
+                             jobs], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/api/json?tree=jobs[name]")
+                r = conn.getresponse()
+                r.read()
+                if r.status == 200:
+                    break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        conn.request("POST", ORG + "/pipelines/job-0000/runs/", b"{}",
+                     {"Content-Type": "application/json"})
+        conn.getresponse().read()
+        while True:
+            conn.request("GET", ORG + "/pipelines/job-0000/runs/1/")
+            if json.loads(conn.getresponse().read())["state"] == "FINISHED":
+                break
+            time.sleep(0.01)
+        for name, path in [
+                ("classic job list, 1000 jobs", "/api/json?tree=jobs%5Bname,color%5D"),
+                ("Blue Ocean run", ORG + "/pipelines/job-0000/runs/1/"),
+                ("Blue Ocean run nodes", ORG + "/pipelines/job-0000/runs/1/nodes/")]:
+            out = subprocess.run([LOAD, str(port), path, "64", SECONDS], capture_output=True,
+                                 text=True).stdout.strip()
+            print("%-30s %s" % (name, out))
+    finally:
+        proc.terminate()
+        proc.wait()
+        shutil.rmtree(jobs, ignore_errors=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
