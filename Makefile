@@ -36,6 +36,7 @@ test-asan:
 bench: build
 	/usr/bin/python3 bench/bench.py ./$(BUILD)/tidepool
 	/usr/bin/python3 bench/engine.py ./$(BUILD)/tidepool
+	/usr/bin/python3 bench/api.py ./$(BUILD)/tidepool
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
