@@ -1373,6 +1373,21 @@ static const struct tp_stmt *find_method(const struct tp_groovy *g, const char *
     return NULL;
 }
 
+/* What a body (a method, a closure, a block) comes to: its `return`, else the value of its
+ * last statement; break and continue end it quietly. */
+static int body_value(struct tp_groovy *g, int rc, struct tp_gv last, struct tp_gv *out)
+{
+    if (rc == FLOW_RETURN) {
+        *out = g->ret;
+        return OK;
+    }
+    if (rc == FLOW_BREAK || rc == FLOW_CONTINUE)
+        rc = OK;
+    if (rc == OK)
+        *out = last;
+    return rc;
+}
+
 static int call_method_stmt(struct tp_groovy *g, const struct tp_stmt *m, const struct tp_gv *args,
                             size_t nargs, struct tp_gv *out)
 {
@@ -1384,15 +1399,7 @@ static int call_method_stmt(struct tp_groovy *g, const struct tp_stmt *m, const 
     struct tp_gv last = tp_gv_null();
     int rc = exec_block(g, s, m->body, &last);
     g->depth--;
-    if (rc == FLOW_RETURN) {
-        *out = g->ret;
-        return OK;
-    }
-    if (rc == FLOW_BREAK || rc == FLOW_CONTINUE)
-        rc = OK;
-    if (rc == OK)
-        *out = last;
-    return rc;
+    return body_value(g, rc, last, out);
 }
 
 static int call_closure(struct tp_groovy *g, struct tp_gv c, const struct tp_gv *args, size_t nargs,
@@ -1422,15 +1429,7 @@ static int call_closure(struct tp_groovy *g, struct tp_gv c, const struct tp_gv 
     struct tp_gv last = tp_gv_null();
     int rc = exec_block(g, s, ast->body, &last);
     g->depth--;
-    if (rc == FLOW_RETURN) {
-        *out = g->ret;
-        return OK;
-    }
-    if (rc == FLOW_BREAK || rc == FLOW_CONTINUE)
-        rc = OK;
-    if (rc == OK)
-        *out = last;
-    return rc;
+    return body_value(g, rc, last, out);
 }
 
 int tp_groovy_call_closure(struct tp_groovy *g, struct tp_gv closure, const struct tp_gv *args,
@@ -2321,17 +2320,9 @@ void tp_groovy_init(struct tp_groovy *g, struct tp_arena *arena, const struct tp
 
 int tp_groovy_run(struct tp_groovy *g, const struct tp_block *block, struct tp_gv *result)
 {
-    struct tp_gv last = tp_gv_null();
+    struct tp_gv last = tp_gv_null(), ignored;
     int rc = exec_block(g, scope_new(g, NULL, true), block, &last);
-    if (rc == FLOW_RETURN) {
-        last = g->ret;
-        rc = OK;
-    } else if (rc == FLOW_BREAK || rc == FLOW_CONTINUE) {
-        rc = OK;
-    }
-    if (result != NULL)
-        *result = last;
-    return rc;
+    return body_value(g, rc, last, result != NULL ? result : &ignored);
 }
 
 int tp_groovy_eval(struct tp_groovy *g, const struct tp_expr *e, struct tp_gv *out)
@@ -2397,17 +2388,9 @@ bool tp_groovy_lookup(const struct tp_gscope *s, const char *name, struct tp_gv 
 int tp_groovy_run_in(struct tp_groovy *g, struct tp_gscope *s, const struct tp_block *block,
                      struct tp_gv *result)
 {
-    struct tp_gv last = tp_gv_null();
+    struct tp_gv last = tp_gv_null(), ignored;
     int rc = exec_block(g, scope_new(g, &s->s, false), block, &last);
-    if (rc == FLOW_RETURN) {
-        last = g->ret;
-        rc = OK;
-    } else if (rc == FLOW_BREAK || rc == FLOW_CONTINUE) {
-        rc = OK;
-    }
-    if (result != NULL)
-        *result = last;
-    return rc;
+    return body_value(g, rc, last, result != NULL ? result : &ignored);
 }
 
 void tp_groovy_closure_vars(struct tp_gv closure,

@@ -61,6 +61,19 @@ static int redirect(struct tp_req *req, struct tp_resp *resp, const char *path)
     return 0;
 }
 
+/* 302 to a job's page, or (number > 0) to one of its builds' page. */
+static int redirect_job(struct tp_req *req, struct tp_resp *resp, const char *job, int64_t number)
+{
+    struct tp_buf path;
+    tp_buf_init(&path);
+    tp_classic_job_url("", job, &path);
+    if (number > 0)
+        tp_buf_printf(&path, "%lld/", (long long)number);
+    redirect(req, resp, tp_arena_strdup(req->arena, tp_buf_str(&path)));
+    tp_buf_close(&path);
+    return 0;
+}
+
 static void finish(struct tp_req *req, struct tp_resp *resp)
 {
     (void)req;
@@ -579,20 +592,28 @@ static int post_build_with_parameters(struct tp_req *req, struct tp_resp *resp)
 
 /* --- builds --- */
 
+/* A build addressed by a path: its job (and the job's runs) and the build among them. */
+struct build {
+    struct tp_pipeline_rec pipeline;
+    struct tp_classic_job job;
+    const struct tp_run_rec *run;
+    size_t index; /* in job.runs */
+};
+
 /* Loads job {0} and build {1}; false after answering. */
-static bool build_of(struct tp_req *req, struct tp_resp *resp, struct tp_pipeline_rec *pipeline,
-                     struct tp_classic_job *job, const struct tp_run_rec **run, size_t *index)
+static bool build_of(struct tp_req *req, struct tp_resp *resp, struct build *b)
 {
     struct tp_plan *plan;
-    if (!job_of(req, resp, pipeline, job, &plan))
+    if (!job_of(req, resp, &b->pipeline, &b->job, &plan))
         return false;
     tp_plan_free(plan); /* the definitions it held are not used past here */
-    job->params = NULL;
-    job->nparams = 0;
-    *run = pick_build(job, param(req, 1), index);
-    if (*run == NULL)
+    b->job.pipeline = &b->pipeline;
+    b->job.params = NULL;
+    b->job.nparams = 0;
+    b->run = pick_build(&b->job, param(req, 1), &b->index);
+    if (b->run == NULL)
         not_found(resp);
-    return *run != NULL;
+    return b->run != NULL;
 }
 
 static int get_build_json(struct tp_req *req, struct tp_resp *resp)
@@ -601,18 +622,17 @@ static int get_build_json(struct tp_req *req, struct tp_resp *resp)
     bool deep;
     if (!shape(req, resp, &tree, &deep))
         return 0;
-    struct tp_pipeline_rec pipeline;
-    struct tp_classic_job job;
-    const struct tp_run_rec *run;
-    size_t i;
-    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+    struct build b;
+    if (!build_of(req, resp, &b))
         return 0;
-    const struct tp_run_rec *previous = i + 1 < job.nruns ? &job.runs[i + 1] : NULL;
+    const struct tp_run_rec *run = b.run;
+    size_t i = b.index;
+    const struct tp_run_rec *previous = i + 1 < b.job.nruns ? &b.job.runs[i + 1] : NULL;
     const struct tp_run_rec *next =
-        i > 0 && job.runs[i - 1].state != TP_STATE_QUEUED ? &job.runs[i - 1] : NULL;
+        i > 0 && b.job.runs[i - 1].state != TP_STATE_QUEUED ? &b.job.runs[i - 1] : NULL;
     struct tp_artifact *artifacts;
     size_t nartifacts;
-    tp_engine_artifacts(req->app->engine, pipeline.name, run->number, req->arena, &artifacts,
+    tp_engine_artifacts(req->app->engine, b.pipeline.name, run->number, req->arena, &artifacts,
                         &nartifacts);
     return send_json(
         req, resp, tp_classic_build_json(root_url(req), run, previous, next, artifacts, nartifacts),
@@ -621,28 +641,24 @@ static int get_build_json(struct tp_req *req, struct tp_resp *resp)
 
 static int get_build_page(struct tp_req *req, struct tp_resp *resp)
 {
-    struct tp_pipeline_rec pipeline;
-    struct tp_classic_job job;
-    const struct tp_run_rec *run;
-    size_t i;
-    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+    struct build b;
+    if (!build_of(req, resp, &b))
         return 0;
+    const struct tp_run_rec *run = b.run;
     resp->content_type = "text/html;charset=utf-8";
     tp_buf_printf(&resp->body,
                   "<!DOCTYPE html><html><head><title>%s #%lld [Jenkins]</title></head><body>"
                   "<h1>%s #%lld</h1><a href=\"consoleText\">Console Output</a></body></html>\n",
-                  pipeline.name, (long long)run->number, pipeline.name, (long long)run->number);
+                  b.pipeline.name, (long long)run->number, b.pipeline.name, (long long)run->number);
     return 0;
 }
 
 static int get_console_text(struct tp_req *req, struct tp_resp *resp)
 {
-    struct tp_pipeline_rec pipeline;
-    struct tp_classic_job job;
-    const struct tp_run_rec *run;
-    size_t i;
-    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+    struct build b;
+    if (!build_of(req, resp, &b))
         return 0;
+    const struct tp_run_rec *run = b.run;
     return tp_logview_respond_raw(req, resp, req->app->store, run->id, 0, false,
                                   run->state == TP_STATE_FINISHED);
 }
@@ -651,12 +667,10 @@ static int get_console_text(struct tp_req *req, struct tp_resp *resp)
  * next start, X-More-Data: true while the build runs. */
 static int progressive(struct tp_req *req, struct tp_resp *resp)
 {
-    struct tp_pipeline_rec pipeline;
-    struct tp_classic_job job;
-    const struct tp_run_rec *run;
-    size_t i;
-    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+    struct build b;
+    if (!build_of(req, resp, &b))
         return 0;
+    const struct tp_run_rec *run = b.run;
     const char *text;
     size_t len;
     int64_t start = 0;
@@ -669,45 +683,30 @@ static int progressive(struct tp_req *req, struct tp_resp *resp)
 
 static int post_stop(struct tp_req *req, struct tp_resp *resp)
 {
-    struct tp_pipeline_rec pipeline;
-    struct tp_classic_job job;
-    const struct tp_run_rec *run;
-    size_t i;
-    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+    struct build b;
+    if (!build_of(req, resp, &b))
         return 0;
+    const struct tp_run_rec *run = b.run;
     if (run->state != TP_STATE_FINISHED) {
         int err = tp_engine_stop(req->app->engine, run->id, "anonymous");
         if (err < 0 && err != TP_ENOTFOUND)
             return err;
     }
-    struct tp_buf path;
-    tp_buf_init(&path);
-    tp_classic_job_url("", pipeline.name, &path);
-    tp_buf_printf(&path, "%lld/", (long long)run->number);
-    redirect(req, resp, tp_arena_strdup(req->arena, tp_buf_str(&path)));
-    tp_buf_close(&path);
-    return 0;
+    return redirect_job(req, resp, b.pipeline.name, run->number);
 }
 
 static int post_delete_build(struct tp_req *req, struct tp_resp *resp)
 {
-    struct tp_pipeline_rec pipeline;
-    struct tp_classic_job job;
-    const struct tp_run_rec *run;
-    size_t i;
-    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+    struct build b;
+    if (!build_of(req, resp, &b))
         return 0;
+    const struct tp_run_rec *run = b.run;
     if (run->state != TP_STATE_FINISHED)
         return fail(resp, 400, "Unable to delete a build in progress");
     int err = tp_store_run_delete(req->app->store, run->id);
     if (err < 0)
         return err;
-    struct tp_buf path;
-    tp_buf_init(&path);
-    tp_classic_job_url("", pipeline.name, &path);
-    redirect(req, resp, tp_arena_strdup(req->arena, tp_buf_str(&path)));
-    tp_buf_close(&path);
-    return 0;
+    return redirect_job(req, resp, b.pipeline.name, 0);
 }
 
 /* --- jobs from config.xml --- */
@@ -855,12 +854,7 @@ static int set_disabled(struct tp_req *req, struct tp_resp *resp, bool disabled)
     int err = tp_store_pipeline_set_disabled(req->app->store, pipeline.id, disabled);
     if (err < 0)
         return err;
-    struct tp_buf path;
-    tp_buf_init(&path);
-    tp_classic_job_url("", pipeline.name, &path);
-    redirect(req, resp, tp_arena_strdup(req->arena, tp_buf_str(&path)));
-    tp_buf_close(&path);
-    return 0;
+    return redirect_job(req, resp, pipeline.name, 0);
 }
 
 static int post_enable(struct tp_req *req, struct tp_resp *resp)
@@ -893,37 +887,25 @@ static int post_rename(struct tp_req *req, struct tp_resp *resp)
                     tp_arena_printf(req->arena, "A job already exists with the name ‘%s’", name));
     if (err < 0)
         return err;
-    struct tp_buf path;
-    tp_buf_init(&path);
-    tp_classic_job_url("", name, &path);
-    redirect(req, resp, tp_arena_strdup(req->arena, tp_buf_str(&path)));
-    tp_buf_close(&path);
-    return 0;
+    return redirect_job(req, resp, name, 0);
 }
 
 /* replay/rebuild (and rebuild): the run again with its script and parameters, as the
  * Pipeline replay action's "rebuild" does; 302 to the job. */
 static int post_rebuild(struct tp_req *req, struct tp_resp *resp)
 {
-    struct tp_pipeline_rec pipeline;
-    struct tp_classic_job job;
-    const struct tp_run_rec *run;
-    size_t i;
-    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+    struct build b;
+    if (!build_of(req, resp, &b))
         return 0;
+    const struct tp_run_rec *run = b.run;
     struct tp_run_rec queued;
-    int err = tp_engine_replay(req->app->engine, pipeline.name, run->number, "anonymous",
+    int err = tp_engine_replay(req->app->engine, b.pipeline.name, run->number, "anonymous",
                                req->arena, &queued);
     if (err == TP_ECONFLICT)
         return fail(resp, 503, "tidepool is shutting down");
     if (err < 0)
         return err;
-    struct tp_buf path;
-    tp_buf_init(&path);
-    tp_classic_job_url("", pipeline.name, &path);
-    redirect(req, resp, tp_arena_strdup(req->arena, tp_buf_str(&path)));
-    tp_buf_close(&path);
-    return 0;
+    return redirect_job(req, resp, b.pipeline.name, 0);
 }
 
 /* --- artifacts --- */
@@ -955,15 +937,13 @@ static void file_free(struct tp_body_source *base)
 /* /job/N/B/artifact/PATH: the archived file, as Jenkins serves it. */
 static int get_artifact(struct tp_req *req, struct tp_resp *resp)
 {
-    struct tp_pipeline_rec pipeline;
-    struct tp_classic_job job;
-    const struct tp_run_rec *run;
-    size_t i;
-    if (!build_of(req, resp, &pipeline, &job, &run, &i))
+    struct build b;
+    if (!build_of(req, resp, &b))
         return 0;
+    const struct tp_run_rec *run = b.run;
     int fd;
     int64_t size;
-    if (tp_engine_artifact_open(req->app->engine, pipeline.name, run->number, param(req, 2), &fd,
+    if (tp_engine_artifact_open(req->app->engine, b.pipeline.name, run->number, param(req, 2), &fd,
                                 &size) < 0)
         return not_found(resp);
     struct file_source *src = tp_xcalloc(1, sizeof(*src));

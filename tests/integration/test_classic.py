@@ -11,10 +11,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from tp import Server, pipeline, run_tests, write_jobs  # noqa: E402
+from tp import Server, pipeline, run_tests, wait_until, write_jobs  # noqa: E402
 
 import jenkins  # noqa: E402  (python3-jenkins)
 import requests  # noqa: E402
@@ -41,16 +40,6 @@ ONE_AT_A_TIME = """pipeline {
 """
 
 
-def wait(predicate, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out")
-
-
 def test_python_jenkins_drives_builds():
     jobs = write_jobs({"params": PARAMS, "slow": SLOW, "single": ONE_AT_A_TIME})
     try:
@@ -69,9 +58,9 @@ def test_python_jenkins_drives_builds():
                 ("GREETING", "hello"), ("LOUD", False)], defs
 
             queue_id = server.build_job("params", {"GREETING": "hola", "LOUD": "true"})
-            item = wait(lambda: server.get_queue_item(queue_id).get("executable"))
+            item = wait_until(lambda: server.get_queue_item(queue_id).get("executable"))
             number = item["number"]
-            build = wait(lambda: (lambda b: b if not b["building"] else None)(
+            build = wait_until(lambda: (lambda b: b if not b["building"] else None)(
                 server.get_build_info("params", number)))
             assert build["result"] == "SUCCESS", build
             params = [a for a in build["actions"] if a.get("_class") ==
@@ -85,23 +74,23 @@ def test_python_jenkins_drives_builds():
             assert server.get_job_info("params")["color"] == "blue"
 
             slow = server.build_job("slow")
-            running = wait(lambda: server.get_running_builds())
+            running = wait_until(lambda: server.get_running_builds())
             assert [(r["name"], r["number"]) for r in running] == [("slow", 1)], running
             assert server.get_nodes() == [{"name": "master", "offline": False}]
-            assert wait(lambda: server.get_queue_item(slow).get("executable"))["number"] == 1
+            assert wait_until(lambda: server.get_queue_item(slow).get("executable"))["number"] == 1
             server.stop_build("slow", 1)
-            stopped = wait(lambda: (lambda b: b if not b["building"] else None)(
+            stopped = wait_until(lambda: (lambda b: b if not b["building"] else None)(
                 server.get_build_info("slow", 1)))
             assert stopped["result"] == "ABORTED"
 
             server.build_job("single")
             second = server.build_job("single")
-            waiting = wait(lambda: [i for i in server.get_queue_info() if i["id"] == second])
+            waiting = wait_until(lambda: [i for i in server.get_queue_info() if i["id"] == second])
             assert waiting[0]["task"]["name"] == "single"
             assert waiting[0]["why"] in ("Build #1 is already in progress",
                                          "Waiting for next available executor")
             server.cancel_queue(second)
-            wait(lambda: not [i for i in server.get_queue_info() if i["id"] == second])
+            wait_until(lambda: not [i for i in server.get_queue_info() if i["id"] == second])
             left = server.get_queue_item(second)
             assert left["_class"] == "hudson.model.Queue$LeftItem"
             assert left["cancelled"] is True and left["executable"] is None, left
@@ -234,7 +223,7 @@ def test_jobs_from_config_xml():
             assert info["description"] == "made by python-jenkins & friends"
             assert server.get_job_config("made") == CONFIG  # kept as submitted
             queue_id = server.build_job("made", {"COLOR": "blue"})
-            number = wait(lambda: server.get_queue_item(queue_id).get("executable"))["number"]
+            number = wait_until(lambda: server.get_queue_item(queue_id).get("executable"))["number"]
             s.wait_run("made", number)
             assert "hi world in blue\n" in server.get_build_console_output("made", number)
             # reconfigure, copy, rename, disable, delete
@@ -285,7 +274,7 @@ def test_jenkins_job_builder_creates_then_reconfigures():
             defs = server.get_job_info("jjb-demo")["property"][0]["parameterDefinitions"]
             assert [d["name"] for d in defs] == ["GREETING", "LOUD", "SIZE"], defs
             queue_id = server.build_job("jjb-demo", {"SIZE": "large"})
-            number = wait(lambda: server.get_queue_item(queue_id).get("executable"))["number"]
+            number = wait_until(lambda: server.get_queue_item(queue_id).get("executable"))["number"]
             s.wait_run("jjb-demo", number)
             console = server.get_build_console_output("jjb-demo", number)
             assert "second hello large loud=false\n" in console, console
@@ -311,7 +300,7 @@ def test_stage_view_wfapi():
     try:
         with Server(jobs=jobs) as s:
             s.post_run("staged")
-            pending = wait(lambda: s.get_json("/job/staged/1/wfapi/pendingInputActions"))
+            pending = wait_until(lambda: s.get_json("/job/staged/1/wfapi/pendingInputActions"))
             assert pending[0]["message"] == "Ship?" and pending[0]["proceedText"] == "Proceed"
             assert pending[0]["proceedUrl"] == "/job/staged/1/input/%s/proceedEmpty" % \
                 pending[0]["id"]

@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from tp import Server, pipeline, run_tests, write_jobs  # noqa: E402
+from tp import Server, pids_with, pipeline, run_tests, write_jobs  # noqa: E402
 
 LEAVER = pipeline("""
         stage('Leave') {
@@ -22,19 +22,6 @@ LEAVER = pipeline("""
             }
         }
 """)
-
-
-def pids_with(marker):
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open("/proc/%s/cmdline" % pid, "rb") as f:
-                    if marker in f.read():
-                        found.append(int(pid))
-            except OSError:
-                pass
-    return found
 
 
 def zombie_children(pid):

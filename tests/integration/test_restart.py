@@ -9,10 +9,9 @@ import shutil
 import signal
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from tp import ORG, Server, pipeline, run_tests, write_jobs  # noqa: E402
+from tp import ORG, Server, pids_with, pipeline, run_tests, wait_until, write_jobs  # noqa: E402
 
 JSON = {"Content-Type": "application/json"}
 
@@ -47,29 +46,6 @@ QUEUED = pipeline("""
 """)
 
 
-def processes(marker):
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open("/proc/%s/cmdline" % pid, "rb") as f:
-                    if marker in f.read():
-                        found.append(pid)
-            except OSError:
-                pass
-    return found
-
-
-def wait_for(predicate, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out")
-
-
 def paused_step(s, name):
     run = s.get_json("%s/pipelines/%s/runs/1/" % (ORG, name))
     if run["state"] != "PAUSED":
@@ -85,9 +61,9 @@ def test_sigkill_with_running_queued_and_paused_runs():
     try:
         s = Server(jobs=jobs, data=data, executors=2).start()
         s.post_run("paused")
-        before = wait_for(lambda: paused_step(s, "paused"))
+        before = wait_until(lambda: paused_step(s, "paused"))
         s.post_run("running")
-        wait_for(lambda: processes(b"33.75"))
+        wait_until(lambda: pids_with(b"33.75"))
         s.post_run("queued")
         assert s.get_json("%s/pipelines/queued/runs/1/" % ORG)["state"] == "QUEUED"
         log_before = s.run_log("paused")
@@ -103,7 +79,7 @@ def test_sigkill_with_running_queued_and_paused_runs():
             assert s.wait_run("queued", 1)["result"] == "SUCCESS"
             assert "queued-ran" in s.run_log("queued")
             # The paused run waits again at the same input.
-            after = wait_for(lambda: paused_step(s, "paused"))
+            after = wait_until(lambda: paused_step(s, "paused"))
             assert after["id"] == before["id"], (before, after)
             assert after["input"] == before["input"]
             assert s.run_log("paused").startswith(log_before)
@@ -127,7 +103,7 @@ def test_sigkill_with_running_queued_and_paused_runs():
             steps = s.get_json("%s/pipelines/paused/runs/1/steps/" % ORG)
             assert all(st["state"] == "FINISHED" for st in steps), steps
             assert len({st["id"] for st in steps}) == len(steps)
-        assert processes(b"33.75") == []
+        assert pids_with(b"33.75") == []
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
         shutil.rmtree(data, ignore_errors=True)

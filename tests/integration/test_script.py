@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from tp import ORG, Server, pipeline, run_tests, write_jobs  # noqa: E402
+from tp import ORG, Server, pids_with, pipeline, run_tests, write_jobs  # noqa: E402
 
 JSON = {"Content-Type": "application/json"}
 
@@ -203,20 +203,6 @@ BLOCKS = pipeline("""
 """)
 
 
-def sleepers(marker):
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                if marker in f.read():
-                    found.append(pid)
-        except OSError:
-            pass
-    return found
-
-
 def test_block_steps_run_groovy_closures():
     jobs = write_jobs({"blocks": BLOCKS})
     try:
@@ -236,7 +222,7 @@ def test_block_steps_run_groovy_closures():
             assert log.count("Will try again after ") == 2, log
             nodes = s.nodes("blocks")
             assert nodes[0]["result"] == "UNSTABLE"
-            assert sleepers(b"31.25") == []
+            assert pids_with(b"31.25") == []
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
 
@@ -324,7 +310,7 @@ def test_a_stopped_run_starts_no_more_steps_from_groovy():
         with Server(jobs=jobs) as s:
             s.post_run("stopped")
             deadline = time.time() + 10
-            while not sleepers(b"32.5") and time.time() < deadline:
+            while not pids_with(b"32.5") and time.time() < deadline:
                 time.sleep(0.02)
             s.stop_run("stopped")
             run = s.wait_run("stopped", 1)
@@ -332,7 +318,7 @@ def test_a_stopped_run_starts_no_more_steps_from_groovy():
             assert run["result"] == "ABORTED", log
             assert "must not run" not in log
             assert log.count("[Pipeline] sh\n") == 1, log
-            assert sleepers(b"32.5") == []
+            assert pids_with(b"32.5") == []
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
 
