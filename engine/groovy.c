@@ -1559,6 +1559,17 @@ static int invoke(struct tp_groovy *g, struct tp_gv self, const char *name,
         *out = tp_gv_cstr(g, tp_gv_class(self));
         return OK;
     }
+    /* size(), length(), isEmpty() of a string, a list or a map */
+    bool sized = self.kind == TP_GV_STRING || self.kind == TP_GV_LIST || self.kind == TP_GV_MAP;
+    if (sized && c->nargs == 0 &&
+        (strcmp(name, "size") == 0 || strcmp(name, "isEmpty") == 0 ||
+         (strcmp(name, "length") == 0 && self.kind == TP_GV_STRING))) {
+        size_t n = self.kind == TP_GV_STRING ? self.len
+                   : self.kind == TP_GV_LIST ? self.u.list->count
+                                             : self.u.map->count;
+        *out = name[0] == 'i' ? tp_gv_bool(n == 0) : tp_gv_int((int64_t)n);
+        return OK;
+    }
     switch (self.kind) {
     case TP_GV_NULL:
         return null_pointer(g, "invoke method", name);
@@ -2504,14 +2515,7 @@ static int string_method(struct tp_groovy *g, struct tp_gv self, const char *nam
         *out = tp_gv_str(g, s + b, e - b);
         return OK;
     }
-    if (strcmp(name, "isEmpty") == 0) {
-        *out = tp_gv_bool(len == 0);
-        return OK;
-    }
-    if (strcmp(name, "length") == 0 || strcmp(name, "size") == 0) {
-        *out = tp_gv_int((int64_t)len);
-        return OK;
-    }
+
     if (strcmp(name, "toUpperCase") == 0 || strcmp(name, "toLowerCase") == 0 ||
         strcmp(name, "capitalize") == 0 || strcmp(name, "uncapitalize") == 0) {
         *out = tp_gv_str(g, s, len);
@@ -2752,14 +2756,6 @@ static int list_method(struct tp_groovy *g, struct tp_gv self, const char *name,
     struct tp_glist *l = self.u.list;
     struct tp_gv body = body_of(c), r;
     int rc;
-    if (strcmp(name, "size") == 0) {
-        *out = tp_gv_int((int64_t)l->count);
-        return OK;
-    }
-    if (strcmp(name, "isEmpty") == 0) {
-        *out = tp_gv_bool(l->count == 0);
-        return OK;
-    }
     if (strcmp(name, "add") == 0 || strcmp(name, "push") == 0 || strcmp(name, "leftShift") == 0) {
         if (c->nargs < 1)
             return no_method(g, self, name, 0);
@@ -3053,14 +3049,6 @@ static int map_method(struct tp_groovy *g, struct tp_gv self, const char *name,
     struct tp_gmap *m = self.u.map;
     struct tp_gv body = body_of(c), r;
     int rc;
-    if (strcmp(name, "size") == 0) {
-        *out = tp_gv_int((int64_t)m->count);
-        return OK;
-    }
-    if (strcmp(name, "isEmpty") == 0) {
-        *out = tp_gv_bool(m->count == 0);
-        return OK;
-    }
     if (strcmp(name, "hasVariable") == 0)
         name = "containsKey"; /* the binding's methods, on the binding seen as a map */
     else if (strcmp(name, "getVariable") == 0)
