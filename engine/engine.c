@@ -60,6 +60,7 @@ struct tp_engine {
 
 static void schedule_pump(struct tp_engine *engine);
 static void frame_continue(struct frame *f);
+static int64_t dynamic_id(struct run *run);
 static void abort_frame(struct frame *f, enum abort_reason reason);
 
 /* --- environment lists --- */
@@ -817,6 +818,56 @@ void tp_frame_run(struct frame *f)
     frame_continue(f);
 }
 
+/* The frame of the stage `f` runs in (a block's: the enclosing stage's), or NULL at the top. */
+static struct frame *stage_frame(struct frame *f)
+{
+    while (f != NULL && (f->block != NULL || f->stage == NULL))
+        f = f->parent;
+    return f;
+}
+
+struct frame *tp_frame_new_branches(struct frame *parent, const struct tp_plan_step *step,
+                                    const char **names, struct tp_script_state **scripts, size_t n,
+                                    bool fail_fast)
+{
+    struct run *run = parent->run;
+    struct frame *f = frame_alloc(run, parent);
+    f->stage = parent->stage;
+    f->block = step;
+    f->mode = FRAME_BRANCHES;
+    f->fail_fast = fail_fast;
+    /* Each branch a PARALLEL node inside the stage, as Blue Ocean shows scripted parallels:
+     * the stage points to the branches, the branches to where the stage pointed. */
+    struct frame *stage = stage_frame(parent);
+    struct tp_buf edges;
+    tp_buf_init(&edges);
+    for (size_t i = 0; i < n; i++) {
+        struct frame *b = frame_alloc(run, f);
+        b->stage = parent->stage;
+        b->block = step;
+        b->mode = FRAME_SCRIPT;
+        b->script = scripts[i];
+        b->branch = names[i];
+        b->node = (struct tp_node_rec){ .run_id = run->rec.id,
+                                        .node_id = dynamic_id(run),
+                                        .seq = stage != NULL ? stage->node.seq : 0,
+                                        .type = TP_NODE_PARALLEL,
+                                        .name = names[i],
+                                        .first_parent = stage != NULL ? stage->node.node_id : 0,
+                                        .parent = stage != NULL ? stage->node.node_id : 0,
+                                        .edges = stage != NULL ? stage->node.edges : "",
+                                        .state = TP_STATE_NONE,
+                                        .result = TP_RESULT_NONE };
+        tp_buf_printf(&edges, "%s%lld", i ? " " : "", (long long)b->node.node_id);
+    }
+    if (stage != NULL) {
+        stage->node.edges = tp_arena_strdup(&run->arena, tp_buf_str(&edges));
+        save_node(stage);
+    }
+    tp_buf_close(&edges);
+    return f;
+}
+
 /* A block step written in steps: its frame (script {} runs Groovy), or NULL for an atom. */
 static struct frame *block_frame(struct frame *f, const struct tp_plan_step *step)
 {
@@ -863,7 +914,7 @@ static void frame_free(struct frame *f)
 
 static size_t frame_count(const struct frame *f)
 {
-    if (f->mode == FRAME_SCRIPT)
+    if (f->mode == FRAME_SCRIPT || f->mode == FRAME_BRANCHES)
         return 0;
     if (f->mode == FRAME_STEPS)
         return f->steps->count;
@@ -1242,7 +1293,17 @@ static int enter_dir(struct frame *f)
 static void enter_block(struct frame *f)
 {
     const char *name = f->block->name;
+    if (f->branch != NULL) {
+        tp_run_logf(f->run, "[Pipeline] { (Branch: %s)\n", f->branch);
+        f->node.state = TP_STATE_RUNNING;
+        f->node.result = TP_RESULT_UNKNOWN;
+        f->node.start_ms = tp_time_now_ms();
+        save_node(f);
+        return;
+    }
     tp_run_logf(f->run, "[Pipeline] %s\n", name);
+    if (f->mode == FRAME_BRANCHES)
+        return;
     int err = 0;
     if (strcmp(name, "dir") == 0) {
         err = enter_dir(f);
@@ -1276,6 +1337,21 @@ static void enter_block(struct frame *f)
 static void leave_block(struct frame *f)
 {
     stop_timer(&f->timer);
+    if (f->branch != NULL) {
+        tp_run_puts(f->run, "[Pipeline] }\n");
+        enum tp_result result = f->result;
+        if ((f->failed || f->aborting) && result == TP_RESULT_SUCCESS)
+            result = TP_RESULT_ABORTED;
+        f->node.state = TP_STATE_FINISHED;
+        f->node.result = tp_result_worse(result, f->marked);
+        f->node.end_ms = tp_time_now_ms();
+        save_node(f);
+        return;
+    }
+    if (f->mode == FRAME_BRANCHES) {
+        tp_run_puts(f->run, "[Pipeline] // parallel\n");
+        return;
+    }
     tp_run_puts(f->run, "[Pipeline] }\n");
     if ((f->failed || f->aborting) && catch_failure(f))
         f->caught = true;
@@ -1455,6 +1531,10 @@ void tp_frame_step_finished(struct frame *f, enum tp_result result, const char *
  * (the synthetic "Declarative: Post Actions" stage, never a node), the last stage. */
 static int64_t step_node(const struct frame *f)
 {
+    for (const struct frame *p = f; p != NULL; p = p->parent) {
+        if (p->branch != NULL)
+            return p->node.node_id; /* a branch of Groovy's parallel */
+    }
     if (f->stage != NULL)
         return f->stage->id;
     const struct tp_plan *plan = f->run->plan;
@@ -1784,12 +1864,14 @@ static void absorb(struct frame *p, struct frame *c)
             }
         }
     }
-    if (p->mode == FRAME_PARALLEL) {
+    if (p->mode == FRAME_PARALLEL || p->mode == FRAME_BRANCHES) {
         p->running--;
         if (failed && result == TP_RESULT_FAILURE) {
-            tp_run_logf(p->run, "Failed in branch %s\n", c->stage->name);
+            tp_run_logf(p->run, "Failed in branch %s\n",
+                        c->branch != NULL ? c->branch : c->stage->name);
             /* failFast: a failing branch aborts the others. */
-            if (p->stage->fail_fast || p->run->plan->fail_fast_all) {
+            if ((p->mode == FRAME_BRANCHES ? p->fail_fast : p->stage->fail_fast) ||
+                p->run->plan->fail_fast_all) {
                 for (struct frame *b = p->first_child; b != NULL; b = b->next_sibling)
                     abort_frame(b, ABORT_FAILFAST);
             }
@@ -2037,6 +2119,24 @@ static enum progress advance_body(struct frame *f)
             tp_run_puts(f->run, "[Pipeline] // parallel\n");
         }
         return PROGRESS_DONE;
+    case FRAME_BRANCHES: {
+        if (!f->started) {
+            /* Every branch starts at once (collected first: one may end at once and leave). */
+            f->started = true;
+            size_t count = 0;
+            for (struct frame *c = f->first_child; c != NULL; c = c->next_sibling)
+                count++;
+            struct frame **branches = tp_xcalloc(count ? count : 1, sizeof(*branches));
+            size_t k = count;
+            for (struct frame *c = f->first_child; c != NULL; c = c->next_sibling)
+                branches[--k] = c; /* the list is newest first: start them in order */
+            f->running = (int)count;
+            for (size_t i = 0; i < count; i++)
+                frame_continue(branches[i]);
+            free(branches);
+        }
+        return f->running > 0 ? PROGRESS_WAIT : PROGRESS_DONE;
+    }
     case FRAME_SCRIPT:
         if (tp_script_advance(f) == TP_SCRIPT_WAIT)
             return PROGRESS_WAIT;
@@ -2120,7 +2220,8 @@ static void mark_stages(struct frame *f, enum tp_state state)
     for (struct frame *p = f; p != NULL; p = p->parent) {
         if (state == TP_STATE_RUNNING && input_waits_in(p))
             break;
-        if (p->stage != NULL && p->block == NULL && p->node.state != state) {
+        bool node = p->branch != NULL || (p->stage != NULL && p->block == NULL);
+        if (node && p->node.state != state) {
             p->node.state = state;
             save_node(p);
         }

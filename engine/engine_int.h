@@ -100,7 +100,8 @@ enum frame_mode {
     FRAME_STEPS,
     FRAME_SEQUENCE,
     FRAME_PARALLEL,
-    FRAME_SCRIPT /* Groovy: a script {} step, or the closure of a block step it calls */
+    FRAME_SCRIPT,  /* Groovy: a script {} step, or the closure of a block step it calls */
+    FRAME_BRANCHES /* Groovy's parallel(...): its children are the branches' FRAME_SCRIPT frames */
 };
 
 /* Why a frame was stopped from outside. */
@@ -166,6 +167,9 @@ struct frame {
     cJSON *step_value;  /* what the step in flight returns to Groovy (sh returnStdout...) */
     bool in_step_start; /* a step's start function runs: its failures are the step's */
     struct tp_script_state *script; /* FRAME_SCRIPT: the Groovy state (script.h) */
+    /* A branch of Groovy's parallel: its name; its node (PARALLEL) is `node`. */
+    const char *branch;
+    bool fail_fast; /* FRAME_BRANCHES: parallel(failFast: true) */
     /* The input the current step waits for (PAUSED), with who may answer it (NULL: anyone). */
     bool input_pending;
     const char *input_id, *input_submitter;
@@ -296,6 +300,12 @@ int64_t tp_run_dynamic_id(struct run *run);
 struct frame *tp_frame_new_script(struct frame *parent, const struct tp_plan_step *step,
                                   struct tp_script_state *script);
 void tp_frame_run(struct frame *f);
+/* Groovy's parallel: a frame running `n` closures as branches named `names` (each branch a
+ * FRAME_SCRIPT frame made with `scripts[i]`, a Blue Ocean PARALLEL node inside the stage),
+ * not started. `names` and `scripts` are taken. */
+struct frame *tp_frame_new_branches(struct frame *parent, const struct tp_plan_step *step,
+                                    const char **names, struct tp_script_state **scripts, size_t n,
+                                    bool fail_fast);
 /* The server's own environment variable `name`, or NULL; the store; the root URL. */
 const char *tp_engine_env(const struct tp_engine *engine, const char *name);
 struct tp_store *tp_engine_store(const struct tp_engine *engine);

@@ -739,6 +739,68 @@ static const char *const frame_blocks[] = { "dir",       "withEnv",         "tim
                                             "retry",     "catchError",      "warnError",
                                             "waitUntil", "withCredentials", NULL };
 
+/* A child script state running `closure`: it starts from the variables the closure sees and
+ * the binding as it is now. */
+static struct tp_script_state *closure_script(struct tp_groovy *g, struct tp_gv closure)
+{
+    struct tp_script_state *child = script_alloc(tp_groovy_closure_body(closure));
+    child->is_block = true;
+    child->binding0 = copy_map(&child->arena, g->binding);
+    struct tp_groovy scratch;
+    tp_groovy_init(&scratch, &child->arena, NULL, NULL, NULL);
+    child->vars0 = tp_gv_map(&scratch).u.map;
+    tp_groovy_closure_vars(closure, note_var, child);
+    return child;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* parallel(a: { ... }, b: { ... }, failFast: true) or parallel(map): the closures run as
+ * branches at once, each a PARALLEL node of the stage (in name order, as Blue Ocean lists
+ * them); the first failure is the parallel step's. */
+static int start_parallel(struct tp_script_state *s, struct tp_groovy *g, const struct tp_gcall *c)
+{
+    const struct tp_gmap *branches = c->named;
+    if (branches == NULL && c->nargs == 1 && c->args[0].kind == TP_GV_MAP)
+        branches = c->args[0].u.map;
+    if (branches == NULL)
+        return tp_groovy_throw(g, ABORT_EXCEPTION,
+                               "parallel expects named closures or a map of them (line %d)",
+                               c->line);
+    bool fail_fast = false;
+    size_t n = 0;
+    const char **names = tp_arena_alloc(&s->arena, (branches->count + 1) * sizeof(*names));
+    for (size_t i = 0; i < branches->count; i++) {
+        struct tp_gv key = branches->keys[i], value = branches->values[i];
+        if (key.kind == TP_GV_STRING && strcmp(key.u.s, "failFast") == 0) {
+            fail_fast = tp_gv_truth(value);
+            continue;
+        }
+        if (tp_groovy_closure_body(value) == NULL)
+            return tp_groovy_throw(g, ABORT_EXCEPTION,
+                                   "parallel branch %s is not a closure (line %d)",
+                                   key.kind == TP_GV_STRING ? key.u.s : "?", c->line);
+        struct tp_buf text;
+        tp_buf_init(&text);
+        tp_gv_to_string(key, &text);
+        names[n++] = tp_arena_strdup(&s->arena, tp_buf_str(&text));
+        tp_buf_close(&text);
+    }
+    qsort(names, n, sizeof(*names), by_name);
+    struct tp_script_state **scripts = tp_arena_alloc(&s->arena, (n + 1) * sizeof(*scripts));
+    for (size_t i = 0; i < n; i++) {
+        const struct tp_gv *closure = tp_gmap_get_str(branches, names[i]);
+        scripts[i] = closure_script(g, *closure);
+    }
+    struct tp_gcall none = { .line = c->line, .col = c->col };
+    s->child = tp_frame_new_branches(s->frame, synthetic_step(s, "parallel", &none, 0), names,
+                                     scripts, n, fail_fast);
+    return TP_GROOVY_SUSPEND;
+}
+
 static int host_call(void *ctx, struct tp_groovy *g, const char *name, const struct tp_gcall *c,
                      struct tp_gv *out)
 {
@@ -761,6 +823,8 @@ static int host_call(void *ctx, struct tp_groovy *g, const char *name, const str
         g->exc->interrupt = true;
         return TP_GROOVY_THROW;
     }
+    if (strcmp(name, "parallel") == 0)
+        return start_parallel(s, g, c);
     bool block = tp_str_in(name, frame_blocks) ||
                  (c->closure.kind == TP_GV_CLOSURE && tp_steps_find(name) == NULL &&
                   tp_engine_stub(f->run->engine, name) != NULL);
@@ -770,13 +834,7 @@ static int host_call(void *ctx, struct tp_groovy *g, const char *name, const str
             return tp_groovy_throw(g, ABORT_EXCEPTION,
                                    "%s needs a block: %s(...) { ... } (line %d)", name, name,
                                    c->line);
-        struct tp_script_state *child = script_alloc(body);
-        child->is_block = true;
-        child->binding0 = copy_map(&child->arena, g->binding);
-        struct tp_groovy scratch;
-        tp_groovy_init(&scratch, &child->arena, NULL, NULL, NULL);
-        child->vars0 = tp_gv_map(&scratch).u.map;
-        tp_groovy_closure_vars(c->closure, note_var, child);
+        struct tp_script_state *child = closure_script(g, c->closure);
         s->child = tp_frame_new_script(f, synthetic_step(s, block ? name : "script", c, 0), child);
         return TP_GROOVY_SUSPEND;
     }

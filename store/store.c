@@ -74,7 +74,7 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_RUN_DELETE] = "DELETE FROM runs WHERE id = ?1 AND state = 5",
     [SQL_NODE_PUT] = "INSERT OR REPLACE INTO nodes(" NODE_COLUMNS
                      ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    [SQL_NODE_LIST] = "SELECT " NODE_COLUMNS " FROM nodes WHERE run_id = ?1 ORDER BY seq",
+    [SQL_NODE_LIST] = "SELECT " NODE_COLUMNS " FROM nodes WHERE run_id = ?1 ORDER BY seq, node_id",
     [SQL_NODE_GET] = "SELECT " NODE_COLUMNS " FROM nodes WHERE run_id = ?1 AND node_id = ?2",
     [SQL_STEP_PUT] = "INSERT OR REPLACE INTO steps(" STEP_COLUMNS
                      ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",

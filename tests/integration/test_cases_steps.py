@@ -1,5 +1,5 @@
 """Blue Ocean's own test cases (specs/blueocean-cases.md) that need the steps beyond echo and
-sh, written as declarative pipelines: C12 (with script {}), C15(b), C17(c), X03, X04."""
+sh, written as declarative pipelines: C11 and C12 (with script {}), C15(b), C17(c), X03, X04."""
 
 import json
 import os
@@ -93,6 +93,66 @@ def test_c12_submit_input_with_parameters():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+C11 = pipeline("""
+        stage('parallelStage') {
+            steps {
+                script {
+                    parallel left: {
+                        echo 'running'
+                        def branchInput = input message: 'Please input branch to test against',
+                            parameters: [[$class: 'StringParameterDefinition', defaultValue: 'master',
+                                          description: '', name: 'branch']]
+                        echo "BRANCH NAME: ${branchInput}"
+                    }, right: { sh 'sleep 38.25' }
+                }
+            }
+        }
+        stage('after') { steps { echo 'after' } }
+""")
+
+
+def test_c11_input_in_a_scripted_parallel_branch():
+    jobs = write_jobs({"c11": C11})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("c11")
+            deadline = time.time() + 10
+            while s.get_json(base("c11"))["state"] != "PAUSED" and time.time() < deadline:
+                time.sleep(0.02)
+            assert s.get_json(base("c11"))["state"] == "PAUSED"
+            nodes = s.get_json(base("c11") + "nodes/")
+            assert [(n["displayName"], n["type"], n["state"], n["result"]) for n in nodes] == [
+                ("parallelStage", "STAGE", "PAUSED", "UNKNOWN"),
+                ("left", "PARALLEL", "PAUSED", "UNKNOWN"),
+                ("right", "PARALLEL", "RUNNING", "UNKNOWN")], nodes
+            stage, left, right = nodes[0]["id"], nodes[1]["id"], nodes[2]["id"]
+            assert nodes[1]["firstParent"] == stage and nodes[2]["firstParent"] == stage
+            assert [e["id"] for e in nodes[0]["edges"]] == [left, right]
+            steps = s.get_json(base("c11") + "steps/")
+            states = {st["displayName"]: st["state"] for st in steps}
+            assert states["Shell Script"] == "RUNNING", steps
+            assert states["Wait for interactive input"] == "PAUSED", steps
+            waiting = [st for st in steps if st["state"] == "PAUSED"][0]
+            assert waiting["input"]["id"] == "C51b52435b43a326d5d4f92c290a64d5"
+            assert waiting["input"]["parameters"][0]["name"] == "branch"
+            left_steps = s.get_json(base("c11") + "nodes/%s/steps/" % left)
+            assert [st["displayName"] for st in left_steps] == [
+                "Print Message", "Wait for interactive input"]
+            body = json.dumps({"id": waiting["input"]["id"],
+                               "parameters": [{"name": "branch", "value": "main"}]}).encode()
+            assert s.request("POST", base("c11") + "steps/%s/" % waiting["id"], body,
+                             {"Content-Type": "application/json"})[0] == 200
+            s.stop_run("c11")
+            run = s.wait_run("c11", 1)
+            assert run["result"] == "ABORTED"
+            assert "\r\nBRANCH NAME: main\r\n" in s.run_log("c11")
+            nodes = s.get_json(base("c11") + "nodes/")
+            assert [(n["displayName"], n["result"]) for n in nodes][:3] == [
+                ("parallelStage", "ABORTED"), ("left", "SUCCESS"), ("right", "ABORTED")], nodes
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 def test_c15b_error_step_log():
     jobs = write_jobs({"c15": C15B})
     try:
@@ -157,6 +217,7 @@ def test_x04_unstable_and_caught_errors():
 
 if __name__ == "__main__":
     run_tests([
+        test_c11_input_in_a_scripted_parallel_branch,
         test_c12_submit_input_with_parameters,
         test_c15b_error_step_log,
         test_c17c_unstable_step_in_post,

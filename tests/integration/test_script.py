@@ -384,6 +384,59 @@ def test_input_inside_a_script_block():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+PARALLEL = pipeline("""
+        stage('Prep') { steps { echo 'prep' } }
+        stage('Test') {
+            steps {
+                script {
+                    def branches = [:]
+                    for (x in ['unit', 'api']) {
+                        def name = x
+                        branches[name] = { sh "echo testing ${name}" }
+                    }
+                    branches['lint'] = { echo 'linting' }
+                    parallel branches
+                    try {
+                        parallel fast: { echo 'fast' }, broken: { sh 'exit 2' }, failFast: true
+                    } catch (e) {
+                        echo "caught ${e.message}"
+                    }
+                }
+            }
+        }
+        stage('Done') { steps { echo 'done' } }
+""")
+
+
+def test_parallel_in_groovy_makes_branch_nodes():
+    jobs = write_jobs({"par": PARALLEL})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("par")
+            run = s.wait_run("par", 1)
+            log = console(s, "par")
+            assert run["result"] == "SUCCESS", log
+            for line in ["testing unit", "testing api", "linting", "fast", "Failed in branch broken",
+                         "caught script returned exit code 2", "done"]:
+                assert lines(log).count(line) == 1, (line, log)
+            assert "[Pipeline] parallel\n[Pipeline] { (Branch: api)\n" in log
+            nodes = s.nodes("par")
+            assert [(n["displayName"], n["type"], n["result"]) for n in nodes] == [
+                ("Prep", "STAGE", "SUCCESS"), ("Test", "STAGE", "SUCCESS"),
+                ("api", "PARALLEL", "SUCCESS"), ("lint", "PARALLEL", "SUCCESS"),
+                ("unit", "PARALLEL", "SUCCESS"), ("broken", "PARALLEL", "FAILURE"),
+                ("fast", "PARALLEL", "SUCCESS"), ("Done", "STAGE", "SUCCESS")], nodes
+            by_name = {n["displayName"]: n for n in nodes}
+            assert all(by_name[b]["firstParent"] == by_name["Test"]["id"]
+                       for b in ["api", "lint", "unit", "broken", "fast"])
+            assert [e["id"] for e in by_name["api"]["edges"]] == [by_name["Done"]["id"]]
+            steps = s.node_steps("par", by_name["unit"]["id"])
+            assert [(st["displayName"], st["displayDescription"]) for st in steps] == [
+                ("Shell Script", "echo testing unit")]
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_a_script_branches_on_what_its_steps_return,
@@ -393,4 +446,5 @@ if __name__ == "__main__":
         test_current_build_sees_earlier_runs,
         test_a_stopped_run_starts_no_more_steps_from_groovy,
         test_input_inside_a_script_block,
+        test_parallel_in_groovy_makes_branch_nodes,
     ])
