@@ -1329,6 +1329,18 @@ static void enter_block(struct frame *f)
                       "waitUntil's condition is Groovy: write waitUntil { script { ... } }");
     } else if (strcmp(name, "withCredentials") == 0) {
         err = tp_credentials_with(f, tp_step_arg(f->block->call, "bindings"));
+    } else if (strcmp(name, "stage") == 0) {
+        /* stage('x') { } inside script: its steps belong to the stage around it, as Blue
+         * Ocean shows a stage nested in a stage; STAGE_NAME is its name */
+        const char *title = NULL;
+        if (tp_frame_eval_text(f, tp_step_arg(f->block->call, "name"), &title) == 0 &&
+            title != NULL) {
+            tp_env_set(&f->env, "STAGE_NAME", title);
+            tp_run_logf(f->run, "[Pipeline] { (%s)\n", title);
+            return;
+        }
+        if (title == NULL && !f->failed)
+            tp_frame_fail(f, TP_RESULT_FAILURE, true, "stage requires a name");
     }
     (void)err; /* a failed entry has failed the frame: its body is skipped */
     tp_run_puts(f->run, "[Pipeline] {\n");

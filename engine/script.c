@@ -737,7 +737,8 @@ static const char *const symbols[] = { "string",
 /* Block steps whose closures run as frames of the engine's block steps. */
 static const char *const frame_blocks[] = { "dir",       "withEnv",         "timeout",
                                             "retry",     "catchError",      "warnError",
-                                            "waitUntil", "withCredentials", NULL };
+                                            "waitUntil", "withCredentials", "stage",
+                                            NULL };
 
 /* A child script state running `closure`: it starts from the variables the closure sees and
  * the binding as it is now. */

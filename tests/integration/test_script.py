@@ -437,6 +437,36 @@ def test_parallel_in_groovy_makes_branch_nodes():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+INNER = pipeline("""
+        stage('Outer') {
+            steps {
+                script {
+                    for (n in ['one', 'two']) {
+                        stage("inner ${n}") { sh 'echo in $STAGE_NAME' }
+                    }
+                }
+            }
+        }
+""")
+
+
+def test_a_stage_inside_script_belongs_to_its_stage():
+    jobs = write_jobs({"inner": INNER})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("inner")
+            assert s.wait_run("inner", 1)["result"] == "SUCCESS"
+            log = console(s, "inner")
+            assert "[Pipeline] stage\n[Pipeline] { (inner one)\n" in log
+            assert lines(log).count("in inner two") == 1, log
+            nodes = s.nodes("inner")
+            assert [n["displayName"] for n in nodes] == ["Outer"]
+            steps = s.node_steps("inner", nodes[0]["id"])
+            assert [st["displayDescription"] for st in steps] == ["echo in $STAGE_NAME"] * 2
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_a_script_branches_on_what_its_steps_return,
@@ -447,4 +477,5 @@ if __name__ == "__main__":
         test_a_stopped_run_starts_no_more_steps_from_groovy,
         test_input_inside_a_script_block,
         test_parallel_in_groovy_makes_branch_nodes,
+        test_a_stage_inside_script_belongs_to_its_stage,
     ])
