@@ -2481,9 +2481,6 @@ static void run_begin(struct run *run)
         apply(run, TP_RUN_EV_START);
         run->rec.start_ms = tp_time_now_ms();
         save_run(run);
-        /* RUNNING is on disk before any process of the run exists: a restart after a kill
-         * finds the run, and the processes it left. */
-        tp_store_flush(run->engine->store);
     }
     tp_log(TP_LOG_INFO, "engine", "run started pipeline=%s number=%lld executor=%d",
            run->rec.pipeline, (long long)run->rec.number, run->executor);

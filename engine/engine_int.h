@@ -44,6 +44,7 @@ struct run {
     bool aborting;
     const char *abort_message; /* why the run is being aborted ("Aborted by anonymous") */
     bool pipeline_started;     /* "[Pipeline] Start of Pipeline" is in the log */
+    bool spawned;              /* a process of the run was started (the run was committed) */
     struct frame *root;
     const char *script_dir; /* where its sh scripts are written, once one was */
 

@@ -279,6 +279,12 @@ enum tp_step_status tp_frame_run_script(struct frame *f, const char *text,
         .data = f,
     };
     f->kill_sent = false;
+    /* The run is on disk before its first process exists: a restart after a kill finds the
+     * run, and the processes it left. */
+    if (!f->run->spawned) {
+        f->run->spawned = true;
+        tp_store_flush(tp_engine_store(f->run->engine));
+    }
     err = tp_exec_spawn(tp_engine_loop(f->run->engine), &options, &f->child);
     tp_env_close(&env);
     if (err < 0) {
