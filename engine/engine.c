@@ -818,6 +818,14 @@ void tp_frame_run(struct frame *f)
     frame_continue(f);
 }
 
+void tp_frame_note_error(struct frame *f, const char *message)
+{
+    if (f->step.step_id == 0 || f->step_active || f->step.error != NULL)
+        return;
+    f->step.error = tp_arena_strdup(&f->run->arena, message);
+    save_step(f);
+}
+
 /* The frame of the stage `f` runs in (a block's: the enclosing stage's), or NULL at the top. */
 static struct frame *stage_frame(struct frame *f)
 {

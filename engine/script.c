@@ -920,6 +920,8 @@ static void fail_with(struct frame *f, const struct tp_gexc *x)
     if (x->message != NULL)
         tp_buf_printf(&text, ": %s", x->message);
     tp_frame_fail(f, TP_RESULT_FAILURE, false, tp_buf_str(&text));
+    /* Not a step's failure: Blue Ocean shows it at the end of the last step's log. */
+    tp_frame_note_error(f, tp_buf_str(&text));
     tp_buf_close(&text);
 }
 

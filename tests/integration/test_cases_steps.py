@@ -1,5 +1,5 @@
 """Blue Ocean's own test cases (specs/blueocean-cases.md) that need the steps beyond echo and
-sh, written as declarative pipelines: C11 and C12 (with script {}), C15(b), C17(c), X03, X04."""
+sh, written as declarative pipelines: C11, C12 and C15(a) (with script {}), C15(b), C17(c), X03, X04."""
 
 import json
 import os
@@ -153,6 +153,31 @@ def test_c11_input_in_a_scripted_parallel_branch():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+C15A = """def foo = null
+pipeline {
+    agent any
+    stages {
+        stage('blah') { steps { script { sh "echo 42"; foo.bar = 42; sh "echo 43" } } }
+    }
+}
+"""
+
+
+def test_c15a_groovy_error_ends_the_last_step_log():
+    jobs = write_jobs({"c15a": C15A})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("c15a")
+            assert s.wait_run("c15a", 1)["result"] == "FAILURE"
+            steps = s.get_json(base("c15a") + "steps/")
+            assert [st["displayDescription"] for st in steps] == ["echo 42"], steps
+            body = s.request("GET", base("c15a") + "steps/%s/log/" % steps[0]["id"])[2].decode()
+            assert body.strip().endswith("Cannot set property 'bar' on null object"), body
+            assert "echo 43" not in s.run_log("c15a")
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 def test_c15b_error_step_log():
     jobs = write_jobs({"c15": C15B})
     try:
@@ -219,6 +244,7 @@ if __name__ == "__main__":
     run_tests([
         test_c11_input_in_a_scripted_parallel_branch,
         test_c12_submit_input_with_parameters,
+        test_c15a_groovy_error_ends_the_last_step_log,
         test_c15b_error_step_log,
         test_c17c_unstable_step_in_post,
         test_x03_parallel_fail_fast_statuses,
