@@ -1337,6 +1337,11 @@ static void enter_block(struct frame *f)
                       "waitUntil's condition is Groovy: write waitUntil { script { ... } }");
     } else if (strcmp(name, "withCredentials") == 0) {
         err = tp_credentials_with(f, tp_step_arg(f->block->call, "bindings"));
+    } else if (strcmp(name, "node") == 0) {
+        /* node { } inside script: the run's own workspace on the built-in node */
+        tp_run_logf(f->run, "Running on Jenkins in %s\n", f->run->workspace);
+    } else if (strcmp(name, "timestamps") == 0) {
+        f->run->timestamps = true; /* from here on, as the wrapper's lines are */
     } else if (strcmp(name, "stage") == 0) {
         /* stage('x') { } inside script: its steps belong to the stage around it, as Blue
          * Ocean shows a stage nested in a stage; STAGE_NAME is its name */

@@ -738,6 +738,7 @@ static const char *const symbols[] = { "string",
 static const char *const frame_blocks[] = { "dir",       "withEnv",         "timeout",
                                             "retry",     "catchError",      "warnError",
                                             "waitUntil", "withCredentials", "stage",
+                                            "node",      "timestamps",      "ansiColor",
                                             NULL };
 
 /* A child script state running `closure`: it starts from the variables the closure sees and

@@ -540,9 +540,10 @@ static const struct tp_step_def steps[] = {
 };
 
 /* The block steps: each runs its body as a frame (see engine.c). */
-static const char *const block_steps[] = { "dir",       "withEnv",         "timeout",
-                                           "retry",     "catchError",      "warnError",
-                                           "waitUntil", "withCredentials", NULL };
+static const char *const block_steps[] = {
+    "dir",       "withEnv",         "timeout",    "retry",     "catchError", "warnError",
+    "waitUntil", "withCredentials", "timestamps", "ansiColor", NULL
+};
 
 bool tp_steps_is_block(const char *name)
 {
@@ -553,7 +554,7 @@ bool tp_steps_is_block(const char *name)
 static const char *const jenkins_steps[] = { "bat",        "build", "emailext",  "load",
                                              "lock",       "mail",  "milestone", "parallel",
                                              "powershell", "pwsh",  "sshagent",  "step",
-                                             "timestamps", "tool",  "ws",        NULL };
+                                             "tool",       "ws",    NULL };
 
 bool tp_steps_is_jenkins(const char *name)
 {

@@ -248,7 +248,8 @@ def test_groovy_errors_read_as_in_jenkins():
             assert ("groovy.lang.MissingPropertyException: No such property: undefinedName for "
                     "class: groovy.lang.Binding\n") in logs["missing"]
             assert "java.lang.NoSuchMethodError: No such DSL method 'frobnicate' found among " \
-                "steps [archiveArtifacts, catchError, checkout, cleanWs, deleteDir, dir, echo" in logs["unknown"]
+                "steps [ansiColor, archiveArtifacts, catchError, checkout, cleanWs, deleteDir, dir, echo" in \
+                logs["unknown"]
             assert "the script ran more than 20 million operations" in logs["endless"]
             assert "ERROR: tidepool does not support the 'build' step yet" in logs["unsupported"]
             # the server is still serving

@@ -161,9 +161,38 @@ def test_timestamps_stamp_every_line():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+WRAPPERS = pipeline("""
+        stage('W') {
+            steps {
+                ansiColor('xterm') { echo 'colored' }
+                script { node('linux') { sh 'echo "on node in $WORKSPACE"' } }
+                timestamps { echo 'stamped' }
+            }
+        }
+""")
+
+
+def test_wrapper_steps_run_their_bodies():
+    jobs = write_jobs({"wrappers": WRAPPERS})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("wrappers")
+            assert s.wait_run("wrappers", 1)["result"] == "SUCCESS"
+            log = s.run_log("wrappers").replace("\r\n", "\n")
+            lines = log.split("\n")
+            assert "[Pipeline] ansiColor" in lines and "colored" in lines
+            assert "[Pipeline] node" in lines
+            assert "on node in %s/workspace/wrappers" % s.data in lines, log
+            assert re.search(r"\n\[\d{4}-\d\d-\d\dT[0-9:.]+Z\] stamped\n", log), log
+            assert not re.match(r"\[\d{4}", lines[0])  # stamped from the wrapper on only
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_artifacts_are_archived_and_the_workspace_cleaned,
         test_timestamps_stamp_every_line,
         test_junit_reports_make_the_build_unstable,
+        test_wrapper_steps_run_their_bodies,
     ])
