@@ -29,9 +29,12 @@ def zombie_children(pid):
     for task in os.listdir("/proc/%d/task" % pid):
         with open("/proc/%d/task/%s/children" % (pid, task)) as f:
             for child in f.read().split():
-                with open("/proc/%s/stat" % child) as st:
-                    if st.read().rsplit(")", 1)[1].split()[0] == "Z":
-                        zombies.append(int(child))
+                try:
+                    with open("/proc/%s/stat" % child) as st:
+                        if st.read().rsplit(")", 1)[1].split()[0] == "Z":
+                            zombies.append(int(child))
+                except FileNotFoundError:
+                    pass  # reaped between the two reads
     return zombies
 
 
