@@ -673,7 +673,9 @@ static void run_end(struct run *run)
     discard_old_runs(run);
     if (run->pipeline_started)
         tp_stash_drop(run);
-    if (run->script_dir != NULL)
+    /* Anything a step left running is the subreaper's child by now: nothing to look for
+     * when there is none (the common case: no scan of the process table). */
+    if (run->script_dir != NULL && (!run->engine->reaping || tp_exec_has_orphans()))
         kill_leftovers(run);
     tp_log(TP_LOG_INFO, "engine", "run finished pipeline=%s number=%lld result=%s ms=%lld",
            run->rec.pipeline, (long long)run->rec.number, tp_result_name(run->result),

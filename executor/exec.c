@@ -346,16 +346,15 @@ static bool tracked(pid_t pid)
     return false;
 }
 
-/* Reaps every child of ours that is not a step's own process and has exited: processes steps
- * left behind, handed to us as the subreaper when their parent died. */
-static void on_sigchld(uv_signal_t *signal, int signum)
+/* Calls `each` for every child of ours that is not a step's own process (what steps left
+ * behind, handed to us as the subreaper); stops early when it returns false. */
+static void each_orphan(bool (*each)(pid_t pid, void *ctx), void *ctx)
 {
-    (void)signal;
-    (void)signum;
     DIR *tasks = opendir("/proc/self/task");
     if (tasks == NULL)
         return;
-    for (struct dirent *t; (t = readdir(tasks)) != NULL;) {
+    bool more = true;
+    for (struct dirent *t; more && (t = readdir(tasks)) != NULL;) {
         if (t->d_name[0] == '.')
             continue;
         char path[64];
@@ -367,14 +366,43 @@ static void on_sigchld(uv_signal_t *signal, int signum)
         ssize_t n = read(fd, text, sizeof(text) - 1);
         close(fd);
         text[n > 0 ? n : 0] = '\0';
-        for (char *save = NULL, *p = strtok_r(text, " \n", &save); p != NULL;
+        for (char *save = NULL, *p = strtok_r(text, " \n", &save); more && p != NULL;
              p = strtok_r(NULL, " \n", &save)) {
             pid_t pid = (pid_t)strtol(p, NULL, 10);
             if (pid > 0 && !tracked(pid))
-                waitpid(pid, NULL, WNOHANG);
+                more = each(pid, ctx);
         }
     }
     closedir(tasks);
+}
+
+static bool reap_one(pid_t pid, void *ctx)
+{
+    (void)ctx;
+    waitpid(pid, NULL, WNOHANG); /* only if it has exited: a running one is let be */
+    return true;
+}
+
+static bool found(pid_t pid, void *ctx)
+{
+    (void)pid;
+    *(bool *)ctx = true;
+    return false;
+}
+
+bool tp_exec_has_orphans(void)
+{
+    bool any = false;
+    each_orphan(found, &any);
+    return any;
+}
+
+/* SIGCHLD: reaps what steps left behind once it exits. */
+static void on_sigchld(uv_signal_t *signal, int signum)
+{
+    (void)signal;
+    (void)signum;
+    each_orphan(reap_one, NULL);
 }
 
 int tp_exec_reaper_start(uv_loop_t *loop, uv_signal_t *signal)

@@ -12,6 +12,7 @@
 #ifndef TP_EXECUTOR_EXEC_H
 #define TP_EXECUTOR_EXEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +72,10 @@ int tp_exec_kill_strays(const char *const *marks);
  * Returns 0, or a negative errno / libuv error.
  */
 int tp_exec_reaper_start(uv_loop_t *loop, uv_signal_t *signal);
+
+/* Whether a process steps left behind is our child now (the subreaper's orphans, running or
+ * not yet reaped). A cheap check before looking for leftovers. */
+bool tp_exec_has_orphans(void);
 
 /* The child's process id (for logs and /proc lookups). */
 int tp_exec_pid(const struct tp_child *child);
