@@ -280,6 +280,9 @@ static struct run *run_new(struct tp_engine *engine, const struct tp_run_rec *re
     run->rec.cause = rec->cause ? tp_arena_strdup(&run->arena, rec->cause) : NULL;
     run->rec.cause_user = rec->cause_user ? tp_arena_strdup(&run->arena, rec->cause_user) : NULL;
     run->rec.parameters = rec->parameters ? tp_arena_strdup(&run->arena, rec->parameters) : NULL;
+    run->rec.description = rec->description ? tp_arena_strdup(&run->arena, rec->description) : NULL;
+    run->rec.display_name =
+        rec->display_name ? tp_arena_strdup(&run->arena, rec->display_name) : NULL;
     run->executor = -1;
     run->result = TP_RESULT_SUCCESS;
     run->rec.blockage = NULL; /* the pump says again why it waits */
@@ -818,6 +821,11 @@ struct frame *tp_frame_new_script(struct frame *parent, const struct tp_plan_ste
 void tp_frame_run(struct frame *f)
 {
     frame_continue(f);
+}
+
+void tp_run_save(struct run *run)
+{
+    save_run(run);
 }
 
 void tp_frame_note_error(struct frame *f, const char *message)

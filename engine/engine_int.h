@@ -301,6 +301,8 @@ int64_t tp_run_dynamic_id(struct run *run);
 struct frame *tp_frame_new_script(struct frame *parent, const struct tp_plan_step *step,
                                   struct tp_script_state *script);
 void tp_frame_run(struct frame *f);
+/* Writes the run's row (after a change of its record). */
+void tp_run_save(struct run *run);
 /* An error that is no step's (Groovy's own): kept as the error of the last step `f` ran, so
  * that step's log ends with it, as Blue Ocean shows it. Nothing when `f` ran no step. */
 void tp_frame_note_error(struct frame *f, const char *message);

@@ -536,9 +536,13 @@ static bool run_property(struct tp_groovy *g, const struct tp_run_rec *rec, cons
     else if (strcmp(name, "id") == 0)
         *out = tp_gv_cstr(g, number);
     else if (strcmp(name, "displayName") == 0)
-        *out = tp_gv_cstr(g, tp_arena_printf(g->arena, "#%s", number));
+        *out = tp_gv_cstr(g, rec->display_name != NULL ? rec->display_name
+                                                       : tp_arena_printf(g->arena, "#%s", number));
     else if (strcmp(name, "fullDisplayName") == 0)
-        *out = tp_gv_cstr(g, tp_arena_printf(g->arena, "%s #%s", rec->pipeline, number));
+        *out =
+            tp_gv_cstr(g, rec->display_name != NULL
+                              ? tp_arena_printf(g->arena, "%s %s", rec->pipeline, rec->display_name)
+                              : tp_arena_printf(g->arena, "%s #%s", rec->pipeline, number));
     else if (strcmp(name, "projectName") == 0 || strcmp(name, "fullProjectName") == 0)
         *out = tp_gv_cstr(g, rec->pipeline);
     else if (strcmp(name, "absoluteUrl") == 0)
@@ -547,7 +551,7 @@ static bool run_property(struct tp_groovy *g, const struct tp_run_rec *rec, cons
     else if (strcmp(name, "startTimeInMillis") == 0 || strcmp(name, "timeInMillis") == 0)
         *out = tp_gv_int(rec->start_ms);
     else if (strcmp(name, "description") == 0)
-        *out = tp_gv_null();
+        *out = rec->description != NULL ? tp_gv_cstr(g, rec->description) : tp_gv_null();
     else if (strcmp(name, "keepLog") == 0)
         *out = tp_gv_bool(false);
     else if (strcmp(name, "changeSets") == 0 || strcmp(name, "upstreamBuilds") == 0)
@@ -660,9 +664,26 @@ static int host_set(void *ctx, struct tp_groovy *g, const struct tp_gobj *obj, c
     if (obj->type == OBJ_BUILD && strcmp(name, "keepLog") == 0)
         return TP_GROOVY_OK;
     if (obj->type == OBJ_BUILD &&
-        (strcmp(name, "description") == 0 || strcmp(name, "displayName") == 0))
-        return tp_groovy_throw(g, "tidepool.UnsupportedStep",
-                               "tidepool does not keep currentBuild.%s yet", name);
+        (strcmp(name, "description") == 0 || strcmp(name, "displayName") == 0)) {
+        /* kept with the run: Blue Ocean's description/name, the classic API's */
+        if (!is_live(s))
+            return TP_GROOVY_OK;
+        struct run *run = f->run;
+        const char *text = NULL;
+        if (value.kind != TP_GV_NULL) {
+            struct tp_buf buf;
+            tp_buf_init(&buf);
+            tp_gv_to_string(value, &buf);
+            text = tp_arena_strdup(&run->arena, tp_buf_str(&buf));
+            tp_buf_close(&buf);
+        }
+        if (name[0] == 'd' && name[1] == 'e')
+            run->rec.description = text;
+        else
+            run->rec.display_name = text;
+        tp_run_save(run);
+        return TP_GROOVY_OK;
+    }
     return tp_groovy_throw(g, "groovy.lang.ReadOnlyPropertyException",
                            "Cannot set readonly property: %s for class: %s", name, obj->class_name);
 }

@@ -156,7 +156,10 @@ cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_c
         cJSON_AddNullToObject(o, "causeOfBlockage");
     cJSON_AddItemToObject(o, "causes", cause_json(run));
     cJSON_AddArrayToObject(o, "changeSet");
-    cJSON_AddNullToObject(o, "description");
+    if (run->description != NULL)
+        cJSON_AddStringToObject(o, "description", run->description);
+    else
+        cJSON_AddNullToObject(o, "description");
     const bool finished = run->state == TP_STATE_FINISHED;
     if (queued)
         cJSON_AddNullToObject(o, "durationInMillis");
@@ -169,7 +172,10 @@ cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_c
     else
         tp_json_add_i64(o, "estimatedDurationInMillis", ctx->estimated_duration_ms);
     tp_json_add_id(o, "id", run->number);
-    cJSON_AddNullToObject(o, "name");
+    if (run->display_name != NULL) /* Blue Ocean's name: a display name a script set */
+        cJSON_AddStringToObject(o, "name", run->display_name);
+    else
+        cJSON_AddNullToObject(o, "name");
     cJSON_AddStringToObject(o, "organization", "jenkins");
     cJSON_AddStringToObject(o, "pipeline", run->pipeline);
     if (queued)

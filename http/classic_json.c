@@ -119,16 +119,20 @@ cJSON *tp_classic_build_json(const char *root, const struct tp_run_rec *run,
         cJSON_AddItemToArray(list, a);
     }
     cJSON_AddBoolToObject(o, "building", building(run));
-    cJSON_AddNullToObject(o, "description");
+    if (run->description != NULL)
+        cJSON_AddStringToObject(o, "description", run->description);
+    else
+        cJSON_AddNullToObject(o, "description");
     char text[64];
     snprintf(text, sizeof(text), "#%lld", (long long)run->number);
-    cJSON_AddStringToObject(o, "displayName", text);
+    const char *display = run->display_name != NULL ? run->display_name : text;
+    cJSON_AddStringToObject(o, "displayName", display);
     tp_json_add_i64(o, "duration",
                     finished(run) && run->end_ms > run->start_ms ? run->end_ms - run->start_ms : 0);
     tp_json_add_i64(o, "estimatedDuration", -1);
     cJSON_AddNullToObject(o, "executor");
     char name[1024];
-    snprintf(name, sizeof(name), "%s #%lld", run->pipeline, (long long)run->number);
+    snprintf(name, sizeof(name), "%s %s", run->pipeline, display);
     cJSON_AddStringToObject(o, "fullDisplayName", name);
     snprintf(text, sizeof(text), "%lld", (long long)run->number);
     cJSON_AddStringToObject(o, "id", text);

@@ -223,7 +223,7 @@ static cJSON *run_json(struct tp_req *req, const struct tp_run_rec *run, bool fu
     snprintf(text, sizeof(text), "%lld", (long long)run->number);
     cJSON_AddStringToObject(o, "id", text);
     snprintf(text, sizeof(text), "#%lld", (long long)run->number);
-    cJSON_AddStringToObject(o, "name", text);
+    cJSON_AddStringToObject(o, "name", run->display_name != NULL ? run->display_name : text);
     cJSON_AddStringToObject(o, "status", status(run->state, run->result));
     tp_json_add_i64(o, "startTimeMillis", run->start_ms);
     tp_json_add_i64(o, "endTimeMillis", run->state == TP_STATE_FINISHED ? run->end_ms : 0);

@@ -92,6 +92,9 @@ static const char *const migrations[] = {
     "ALTER TABLE pipelines ADD COLUMN config TEXT;"
     "ALTER TABLE pipelines ADD COLUMN param_defs TEXT;"
     "ALTER TABLE pipelines ADD COLUMN description TEXT;",
+    /* 8: what a script set as currentBuild.description and currentBuild.displayName. */
+    "ALTER TABLE runs ADD COLUMN description TEXT;"
+    "ALTER TABLE runs ADD COLUMN display_name TEXT;",
 };
 
 int tp_store_migrate(struct tp_store *store)

@@ -17,7 +17,7 @@
 #define RUN_COLUMNS                                                                        \
     "r.id, r.pipeline_id, p.name, r.number, r.queue_id, r.state, r.result, r.enqueue_ms, " \
     "r.start_ms, r.end_ms, r.cause, r.cause_user, r.parameters, r.script, r.log_size, "    \
-    "r.log_complete, r.blockage"
+    "r.log_complete, r.blockage, r.description, r.display_name"
 #define NODE_COLUMNS                                                                           \
     "run_id, node_id, seq, type, name, first_parent, edges, state, result, start_ms, end_ms, " \
     "parent"
@@ -51,7 +51,8 @@ static const char *const sql_text[SQL_COUNT] = {
                        "enqueue_ms, cause, cause_user, parameters, script) "
                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
     [SQL_RUN_UPDATE] = "UPDATE runs SET state = ?2, result = ?3, start_ms = ?4, end_ms = ?5, "
-                       "log_size = ?6, log_complete = ?7, blockage = ?8 WHERE id = ?1",
+                       "log_size = ?6, log_complete = ?7, blockage = ?8, description = ?9, "
+                       "display_name = ?10 WHERE id = ?1",
     [SQL_RUN_GET_BY_QUEUE] = "SELECT " RUN_COLUMNS " FROM runs r JOIN pipelines p ON p.id = "
                              "r.pipeline_id WHERE r.queue_id = ?1",
     [SQL_RUN_GET] = "SELECT " RUN_COLUMNS " FROM runs r JOIN pipelines p ON p.id = r.pipeline_id "
@@ -458,6 +459,8 @@ static void read_run(sqlite3_stmt *stmt, struct tp_arena *arena, struct tp_run_r
     out->log_size = sqlite3_column_int64(stmt, 14);
     out->log_complete = sqlite3_column_int(stmt, 15) != 0;
     out->blockage = col_text(stmt, 16, arena);
+    out->description = col_text(stmt, 17, arena);
+    out->display_name = col_text(stmt, 18, arena);
 }
 
 int tp_store_run_insert(struct tp_store *store, struct tp_run_rec *rec)
@@ -511,6 +514,8 @@ int tp_store_run_update(struct tp_store *store, const struct tp_run_rec *rec)
     sqlite3_bind_int64(stmt, 6, rec->log_size);
     sqlite3_bind_int(stmt, 7, rec->log_complete ? 1 : 0);
     bind_text(stmt, 8, rec->blockage);
+    bind_text(stmt, 9, rec->description);
+    bind_text(stmt, 10, rec->display_name);
     return step_done(store, stmt, "run update");
 }
 

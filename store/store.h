@@ -84,15 +84,17 @@ struct tp_run_rec {
     enum tp_state state;
     enum tp_result result;
     int64_t enqueue_ms;
-    int64_t start_ms;       /* 0 until started */
-    int64_t end_ms;         /* 0 until finished */
-    const char *cause;      /* shortDescription, e.g. "Started by user anonymous" */
-    const char *cause_user; /* user id of a user cause, or NULL */
-    const char *parameters; /* JSON array [{"name":..,"value":..}] or NULL */
-    const char *script;     /* the Jenkinsfile this run executes */
-    int64_t log_size;       /* bytes in the console log */
-    bool log_complete;      /* no more bytes will be appended */
-    const char *blockage;   /* QUEUED: why it waits when not for an executor, else NULL */
+    int64_t start_ms;         /* 0 until started */
+    int64_t end_ms;           /* 0 until finished */
+    const char *cause;        /* shortDescription, e.g. "Started by user anonymous" */
+    const char *cause_user;   /* user id of a user cause, or NULL */
+    const char *parameters;   /* JSON array [{"name":..,"value":..}] or NULL */
+    const char *script;       /* the Jenkinsfile this run executes */
+    int64_t log_size;         /* bytes in the console log */
+    bool log_complete;        /* no more bytes will be appended */
+    const char *blockage;     /* QUEUED: why it waits when not for an executor, else NULL */
+    const char *description;  /* currentBuild.description, or NULL */
+    const char *display_name; /* currentBuild.displayName, or NULL ("#N") */
 };
 
 struct tp_node_rec {

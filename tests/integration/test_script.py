@@ -468,6 +468,35 @@ def test_a_stage_inside_script_belongs_to_its_stage():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+DESCRIBED = pipeline("""
+        stage('S') {
+            steps {
+                script {
+                    currentBuild.description = "built from ${env.BUILD_NUMBER}"
+                    currentBuild.displayName = 'v1.2.3'
+                    echo "shown as ${currentBuild.displayName}: ${currentBuild.description}"
+                }
+            }
+        }
+""")
+
+
+def test_current_build_description_and_display_name_are_kept():
+    jobs = write_jobs({"described": DESCRIBED})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("described")
+            run = s.wait_run("described", 1)
+            assert (run["description"], run["name"]) == ("built from 1", "v1.2.3"), run
+            assert lines(console(s, "described")).count("shown as v1.2.3: built from 1") == 1
+            build = s.get_json("/job/described/1/api/json")
+            assert (build["description"], build["displayName"], build["fullDisplayName"]) == (
+                "built from 1", "v1.2.3", "described v1.2.3")
+            assert s.get_json("/job/described/1/wfapi/describe")["name"] == "v1.2.3"
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_a_script_branches_on_what_its_steps_return,
@@ -479,4 +508,5 @@ if __name__ == "__main__":
         test_input_inside_a_script_block,
         test_parallel_in_groovy_makes_branch_nodes,
         test_a_stage_inside_script_belongs_to_its_stage,
+        test_current_build_description_and_display_name_are_kept,
     ])
