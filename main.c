@@ -221,12 +221,22 @@ static void close_app(struct app *app)
 /* --- serve --- */
 
 /* Adds `<dir>/<name>.Jenkinsfile` and `<dir>/<name>/Jenkinsfile` as pipelines. */
-static int load_jobs(struct app *app, const char *dir)
+enum {
+    MAX_FOLDER_DEPTH = 8 /* folders inside folders in the jobs dir */
+};
+
+/*
+ * Loads the jobs of `dir` under the full-name prefix `prefix` ("" at the top): a directory
+ * with a Jenkinsfile, or a NAME.Jenkinsfile file, is job NAME; any other directory that holds
+ * jobs is a folder. Returns how many items were loaded, or a negative error for the top dir.
+ */
+static int load_dir(struct app *app, const char *dir, const char *prefix, int depth)
 {
     DIR *d = opendir(dir);
     if (d == NULL) {
-        fprintf(stderr, "tidepool: cannot open jobs dir %s: %s\n", dir, strerror(errno));
-        return -errno;
+        if (depth == 0)
+            fprintf(stderr, "tidepool: cannot open jobs dir %s: %s\n", dir, strerror(errno));
+        return depth == 0 ? -errno : 0;
     }
     struct dirent *entry;
     int count = 0;
@@ -234,18 +244,27 @@ static int load_jobs(struct app *app, const char *dir)
         const char *name = entry->d_name;
         if (name[0] == '.')
             continue;
-        char path[PATH_MAX], job[NAME_MAX + 1];
+        char path[PATH_MAX], job[PATH_MAX];
         struct stat st;
         snprintf(path, sizeof(path), "%s/%s", dir, name);
         if (stat(path, &st) < 0)
             continue;
         if (S_ISDIR(st.st_mode)) {
+            snprintf(job, sizeof(job), "%s%s%s", prefix, prefix[0] ? "/" : "", name);
             snprintf(path, sizeof(path), "%s/%s/Jenkinsfile", dir, name);
-            if (access(path, R_OK) < 0)
+            if (access(path, R_OK) < 0) {
+                snprintf(path, sizeof(path), "%s/%s", dir, name);
+                if (depth + 1 >= MAX_FOLDER_DEPTH || load_dir(app, path, job, depth + 1) <= 0)
+                    continue;
+                if (tp_store_folder_put(app->store, job) == 0) {
+                    tp_log(TP_LOG_INFO, "main", "folder loaded name=%s path=%s", job, path);
+                    count++;
+                }
                 continue;
-            snprintf(job, sizeof(job), "%s", name);
+            }
         } else if (tp_str_ends_with(name, ".Jenkinsfile") && strlen(name) > 12) {
-            snprintf(job, sizeof(job), "%.*s", (int)(strlen(name) - 12), name);
+            snprintf(job, sizeof(job), "%s%s%.*s", prefix, prefix[0] ? "/" : "",
+                     (int)(strlen(name) - 12), name);
         } else {
             continue;
         }
@@ -263,6 +282,12 @@ static int load_jobs(struct app *app, const char *dir)
         count++;
     }
     closedir(d);
+    return count;
+}
+
+static int load_jobs(struct app *app, const char *dir)
+{
+    int count = load_dir(app, dir, "", 0);
     tp_store_flush(app->store);
     return count;
 }

@@ -74,19 +74,50 @@ int tp_str_url_decode(const char *s, size_t len, bool plus_is_space, struct tp_b
     return 0;
 }
 
-void tp_str_url_encode(const char *s, struct tp_buf *out)
+void tp_str_url_encode_n(const char *s, size_t len, struct tp_buf *out)
 {
     static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = p[i];
         bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    strchr("-_.!~*'()", c) != NULL;
+                    (c != '\0' && strchr("-_.!~*'()", c) != NULL);
         if (keep) {
             tp_buf_putc(out, (char)c);
         } else {
             char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
             tp_buf_append(out, esc, 3);
         }
+    }
+    if (out->data == NULL)
+        tp_buf_append(out, "", 0);
+}
+
+void tp_str_url_encode(const char *s, struct tp_buf *out)
+{
+    tp_str_url_encode_n(s, strlen(s), out);
+}
+
+void tp_str_job_path(const char *full_name, struct tp_buf *out)
+{
+    for (const char *p = full_name; *p != '\0';) {
+        size_t len = strcspn(p, "/");
+        tp_buf_puts(out, "job/");
+        tp_str_url_encode_n(p, len, out);
+        tp_buf_putc(out, '/');
+        p += len + (p[len] == '/');
+    }
+    if (out->data == NULL)
+        tp_buf_append(out, "", 0);
+}
+
+void tp_str_job_display(const char *full_name, struct tp_buf *out)
+{
+    for (const char *p = full_name; *p != '\0'; p++) {
+        if (*p == '/')
+            tp_buf_puts(out, " \u00bb ");
+        else
+            tp_buf_putc(out, *p);
     }
     if (out->data == NULL)
         tp_buf_append(out, "", 0);

@@ -23,6 +23,13 @@ int tp_str_to_i64(const char *s, size_t len, int64_t *out);
 int tp_str_url_decode(const char *s, size_t len, bool plus_is_space, struct tp_buf *out);
 /* Appends `s` percent-encoded as Jenkins' Util.rawEncode does (unreserved chars kept). */
 void tp_str_url_encode(const char *s, struct tp_buf *out);
+/* The same for the `len` bytes at `s`. */
+void tp_str_url_encode_n(const char *s, size_t len, struct tp_buf *out);
+/* Appends a job's path under Jenkins' root: "job/<name>/", and for an item inside folders
+ * ("a/b") "job/a/job/b/", each segment encoded. */
+void tp_str_job_path(const char *full_name, struct tp_buf *out);
+/* Appends a job's full display name as Jenkins writes it: "team » app" for "team/app". */
+void tp_str_job_display(const char *full_name, struct tp_buf *out);
 /*
  * Finds `name` in an application/x-www-form-urlencoded string (a query string or a form
  * body) and appends its decoded value to `out` ("" for a bare `name`). Returns true when

@@ -510,18 +510,23 @@ static void set_core_env(struct run *run)
     tp_env_set(env, "BUILD_NUMBER", number);
     tp_env_set(env, "BUILD_ID", number);
     tp_env_set(env, "BUILD_DISPLAY_NAME", tp_arena_printf(&run->arena, "#%s", number));
-    tp_env_set(env, "BUILD_TAG",
-               tp_arena_printf(&run->arena, "jenkins-%s-%s", rec->pipeline, number));
+    char *tag = tp_arena_printf(&run->arena, "jenkins-%s-%s", rec->pipeline, number);
+    for (char *c = tag; *c != '\0'; c++)
+        *c = *c == '/' ? '-' : *c; /* a job in a folder: jenkins-team-app-1 */
+    tp_env_set(env, "BUILD_TAG", tag);
     tp_env_set(env, "JOB_NAME", rec->pipeline);
     const char *slash = strrchr(rec->pipeline, '/');
     tp_env_set(env, "JOB_BASE_NAME", slash ? slash + 1 : rec->pipeline);
     tp_env_set(env, "JENKINS_URL", engine->root_url);
     tp_env_set(env, "HUDSON_URL", engine->root_url);
-    tp_env_set(env, "JOB_URL",
-               tp_arena_printf(&run->arena, "%sjob/%s/", engine->root_url, rec->pipeline));
-    tp_env_set(
-        env, "BUILD_URL",
-        tp_arena_printf(&run->arena, "%sjob/%s/%s/", engine->root_url, rec->pipeline, number));
+    struct tp_buf url;
+    tp_buf_init(&url);
+    tp_buf_puts(&url, engine->root_url);
+    tp_str_job_path(rec->pipeline, &url);
+    tp_env_set(env, "JOB_URL", tp_buf_str(&url));
+    tp_buf_printf(&url, "%s/", number);
+    tp_env_set(env, "BUILD_URL", tp_buf_str(&url));
+    tp_buf_close(&url);
     tp_env_set(env, "JENKINS_HOME", engine->data_dir);
     tp_env_set(env, "CI", "true");
     tp_env_set(env, "NODE_NAME", "built-in");
@@ -2893,6 +2898,8 @@ int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *
     int err = tp_store_pipeline_get(engine->store, pipeline, arena, &p);
     if (err < 0)
         return err;
+    if (p.folder)
+        return TP_ENOTFOUND; /* a folder has no runs */
     /* Parameters are checked against the Jenkinsfile now, as Jenkins checks them when the
      * build is scheduled; a Jenkinsfile that does not compile fails when the run starts. */
     struct tp_plan *plan;

@@ -72,8 +72,9 @@ int tp_engine_pipeline_put(struct tp_engine *engine, const char *name, const cha
  * Queues a run of pipeline `pipeline`, started by `user` (a "Started by user <user>" cause),
  * with the build parameters `parameters` ([{"name":..,"value":..}], NULL for none; borrowed).
  * `*queued` receives the QUEUED run as stored (strings in `arena`).
- * Returns 0, or one of: TP_ENOTFOUND — no such pipeline; TP_EINVAL — the parameters do not
- * fit the pipeline's (Blue Ocean's message in `error`); TP_ECONFLICT — shutting down; TP_EDB.
+ * Returns 0, or one of: TP_ENOTFOUND — no such pipeline (or a folder); TP_EINVAL — the parameters
+ * do not fit the pipeline's (Blue Ocean's message in `error`); TP_ECONFLICT — shutting down;
+ * TP_EDB.
  */
 int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *user,
                     const struct cJSON *parameters, struct tp_arena *arena,

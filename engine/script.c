@@ -525,6 +525,31 @@ static struct tp_gv previous_object(struct tp_groovy *g, const struct tp_run_rec
                : tp_gv_null();
 }
 
+/* A job's full display name ("team » app" for app inside folder team), in the arena. */
+static const char *display_path(struct tp_groovy *g, const char *job)
+{
+    struct tp_buf out;
+    tp_buf_init(&out);
+    tp_str_job_display(job, &out);
+    const char *text = tp_arena_strdup(g->arena, tp_buf_str(&out));
+    tp_buf_close(&out);
+    return text;
+}
+
+/* <root>job/<job>/<number>/ (job/a/job/b/ for b inside folder a). */
+static const char *build_url(struct tp_groovy *g, const char *root, const char *job,
+                             const char *number)
+{
+    struct tp_buf out;
+    tp_buf_init(&out);
+    tp_buf_puts(&out, root);
+    tp_str_job_path(job, &out);
+    tp_buf_printf(&out, "%s/", number);
+    const char *text = tp_arena_strdup(g->arena, tp_buf_str(&out));
+    tp_buf_close(&out);
+    return text;
+}
+
 /* Properties shared by currentBuild and the RunWrappers of earlier runs. */
 static bool run_property(struct tp_groovy *g, const struct tp_run_rec *rec, const char *base_url,
                          const char *name, struct tp_gv *out)
@@ -539,15 +564,17 @@ static bool run_property(struct tp_groovy *g, const struct tp_run_rec *rec, cons
         *out = tp_gv_cstr(g, rec->display_name != NULL ? rec->display_name
                                                        : tp_arena_printf(g->arena, "#%s", number));
     else if (strcmp(name, "fullDisplayName") == 0)
-        *out =
-            tp_gv_cstr(g, rec->display_name != NULL
-                              ? tp_arena_printf(g->arena, "%s %s", rec->pipeline, rec->display_name)
-                              : tp_arena_printf(g->arena, "%s #%s", rec->pipeline, number));
-    else if (strcmp(name, "projectName") == 0 || strcmp(name, "fullProjectName") == 0)
+        *out = tp_gv_cstr(g, tp_arena_printf(g->arena, "%s %s", display_path(g, rec->pipeline),
+                                             rec->display_name != NULL
+                                                 ? rec->display_name
+                                                 : tp_arena_printf(g->arena, "#%s", number)));
+    else if (strcmp(name, "projectName") == 0)
+        *out = tp_gv_cstr(g, strrchr(rec->pipeline, '/') != NULL ? strrchr(rec->pipeline, '/') + 1
+                                                                 : rec->pipeline);
+    else if (strcmp(name, "fullProjectName") == 0)
         *out = tp_gv_cstr(g, rec->pipeline);
     else if (strcmp(name, "absoluteUrl") == 0)
-        *out = tp_gv_cstr(
-            g, tp_arena_printf(g->arena, "%sjob/%s/%s/", base_url, rec->pipeline, number));
+        *out = tp_gv_cstr(g, build_url(g, base_url, rec->pipeline, number));
     else if (strcmp(name, "startTimeInMillis") == 0 || strcmp(name, "timeInMillis") == 0)
         *out = tp_gv_int(rec->start_ms);
     else if (strcmp(name, "description") == 0)

@@ -15,5 +15,6 @@ static const struct tp_route_table *const surfaces[] = {
 
 int tp_api_handle(struct tp_req *req, struct tp_resp *resp)
 {
+    req->path = tp_router_fold_items(req->path, req->arena);
     return tp_router_dispatch(surfaces, sizeof(surfaces) / sizeof(surfaces[0]), req, resp);
 }

@@ -14,6 +14,7 @@
 #include "engine/params.h"
 #include "http/blue_graph.h"
 #include "http/blue_json.h"
+#include "http/classic_json.h"
 #include "http/logview.h"
 #include "jenkinsfile/plan.h"
 #include "store/store.h"
@@ -276,8 +277,40 @@ static int get_organization(struct tp_req *req, struct tp_resp *resp)
     return send_json(req, resp, tp_blue_organization_json());
 }
 
+/* The short names of the items directly inside folder `folder` (NULL for a pipeline). */
+struct children_ctx {
+    const char *folder;
+    size_t len;
+    const char **names;
+    size_t count, cap;
+    struct tp_arena *arena;
+};
+
+static int add_child(void *ctx, const struct tp_pipeline_status *p)
+{
+    struct children_ctx *c = ctx;
+    if (strncmp(p->name, c->folder, c->len) != 0 || p->name[c->len] != '/' ||
+        strchr(p->name + c->len + 1, '/') != NULL)
+        return 0;
+    c->names = tp_arena_grow(c->arena, c->names, c->count, &c->cap, sizeof(*c->names));
+    c->names[c->count++] = p->folder ? p->name + c->len + 1 : NULL;
+    return 0;
+}
+
+static cJSON *folder_json(struct tp_req *req, const struct tp_pipeline_rec *folder)
+{
+    struct children_ctx ctx = { .folder = folder->name,
+                                .len = strlen(folder->name),
+                                .arena = req->arena };
+    if (tp_store_pipeline_statuses(req->app->store, req->arena, add_child, &ctx) < 0)
+        ctx.count = 0;
+    return tp_blue_folder_json(folder, ctx.names, ctx.count);
+}
+
 static cJSON *pipeline_json(struct tp_req *req, const struct tp_pipeline_rec *pipeline)
 {
+    if (pipeline->folder)
+        return folder_json(req, pipeline);
     struct tp_blue_history history;
     pipeline_history(req, pipeline->id, &history);
     /* latestRun is the newest build: queued runs are not builds yet. */
@@ -309,11 +342,17 @@ struct list_ctx {
     struct tp_req *req;
     cJSON *list;
     int64_t skip, limit, estimate;
+    const char *folder; /* pipelines/: the items directly inside it ("" at the top) */
 };
 
 static int add_pipeline(void *ctx, const struct tp_pipeline_rec *rec)
 {
     struct list_ctx *c = ctx;
+    size_t len = strlen(c->folder);
+    const char *rel = rec->name + len + (len > 0);
+    if ((len > 0 && (strncmp(rec->name, c->folder, len) != 0 || rec->name[len] != '/')) ||
+        strchr(rel, '/') != NULL)
+        return 0;
     if (c->skip > 0) {
         c->skip--;
         return 0;
@@ -324,13 +363,13 @@ static int add_pipeline(void *ctx, const struct tp_pipeline_rec *rec)
     return 0;
 }
 
-static int get_pipelines(struct tp_req *req, struct tp_resp *resp)
+static int list_pipelines(struct tp_req *req, struct tp_resp *resp, const char *folder)
 {
     int64_t start, limit;
-    if (!org_ok(req, resp) || !page_params(req, resp, &start, &limit))
+    if (!page_params(req, resp, &start, &limit))
         return 0;
     struct list_ctx ctx = {
-        .req = req, .list = cJSON_CreateArray(), .skip = start, .limit = limit
+        .req = req, .list = cJSON_CreateArray(), .skip = start, .limit = limit, .folder = folder
     };
     int err = tp_store_pipeline_list(req->app->store, req->arena, add_pipeline, &ctx);
     if (err < 0) {
@@ -339,6 +378,24 @@ static int get_pipelines(struct tp_req *req, struct tp_resp *resp)
     }
     link_next(req, resp, start, limit);
     return send_json(req, resp, ctx.list);
+}
+
+static int get_pipelines(struct tp_req *req, struct tp_resp *resp)
+{
+    if (!org_ok(req, resp))
+        return 0;
+    return list_pipelines(req, resp, "");
+}
+
+/* GET .../pipelines/F/pipelines/: the items inside folder F. */
+static int get_folder_pipelines(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec folder;
+    if (!load_pipeline(req, resp, &folder))
+        return 0;
+    if (!folder.folder)
+        return tp_resp_error(resp, 404, "Pipeline %s is not a folder", folder.name);
+    return list_pipelines(req, resp, folder.name);
 }
 
 static int get_pipeline(struct tp_req *req, struct tp_resp *resp)
@@ -548,14 +605,12 @@ static int get_artifacts(struct tp_req *req, struct tp_resp *resp)
         tp_buf_init(&url);
         tp_buf_puts(&id, "io.jenkins.blueocean.service.embedded.rest.ArtifactImpl:");
         tp_str_url_encode(artifacts[i].path, &id);
-        tp_buf_puts(&self, "/blue/rest/organizations/jenkins/pipelines/");
-        tp_str_url_encode(pipeline.name, &self);
-        tp_buf_printf(&self, "/runs/%lld/artifacts/", (long long)run.number);
+        tp_blue_pipeline_href(pipeline.name, &self);
+        tp_buf_printf(&self, "runs/%lld/artifacts/", (long long)run.number);
         tp_str_url_encode(tp_buf_str(&id), &self);
         tp_buf_putc(&self, '/');
-        tp_buf_puts(&url, "/job/");
-        tp_str_url_encode(pipeline.name, &url);
-        tp_buf_printf(&url, "/%lld/artifact/%s", (long long)run.number, artifacts[i].path);
+        tp_classic_job_url("/", pipeline.name, &url);
+        tp_buf_printf(&url, "%lld/artifact/%s", (long long)run.number, artifacts[i].path);
         cJSON *a = cJSON_CreateObject();
         cJSON_AddStringToObject(a, "_class",
                                 "io.jenkins.blueocean.service.embedded.rest.ArtifactImpl");
@@ -875,6 +930,7 @@ static const struct tp_route blue_routes[] = {
     { HTTP_GET, ORG "/", get_organization },
     { HTTP_GET, ORG "/pipelines/", get_pipelines },
     { HTTP_GET, ORG "/pipelines/{pipeline}/", get_pipeline },
+    { HTTP_GET, ORG "/pipelines/{pipeline}/pipelines/", get_folder_pipelines },
     { HTTP_GET, ORG "/pipelines/{pipeline}/runs/", get_runs },
     { HTTP_POST, ORG "/pipelines/{pipeline}/runs/", post_runs },
     { HTTP_GET, RUN "/", get_run },

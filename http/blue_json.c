@@ -36,9 +36,42 @@ static cJSON *add_links(cJSON *obj, const char *base, const char *const *rels, s
 
 void tp_blue_pipeline_href(const char *pipeline, struct tp_buf *out)
 {
-    tp_buf_puts(out, ORG_HREF "pipelines/");
-    tp_str_url_encode(pipeline, out);
-    tp_buf_putc(out, '/');
+    tp_buf_puts(out, ORG_HREF);
+    /* "a/b" (b inside folder a) is pipelines/a/pipelines/b/ */
+    for (const char *p = pipeline; *p != '\0';) {
+        size_t len = strcspn(p, "/");
+        tp_buf_puts(out, "pipelines/");
+        tp_str_url_encode_n(p, len, out);
+        tp_buf_putc(out, '/');
+        p += len + (p[len] == '/');
+    }
+}
+
+/* The last segment of an item's full name (Blue Ocean's run `pipeline`). */
+static const char *short_name(const char *full_name)
+{
+    const char *slash = strrchr(full_name, '/');
+    return slash != NULL ? slash + 1 : full_name;
+}
+
+/* An item's name, displayName, fullName and fullDisplayName (each segment URL-encoded). */
+static void add_names(cJSON *o, const char *full_name)
+{
+    const char *name = short_name(full_name);
+    struct tp_buf display;
+    tp_buf_init(&display);
+    for (const char *p = full_name; *p != '\0';) {
+        size_t len = strcspn(p, "/");
+        if (display.len > 0)
+            tp_buf_putc(&display, '/');
+        tp_str_url_encode_n(p, len, &display);
+        p += len + (p[len] == '/');
+    }
+    cJSON_AddStringToObject(o, "displayName", name);
+    cJSON_AddStringToObject(o, "fullDisplayName", tp_buf_str(&display));
+    cJSON_AddStringToObject(o, "fullName", full_name);
+    cJSON_AddStringToObject(o, "name", name);
+    tp_buf_close(&display);
 }
 
 cJSON *tp_blue_organization_json(void)
@@ -77,19 +110,48 @@ cJSON *tp_blue_pipeline_json(const struct tp_pipeline_rec *pipeline,
     add_links(o, href.data, rels, 4);
     cJSON_AddArrayToObject(o, "actions");
     tp_json_add_bool(o, "disabled", pipeline->disabled);
-    cJSON_AddStringToObject(o, "displayName", pipeline->name);
     tp_json_add_i64(o, "estimatedDurationInMillis", history->estimated_duration_ms);
-    cJSON_AddStringToObject(o, "fullDisplayName", pipeline->name);
-    cJSON_AddStringToObject(o, "fullName", pipeline->name);
+    add_names(o, pipeline->name);
     if (latest_run != NULL)
         cJSON_AddItemToObject(o, "latestRun", cJSON_Duplicate(latest_run, 1));
     else
         cJSON_AddNullToObject(o, "latestRun");
-    cJSON_AddStringToObject(o, "name", pipeline->name);
     cJSON_AddStringToObject(o, "organization", "jenkins");
     cJSON_AddItemToObject(o, "parameters", parameters);
     add_permissions(o);
     tp_json_add_i64(o, "weatherScore", history->weather_score);
+    tp_buf_close(&href);
+    return o;
+}
+
+cJSON *tp_blue_folder_json(const struct tp_pipeline_rec *folder, const char *const *children,
+                           size_t nchildren)
+{
+    static const char *const rels[] = { "runs", "queue", "actions", "trends" };
+    struct tp_buf href;
+    tp_buf_init(&href);
+    tp_blue_pipeline_href(folder->name, &href);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class",
+                            "io.jenkins.blueocean.service.embedded.rest.PipelineFolderImpl");
+    add_links(o, href.data, rels, 4);
+    cJSON_AddArrayToObject(o, "actions");
+    tp_json_add_bool(o, "disabled", false);
+    add_names(o, folder->name);
+    size_t nfolders = 0;
+    cJSON *names = cJSON_CreateArray();
+    for (size_t i = 0; i < nchildren; i++) {
+        /* Blue Ocean lists a null for every child that is not a folder */
+        nfolders += children[i] != NULL;
+        cJSON_AddItemToArray(names, children[i] != NULL ? cJSON_CreateString(children[i])
+                                                        : cJSON_CreateNull());
+    }
+    tp_json_add_i64(o, "numberOfFolders", (int64_t)nfolders);
+    tp_json_add_i64(o, "numberOfPipelines", (int64_t)(nchildren - nfolders));
+    cJSON_AddStringToObject(o, "organization", "jenkins");
+    cJSON_AddNullToObject(o, "parameters");
+    add_permissions(o);
+    cJSON_AddItemToObject(o, "pipelineFolderNames", names);
     tp_buf_close(&href);
     return o;
 }
@@ -177,7 +239,7 @@ cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_c
     else
         cJSON_AddNullToObject(o, "name");
     cJSON_AddStringToObject(o, "organization", "jenkins");
-    cJSON_AddStringToObject(o, "pipeline", run->pipeline);
+    cJSON_AddStringToObject(o, "pipeline", short_name(run->pipeline));
     if (queued)
         tp_json_add_id(o, "queueId", run->queue_id);
     /* Every run that started has its script stored: it can be replayed. */
@@ -329,7 +391,7 @@ cJSON *tp_blue_queue_item_json(const struct tp_run_rec *run)
     tp_json_add_i64(o, "expectedBuildNumber", run->number);
     tp_json_add_id(o, "id", run->queue_id);
     cJSON_AddStringToObject(o, "organization", "jenkins");
-    cJSON_AddStringToObject(o, "pipeline", run->pipeline);
+    cJSON_AddStringToObject(o, "pipeline", short_name(run->pipeline));
     tp_json_add_time(o, "queuedTime", run->enqueue_ms);
     tp_buf_close(&parent);
     tp_buf_close(&self);

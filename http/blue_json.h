@@ -31,7 +31,8 @@ struct tp_blue_run_context {
     int64_t estimated_duration_ms; /* the pipeline's, -1 when unknown */
 };
 
-/* Appends "/blue/rest/organizations/jenkins/pipelines/<name>/" (name encoded) to `out`. */
+/* Appends "/blue/rest/organizations/jenkins/pipelines/<name>/" (name encoded; for an item in a
+ * folder ".../pipelines/<folder>/pipelines/<name>/") to `out`. */
 void tp_blue_pipeline_href(const char *pipeline, struct tp_buf *out);
 
 cJSON *tp_blue_organization_json(void);
@@ -39,6 +40,10 @@ cJSON *tp_blue_organization_json(void);
 cJSON *tp_blue_pipeline_json(const struct tp_pipeline_rec *pipeline,
                              const struct tp_blue_history *history, const cJSON *latest_run,
                              cJSON *parameters);
+/* A folder (PipelineFolderImpl). `children`: one entry per item inside it, the folder's
+ * short name for a folder and NULL for a pipeline (Blue Ocean's pipelineFolderNames). */
+cJSON *tp_blue_folder_json(const struct tp_pipeline_rec *folder, const char *const *children,
+                           size_t nchildren);
 /* A run, full (PipelineRunImpl), as a summary (latestRun: PipelineRunSummary), or queued
  * (QueuedBlueRun), depending on its state and `summary`. */
 cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_context *ctx,

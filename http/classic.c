@@ -136,16 +136,13 @@ static int collect_run(void *ctx, const struct tp_run_rec *rec)
     return 0;
 }
 
-/* A job and its runs (newest first). Returns 0, TP_ENOTFOUND or TP_EDB. */
-static int load_job(struct tp_req *req, const char *name, struct tp_pipeline_rec *pipeline,
-                    struct tp_classic_job *job, struct tp_plan **plan)
+/* The runs (newest first), plan and parameters of `pipeline`, a job. Returns 0 or TP_EDB. */
+static int load_runs(struct tp_req *req, const struct tp_pipeline_rec *pipeline,
+                     struct tp_classic_job *job, struct tp_plan **plan)
 {
-    int err = tp_store_pipeline_get(req->app->store, name, req->arena, pipeline);
-    if (err < 0)
-        return err;
     struct runs runs = { .arena = req->arena };
-    err = tp_store_run_list(req->app->store, pipeline->id, TP_RUNS_ALL, 0, MAX_RUNS, req->arena,
-                            collect_run, &runs);
+    int err = tp_store_run_list(req->app->store, pipeline->id, TP_RUNS_ALL, 0, MAX_RUNS, req->arena,
+                                collect_run, &runs);
     if (err < 0)
         return err;
     *plan = NULL;
@@ -156,6 +153,16 @@ static int load_job(struct tp_req *req, const char *name, struct tp_pipeline_rec
     *job = (struct tp_classic_job){ .pipeline = pipeline, .runs = runs.items, .nruns = runs.count };
     tp_params_of_job(*plan, pipeline->param_defs, req->arena, &job->params, &job->nparams);
     return 0;
+}
+
+/* A job (not a folder) and its runs. Returns 0, TP_ENOTFOUND or TP_EDB. */
+static int load_job(struct tp_req *req, const char *name, struct tp_pipeline_rec *pipeline,
+                    struct tp_classic_job *job, struct tp_plan **plan)
+{
+    int err = tp_store_pipeline_get(req->app->store, name, req->arena, pipeline);
+    if (err == 0 && pipeline->folder)
+        err = TP_ENOTFOUND;
+    return err < 0 ? err : load_runs(req, pipeline, job, plan);
 }
 
 /* Which build a path segment names: a number or a permalink (lastBuild...). NULL: none. */
@@ -218,26 +225,80 @@ static int get_root_page(struct tp_req *req, struct tp_resp *resp)
     return 0;
 }
 
-struct jobs_ctx {
+/* The items inside folder `parent` ("" for the root) as Jenkins lists them: _class, name,
+ * url, and a job's color; with `deep`, each folder nests its own `jobs` the same way. */
+struct items_ctx {
     struct tp_req *req;
+    const char *parent;
+    size_t parent_len;
+    bool deep;
     cJSON *jobs;
+
+    struct folder_ref {
+        const char *name;
+        cJSON *jobs;
+    } * folders;
+
+    size_t nfolders, cap;
 };
 
-static int add_job_ref(void *ctx, const struct tp_pipeline_status *p)
+static int add_item(void *ctx, const struct tp_pipeline_status *p)
 {
-    struct jobs_ctx *c = ctx;
+    struct items_ctx *c = ctx;
+    size_t plen = c->parent_len;
+    if (plen > 0 && (strncmp(p->name, c->parent, plen) != 0 || p->name[plen] != '/'))
+        return 0;
+    const char *rel = p->name + plen + (plen > 0);
+    const char *slash = strrchr(rel, '/');
+    cJSON *into = c->jobs;
+    if (slash != NULL) {
+        if (!c->deep)
+            return 0;
+        /* Names come in order, so a folder is met before what it holds. */
+        size_t len = (size_t)(slash - p->name);
+        into = NULL;
+        for (size_t i = c->nfolders; i-- > 0 && into == NULL;) {
+            if (strlen(c->folders[i].name) == len && memcmp(c->folders[i].name, p->name, len) == 0)
+                into = c->folders[i].jobs;
+        }
+        if (into == NULL)
+            return 0;
+    }
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "_class", "org.jenkinsci.plugins.workflow.job.WorkflowJob");
-    cJSON_AddStringToObject(o, "name", p->name);
+    cJSON_AddStringToObject(o, "_class",
+                            p->folder ? TP_CLASSIC_FOLDER_CLASS : TP_CLASSIC_JOB_CLASS);
+    cJSON_AddStringToObject(o, "name", tp_classic_short_name(p->name));
     struct tp_buf url;
     tp_buf_init(&url);
     tp_classic_job_url(root_url(c->req), p->name, &url);
     cJSON_AddStringToObject(o, "url", tp_buf_str(&url));
     tp_buf_close(&url);
-    cJSON_AddStringToObject(o, "color",
-                            tp_classic_color_of(p->disabled, p->last_result, p->building));
-    cJSON_AddItemToArray(c->jobs, o);
+    if (p->folder && c->deep) {
+        c->folders =
+            tp_arena_grow(c->req->arena, c->folders, c->nfolders, &c->cap, sizeof(*c->folders));
+        c->folders[c->nfolders++] =
+            (struct folder_ref){ p->name, cJSON_AddArrayToObject(o, "jobs") };
+    } else if (!p->folder) {
+        cJSON_AddStringToObject(o, "color",
+                                tp_classic_color_of(p->disabled, p->last_result, p->building));
+    }
+    cJSON_AddItemToArray(into, o);
     return 0;
+}
+
+/* The `jobs` array of folder `parent` ("" for the root). NULL after a store error. */
+static cJSON *items_of(struct tp_req *req, const char *parent, bool deep)
+{
+    struct items_ctx ctx = { .req = req,
+                             .parent = parent,
+                             .parent_len = strlen(parent),
+                             .deep = deep,
+                             .jobs = cJSON_CreateArray() };
+    if (tp_store_pipeline_statuses(req->app->store, req->arena, add_item, &ctx) < 0) {
+        cJSON_Delete(ctx.jobs);
+        return NULL;
+    }
+    return ctx.jobs;
 }
 
 static int get_root_json(struct tp_req *req, struct tp_resp *resp)
@@ -246,15 +307,12 @@ static int get_root_json(struct tp_req *req, struct tp_resp *resp)
     bool deep;
     if (!shape(req, resp, &tree, &deep))
         return 0;
-    struct jobs_ctx ctx = { .req = req, .jobs = cJSON_CreateArray() };
-    int err = tp_store_pipeline_statuses(req->app->store, req->arena, add_job_ref, &ctx);
-    if (err < 0) {
-        cJSON_Delete(ctx.jobs);
-        return err;
-    }
+    cJSON *jobs = items_of(req, "", deep);
+    if (jobs == NULL)
+        return TP_EDB;
     return send_json(
-        req, resp,
-        tp_classic_root_json(root_url(req), tp_engine_executors(req->app->engine), ctx.jobs), tree);
+        req, resp, tp_classic_root_json(root_url(req), tp_engine_executors(req->app->engine), jobs),
+        tree);
 }
 
 static int get_me(struct tp_req *req, struct tp_resp *resp)
@@ -350,11 +408,16 @@ static int get_computer(struct tp_req *req, struct tp_resp *resp)
 
 /* --- queue --- */
 
+struct queue_ctx {
+    struct tp_req *req;
+    cJSON *items;
+};
+
 static int add_queued(void *ctx, const struct tp_run_rec *rec)
 {
-    struct jobs_ctx *c = ctx;
+    struct queue_ctx *c = ctx;
     if (rec->state == TP_STATE_QUEUED)
-        cJSON_AddItemToArray(c->jobs, tp_classic_queue_item_json(root_url(c->req), rec, NULL));
+        cJSON_AddItemToArray(c->items, tp_classic_queue_item_json(root_url(c->req), rec, NULL));
     return 0;
 }
 
@@ -367,7 +430,7 @@ static int get_queue(struct tp_req *req, struct tp_resp *resp)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "_class", "hudson.model.Queue");
     cJSON_AddArrayToObject(o, "discoverableItems");
-    struct jobs_ctx ctx = { .req = req, .jobs = cJSON_AddArrayToObject(o, "items") };
+    struct queue_ctx ctx = { .req = req, .items = cJSON_AddArrayToObject(o, "items") };
     int err = tp_store_run_list_unfinished(req->app->store, req->arena, add_queued, &ctx);
     if (err < 0) {
         cJSON_Delete(o);
@@ -446,6 +509,17 @@ static bool job_of(struct tp_req *req, struct tp_resp *resp, struct tp_pipeline_
     return err == 0;
 }
 
+/* Loads job {0} for an action; false after answering. */
+static bool action_job(struct tp_req *req, struct tp_resp *resp, struct tp_pipeline_rec *out)
+{
+    int err = tp_store_pipeline_get(req->app->store, param(req, 0), req->arena, out);
+    if (err == TP_ENOTFOUND)
+        not_found(resp);
+    else if (err < 0)
+        tp_resp_error(resp, 500, "%s", tp_strerror(err));
+    return err == 0;
+}
+
 static int get_job_json(struct tp_req *req, struct tp_resp *resp)
 {
     struct tp_tree *tree;
@@ -453,10 +527,22 @@ static int get_job_json(struct tp_req *req, struct tp_resp *resp)
     if (!shape(req, resp, &tree, &deep))
         return 0;
     struct tp_pipeline_rec pipeline;
+    int err = tp_store_pipeline_get(req->app->store, param(req, 0), req->arena, &pipeline);
+    if (err == TP_ENOTFOUND)
+        return not_found(resp);
+    if (err < 0)
+        return err;
+    if (pipeline.folder) {
+        cJSON *jobs = items_of(req, pipeline.name, deep);
+        if (jobs == NULL)
+            return TP_EDB;
+        return send_json(req, resp, tp_classic_folder_json(root_url(req), &pipeline, jobs), tree);
+    }
     struct tp_classic_job job;
     struct tp_plan *plan;
-    if (!job_of(req, resp, &pipeline, &job, &plan))
-        return 0;
+    err = load_runs(req, &pipeline, &job, &plan);
+    if (err < 0)
+        return err;
     job.all_builds = tp_tree_names(tree, "allBuilds");
     cJSON *json = tp_classic_job_json(root_url(req), &job, deep);
     tp_plan_free(plan);
@@ -466,16 +552,13 @@ static int get_job_json(struct tp_req *req, struct tp_resp *resp)
 static int get_job_page(struct tp_req *req, struct tp_resp *resp)
 {
     struct tp_pipeline_rec pipeline;
-    struct tp_classic_job job;
-    struct tp_plan *plan;
-    if (!job_of(req, resp, &pipeline, &job, &plan))
+    if (!action_job(req, resp, &pipeline))
         return 0;
-    tp_plan_free(plan);
     resp->content_type = "text/html;charset=utf-8";
     tp_buf_printf(&resp->body,
                   "<!DOCTYPE html><html><head><title>%s [Jenkins]</title></head><body>"
-                  "<h1>Pipeline %s</h1><a href=\"api/json\">api/json</a></body></html>\n",
-                  pipeline.name, pipeline.name);
+                  "<h1>%s %s</h1><a href=\"api/json\">api/json</a></body></html>\n",
+                  pipeline.name, pipeline.folder ? "Folder" : "Pipeline", pipeline.name);
     return 0;
 }
 
@@ -725,19 +808,39 @@ static const char *name_problem(const char *name)
     return NULL;
 }
 
-/* Whether pipeline `id` has a run that is not finished (then it is not deleted or renamed). */
+/* Whether item `name` (or, for a folder, an item inside it) has a run that is not finished;
+ * then it is not deleted or renamed. */
 static int has_unfinished(void *ctx, const struct tp_run_rec *rec)
 {
-    int64_t *id = ctx;
-    return rec->pipeline_id == *id ? 1 : 0;
+    const char *name = ctx;
+    size_t len = strlen(name);
+    return strncmp(rec->pipeline, name, len) == 0 &&
+                   (rec->pipeline[len] == '\0' || rec->pipeline[len] == '/')
+               ? 1
+               : 0;
 }
 
-static bool busy(struct tp_req *req, int64_t id)
+static bool busy(struct tp_req *req, const char *name)
 {
-    return tp_store_run_list_unfinished(req->app->store, req->arena, has_unfinished, &id) == 1;
+    return tp_store_run_list_unfinished(req->app->store, req->arena, has_unfinished,
+                                        (void *)name) == 1;
 }
 
-/* Stores `config` as job `name`'s (creating the job when `create`). */
+/* The folder an item is in ("" at the root), in the request's arena. */
+static const char *parent_of(struct tp_req *req, const char *name)
+{
+    const char *slash = strrchr(name, '/');
+    return slash != NULL ? tp_arena_strndup(req->arena, name, (size_t)(slash - name)) : "";
+}
+
+/* `short_name` inside folder `parent` ("" at the root). */
+static const char *full_name(struct tp_req *req, const char *parent, const char *short_name)
+{
+    return parent[0] != '\0' ? tp_arena_printf(req->arena, "%s/%s", parent, short_name)
+                             : short_name;
+}
+
+/* Stores `xml` as item `name`'s config (creating the job or folder when `create`). */
 static int store_config(struct tp_req *req, struct tp_resp *resp, const char *name, const char *xml,
                         size_t len, bool create)
 {
@@ -755,12 +858,20 @@ static int store_config(struct tp_req *req, struct tp_resp *resp, const char *na
     err = tp_store_pipeline_get(req->app->store, name, req->arena, &pipeline);
     if (err == 0 && create)
         err = TP_ECONFLICT;
+    if (err == 0 && pipeline.folder != config.folder) {
+        tp_job_config_close(&config);
+        return fail(resp, 400,
+                    tp_arena_printf(req->arena, "‘%s’ is a %s: its config.xml cannot make it a %s",
+                                    name, pipeline.folder ? "folder" : "job",
+                                    pipeline.folder ? "job" : "folder"));
+    }
     if (err == TP_ENOTFOUND && create)
-        err = tp_engine_pipeline_put(req->app->engine, name, config.script, NULL);
+        err = config.folder ? tp_store_folder_put(req->app->store, name)
+                            : tp_engine_pipeline_put(req->app->engine, name, config.script, NULL);
     if (err == 0)
         err = tp_store_pipeline_get(req->app->store, name, req->arena, &pipeline);
     if (err == 0) {
-        struct tp_pipeline_config c = { .script = config.script,
+        struct tp_pipeline_config c = { .script = config.folder ? "" : config.script,
                                         .config = tp_arena_strndup(req->arena, xml, len),
                                         .param_defs = config.parameters,
                                         .description = config.description,
@@ -770,14 +881,26 @@ static int store_config(struct tp_req *req, struct tp_resp *resp, const char *na
     tp_job_config_close(&config);
     if (err == TP_ECONFLICT)
         return fail(resp, 400,
-                    tp_arena_printf(req->arena, "A job already exists with the name ‘%s’", name));
+                    tp_arena_printf(req->arena, "A job already exists with the name ‘%s’",
+                                    tp_classic_short_name(name)));
     if (err == TP_ENOTFOUND)
         return not_found(resp);
     return err;
 }
 
+/* POST /createItem?name=N and /job/F/createItem?name=N (inside folder F): a job or a folder
+ * from the posted config.xml, or (mode=copy&from=X) a copy of item X. */
 static int post_create_item(struct tp_req *req, struct tp_resp *resp)
 {
+    const char *parent = req->nparams > 0 ? param(req, 0) : "";
+    if (parent[0] != '\0') {
+        struct tp_pipeline_rec folder;
+        int err = tp_store_pipeline_get(req->app->store, parent, req->arena, &folder);
+        if (err == TP_ENOTFOUND || (err == 0 && !folder.folder))
+            return not_found(resp);
+        if (err < 0)
+            return err;
+    }
     const char *name = NULL, *mode = NULL, *from = NULL;
     tp_req_query(req, "name", &name);
     tp_req_query(req, "mode", &mode);
@@ -785,15 +908,23 @@ static int post_create_item(struct tp_req *req, struct tp_resp *resp)
     const char *problem = name_problem(name);
     if (problem != NULL)
         return fail(resp, 400, problem);
+    name = full_name(req, parent, name);
     if (mode != NULL && strcmp(mode, "copy") == 0) {
         struct tp_pipeline_rec source;
-        if (from == NULL || tp_store_pipeline_get(req->app->store, from, req->arena, &source) < 0)
+        /* `from` is a full name ("/a/b" or "a/b") or one in the same folder */
+        const char *source_name = from == NULL                ? ""
+                                  : from[0] == '/'            ? from + 1
+                                  : strchr(from, '/') != NULL ? from
+                                                              : full_name(req, parent, from);
+        if (tp_store_pipeline_get(req->app->store, source_name, req->arena, &source) < 0)
             return fail(resp, 400,
                         tp_arena_printf(req->arena, "No such job: %s", from != NULL ? from : ""));
         struct tp_buf xml;
         tp_buf_init(&xml);
         if (source.config != NULL)
             tp_buf_puts(&xml, source.config);
+        else if (source.folder)
+            tp_folder_config_write(source.description, &xml);
         else
             tp_job_config_write(source.script, source.description, source.disabled, &xml);
         int err = store_config(req, resp, name, xml.data, xml.len, true);
@@ -814,6 +945,8 @@ static int get_config_xml(struct tp_req *req, struct tp_resp *resp)
     resp->content_type = "application/xml";
     if (pipeline.config != NULL)
         tp_buf_puts(&resp->body, pipeline.config); /* as it was given: it round-trips */
+    else if (pipeline.folder)
+        tp_folder_config_write(pipeline.description, &resp->body);
     else
         tp_job_config_write(pipeline.script, pipeline.description, pipeline.disabled, &resp->body);
     return 0;
@@ -824,26 +957,18 @@ static int post_config_xml(struct tp_req *req, struct tp_resp *resp)
     return store_config(req, resp, param(req, 0), req->body, req->body_len, false);
 }
 
-/* Loads job {0} for an action; false after answering. */
-static bool action_job(struct tp_req *req, struct tp_resp *resp, struct tp_pipeline_rec *out)
-{
-    int err = tp_store_pipeline_get(req->app->store, param(req, 0), req->arena, out);
-    if (err == TP_ENOTFOUND)
-        not_found(resp);
-    else if (err < 0)
-        tp_resp_error(resp, 500, "%s", tp_strerror(err));
-    return err == 0;
-}
-
 static int post_delete_job(struct tp_req *req, struct tp_resp *resp)
 {
     struct tp_pipeline_rec pipeline;
     if (!action_job(req, resp, &pipeline))
         return 0;
-    if (busy(req, pipeline.id))
+    if (busy(req, pipeline.name))
         return fail(resp, 409, "tidepool does not delete a job while one of its builds runs");
     int err = tp_store_pipeline_delete(req->app->store, pipeline.id);
-    return err < 0 ? err : redirect(req, resp, "/");
+    if (err < 0)
+        return err;
+    const char *parent = parent_of(req, pipeline.name);
+    return parent[0] != '\0' ? redirect_job(req, resp, parent, 0) : redirect(req, resp, "/");
 }
 
 static int set_disabled(struct tp_req *req, struct tp_resp *resp, bool disabled)
@@ -851,6 +976,8 @@ static int set_disabled(struct tp_req *req, struct tp_resp *resp, bool disabled)
     struct tp_pipeline_rec pipeline;
     if (!action_job(req, resp, &pipeline))
         return 0;
+    if (pipeline.folder)
+        return not_found(resp); /* a folder is neither enabled nor disabled */
     int err = tp_store_pipeline_set_disabled(req->app->store, pipeline.id, disabled);
     if (err < 0)
         return err;
@@ -879,12 +1006,14 @@ static int post_rename(struct tp_req *req, struct tp_resp *resp)
     const char *problem = name_problem(name);
     if (problem != NULL)
         return fail(resp, 400, problem);
-    if (busy(req, pipeline.id))
+    if (busy(req, pipeline.name))
         return fail(resp, 409, "tidepool does not rename a job while one of its builds runs");
+    name = full_name(req, parent_of(req, pipeline.name), name);
     int err = tp_store_pipeline_rename(req->app->store, pipeline.id, name);
     if (err == TP_ECONFLICT)
         return fail(resp, 400,
-                    tp_arena_printf(req->arena, "A job already exists with the name ‘%s’", name));
+                    tp_arena_printf(req->arena, "A job already exists with the name ‘%s’",
+                                    tp_classic_short_name(name)));
     if (err < 0)
         return err;
     return redirect_job(req, resp, name, 0);
@@ -976,6 +1105,8 @@ static const struct tp_route classic_routes[] = {
     { HTTP_POST, "/queue/item/{id}/cancelQueue", post_cancel_queue },
     { HTTP_POST, "/createItem", post_create_item },
     { HTTP_POST, "/createItem/api/json", post_create_item },
+    { HTTP_POST, JOB "/createItem", post_create_item },
+    { HTTP_POST, JOB "/createItem/api/json", post_create_item },
     { HTTP_GET, JOB "/", get_job_page },
     { HTTP_GET, JOB "/config.xml", get_config_xml },
     { HTTP_GET, JOB "/config.xml/api/json", get_config_xml },

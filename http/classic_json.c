@@ -9,14 +9,29 @@
 #include "engine/engine.h"
 #include "engine/params.h"
 
-static const char JOB_CLASS[] = "org.jenkinsci.plugins.workflow.job.WorkflowJob";
+static const char JOB_CLASS[] = TP_CLASSIC_JOB_CLASS;
 static const char RUN_CLASS[] = "org.jenkinsci.plugins.workflow.job.WorkflowRun";
+
+/* An item's fullDisplayName: "team » app". */
+static void add_display(cJSON *o, const char *name)
+{
+    struct tp_buf full;
+    tp_buf_init(&full);
+    tp_str_job_display(name, &full);
+    cJSON_AddStringToObject(o, "fullDisplayName", tp_buf_str(&full));
+    tp_buf_close(&full);
+}
 
 void tp_classic_job_url(const char *root, const char *name, struct tp_buf *out)
 {
-    tp_buf_printf(out, "%sjob/", root);
-    tp_str_url_encode(name, out);
-    tp_buf_putc(out, '/');
+    tp_buf_puts(out, root);
+    tp_str_job_path(name, out);
+}
+
+const char *tp_classic_short_name(const char *name)
+{
+    const char *slash = strrchr(name, '/');
+    return slash != NULL ? slash + 1 : name;
 }
 
 static void add_url(cJSON *o, const char *root, const char *job, int64_t number)
@@ -28,6 +43,32 @@ static void add_url(cJSON *o, const char *root, const char *job, int64_t number)
         tp_buf_printf(&url, "%lld/", (long long)number);
     cJSON_AddStringToObject(o, "url", tp_buf_str(&url));
     tp_buf_close(&url);
+}
+
+cJSON *tp_classic_folder_json(const char *root, const struct tp_pipeline_rec *folder, cJSON *jobs)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", TP_CLASSIC_FOLDER_CLASS);
+    cJSON_AddArrayToObject(o, "actions");
+    if (folder->description != NULL)
+        cJSON_AddStringToObject(o, "description", folder->description);
+    else
+        cJSON_AddNullToObject(o, "description");
+    cJSON_AddStringToObject(o, "displayName", tp_classic_short_name(folder->name));
+    cJSON_AddNullToObject(o, "displayNameOrNull");
+    add_display(o, folder->name);
+    cJSON_AddStringToObject(o, "fullName", folder->name);
+    cJSON_AddStringToObject(o, "name", tp_classic_short_name(folder->name));
+    add_url(o, root, folder->name, 0);
+    cJSON_AddItemToObject(o, "jobs", jobs);
+    cJSON *view = cJSON_CreateObject();
+    cJSON_AddStringToObject(view, "_class", "hudson.model.AllView");
+    cJSON_AddStringToObject(view, "name", "All");
+    add_url(view, root, folder->name, 0);
+    cJSON_AddItemToObject(o, "primaryView", cJSON_Duplicate(view, true));
+    cJSON *views = cJSON_AddArrayToObject(o, "views");
+    cJSON_AddItemToArray(views, view);
+    return o;
 }
 
 static bool building(const struct tp_run_rec *run)
@@ -131,9 +172,12 @@ cJSON *tp_classic_build_json(const char *root, const struct tp_run_rec *run,
                     finished(run) && run->end_ms > run->start_ms ? run->end_ms - run->start_ms : 0);
     tp_json_add_i64(o, "estimatedDuration", -1);
     cJSON_AddNullToObject(o, "executor");
-    char name[1024];
-    snprintf(name, sizeof(name), "%s %s", run->pipeline, display);
-    cJSON_AddStringToObject(o, "fullDisplayName", name);
+    struct tp_buf full;
+    tp_buf_init(&full);
+    tp_str_job_display(run->pipeline, &full);
+    tp_buf_printf(&full, " %s", display);
+    cJSON_AddStringToObject(o, "fullDisplayName", tp_buf_str(&full));
+    tp_buf_close(&full);
     snprintf(text, sizeof(text), "%lld", (long long)run->number);
     cJSON_AddStringToObject(o, "id", text);
     cJSON_AddBoolToObject(o, "keepLog", false);
@@ -259,11 +303,11 @@ cJSON *tp_classic_job_json(const char *root, const struct tp_classic_job *job, b
         cJSON_AddStringToObject(o, "description", job->pipeline->description);
     else
         cJSON_AddNullToObject(o, "description");
-    cJSON_AddStringToObject(o, "displayName", name);
+    cJSON_AddStringToObject(o, "displayName", tp_classic_short_name(name));
     cJSON_AddNullToObject(o, "displayNameOrNull");
-    cJSON_AddStringToObject(o, "fullDisplayName", name);
+    add_display(o, name);
     cJSON_AddStringToObject(o, "fullName", name);
-    cJSON_AddStringToObject(o, "name", name);
+    cJSON_AddStringToObject(o, "name", tp_classic_short_name(name));
     add_url(o, root, name, 0);
     cJSON_AddBoolToObject(o, "buildable", !job->pipeline->disabled);
     cJSON *builds = cJSON_AddArrayToObject(o, "builds");
@@ -340,7 +384,7 @@ cJSON *tp_classic_queue_item_json(const char *root, const struct tp_run_rec *run
     cJSON_AddBoolToObject(o, "stuck", false);
     cJSON *task = cJSON_AddObjectToObject(o, "task");
     cJSON_AddStringToObject(task, "_class", JOB_CLASS);
-    cJSON_AddStringToObject(task, "name", run->pipeline);
+    cJSON_AddStringToObject(task, "name", tp_classic_short_name(run->pipeline));
     add_url(task, root, run->pipeline, 0);
     cJSON_AddStringToObject(task, "color", job != NULL ? tp_classic_color(job) : "notbuilt");
     char url[64];

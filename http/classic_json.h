@@ -29,8 +29,17 @@ struct tp_classic_job {
     bool all_builds; /* tree= asks for allBuilds */
 };
 
-/* The job's URL: <root>job/<name>/ (name percent-encoded). In `out`. */
+#define TP_CLASSIC_JOB_CLASS    "org.jenkinsci.plugins.workflow.job.WorkflowJob"
+#define TP_CLASSIC_FOLDER_CLASS "com.cloudbees.hudson.plugins.folder.Folder"
+
+/* An item's URL: <root>job/<name>/, job/<folder>/job/<name>/ inside a folder (each segment
+ * percent-encoded). In `out`. */
 void tp_classic_job_url(const char *root, const char *name, struct tp_buf *out);
+/* The last segment of an item's full name ("b" of "a/b"). */
+const char *tp_classic_short_name(const char *name);
+/* A folder (com.cloudbees.hudson.plugins.folder.Folder) with its `jobs` (taken). */
+cJSON *tp_classic_folder_json(const char *root, const struct tp_pipeline_rec *folder, cJSON *jobs);
+
 /* Jenkins' ball colour of a job: blue, red, yellow, aborted, notbuilt, disabled (+_anime). */
 const char *tp_classic_color(const struct tp_classic_job *job);
 /* The same from a job's last finished result (TP_RESULT_NONE: none) and whether it builds. */

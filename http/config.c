@@ -81,8 +81,8 @@ static void XMLCALL on_start(void *data, const XML_Char *name, const XML_Char **
     }
     if (!r->seen_root) {
         r->seen_root = true;
-        if (strcmp(name, "com.cloudbees.hudson.plugins.folder.Folder") == 0)
-            stop(r, "tidepool does not have folders yet");
+        if (strcmp(name, TP_FOLDER_XML_ROOT) == 0)
+            r->out->folder = true;
         else if (strcmp(name, "flow-definition") != 0)
             stop(r, "tidepool runs Pipeline jobs (flow-definition) only");
     }
@@ -240,7 +240,7 @@ int tp_job_config_parse(const char *xml, size_t len, struct tp_job_config *out,
         tp_buf_printf(error, "Malformed config.xml: %s at line %lu",
                       XML_ErrorString(XML_GetErrorCode(r.parser)),
                       (unsigned long)XML_GetCurrentLineNumber(r.parser));
-    if (error->len == 0 && !r.has_script)
+    if (error->len == 0 && !r.has_script && !out->folder)
         tp_buf_puts(error, "config.xml has no Pipeline script (definition/script)");
     if (error->len == 0)
         out->parameters = parameters_groovy(&r);
@@ -290,6 +290,14 @@ static void xml_text(struct tp_buf *out, const char *text)
             tp_buf_putc(out, *p);
         }
     }
+}
+
+void tp_folder_config_write(const char *description, struct tp_buf *out)
+{
+    tp_buf_puts(out, "<?xml version='1.1' encoding='UTF-8'?>\n<" TP_FOLDER_XML_ROOT
+                     " plugin=\"cloudbees-folder\">\n  <actions/>\n  <description>");
+    xml_text(out, description);
+    tp_buf_puts(out, "</description>\n  <properties/>\n</" TP_FOLDER_XML_ROOT ">\n");
 }
 
 void tp_job_config_write(const char *script, const char *description, bool disabled,

@@ -20,7 +20,11 @@ struct tp_job_config {
     char *description; /* NULL when none */
     char *parameters;  /* Groovy list of definitions, NULL when none */
     bool disabled;
+    bool folder; /* a Folder's config.xml: no script, no parameters */
 };
+
+/* The root element of a folder's config.xml. */
+#define TP_FOLDER_XML_ROOT "com.cloudbees.hudson.plugins.folder.Folder"
 
 enum {
     TP_CONFIG_MAX = 4 << 20 /* bytes of a config.xml */
@@ -35,6 +39,8 @@ int tp_job_config_parse(const char *xml, size_t len, struct tp_job_config *out,
                         struct tp_buf *error);
 void tp_job_config_close(struct tp_job_config *config);
 
+/* Appends a Folder's config.xml. */
+void tp_folder_config_write(const char *description, struct tp_buf *out);
 /* Appends a flow-definition config.xml for a job with this script and description. */
 void tp_job_config_write(const char *script, const char *description, bool disabled,
                          struct tp_buf *out);

@@ -73,6 +73,45 @@ bool tp_router_match(const char *pattern, const char *path, struct tp_arena *are
     }
 }
 
+/* Folds "<marker>a<marker>b" from `at` (which points at the first marker) on. */
+static const char *fold_from(const char *path, const char *at, const char *marker,
+                             struct tp_arena *arena)
+{
+    size_t mlen = strlen(marker);
+    const char *p = at + mlen;
+    p += strcspn(p, "/");
+    if (strncmp(p, marker, mlen) != 0 || p[mlen] == '\0' || p[mlen] == '/')
+        return path;
+    struct tp_buf out;
+    tp_buf_init(&out);
+    tp_buf_append(&out, path, (size_t)(p - path));
+    /* "<marker>NAME" right after an item's segment: an item inside a folder */
+    while (strncmp(p, marker, mlen) == 0 && p[mlen] != '\0' && p[mlen] != '/') {
+        p += mlen;
+        size_t len = strcspn(p, "/");
+        tp_buf_puts(&out, "%2F");
+        tp_buf_append(&out, p, len);
+        p += len;
+    }
+    tp_buf_puts(&out, p);
+    const char *folded = tp_arena_strdup(arena, tp_buf_str(&out));
+    tp_buf_close(&out);
+    return folded;
+}
+
+const char *tp_router_fold_items(const char *path, struct tp_arena *arena)
+{
+    static const char blue[] = "/blue/rest/organizations/";
+    if (strncmp(path, "/job/", 5) == 0)
+        return fold_from(path, path, "/job/", arena);
+    if (strncmp(path, blue, sizeof(blue) - 1) == 0) {
+        const char *org_end = path + sizeof(blue) - 1 + strcspn(path + sizeof(blue) - 1, "/");
+        if (strncmp(org_end, "/pipelines/", 11) == 0)
+            return fold_from(path, org_end, "/pipelines/", arena);
+    }
+    return path;
+}
+
 static bool is_json(const char *content_type)
 {
     return content_type != NULL && strstr(content_type, "application/json") != NULL;

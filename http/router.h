@@ -40,6 +40,14 @@ bool tp_router_match(const char *pattern, const char *path, struct tp_arena *are
                      const char **params, size_t *nparams);
 
 /*
+ * Folder paths in one segment, so that a `{job}` or `{pipeline}` capture is the item's full
+ * name "a/b": Jenkins' "/job/a/job/b/rest" becomes "/job/a%2Fb/rest", Blue Ocean's
+ * ".../organizations/O/pipelines/a/pipelines/b/rest" becomes ".../pipelines/a%2Fb/rest" (a
+ * folder's own "pipelines/" list stays). Other paths come back as they are. Pure.
+ */
+const char *tp_router_fold_items(const char *path, struct tp_arena *arena);
+
+/*
  * Finds the route for `req` among the tables (in order; a table whose prefix fits but which
  * has no pattern for the path lets the next ones try) and calls its handler. 404 when no
  * pattern matches, 405 when a pattern matches with another method, 415 per json_writes.

@@ -10,6 +10,7 @@
 #include "common/str.h"
 #include "common/timefmt.h"
 #include "engine/engine.h"
+#include "http/classic_json.h"
 #include "http/form.h"
 #include "store/store.h"
 
@@ -83,14 +84,12 @@ static int64_t duration(int64_t start, int64_t end)
     return (end > 0 ? end : tp_time_now_ms()) - start;
 }
 
-/* "/job/<name>/" with the name percent-encoded, in the arena. */
+/* "/job/<name>/" (job/a/job/b/ inside a folder), in the arena. */
 static const char *job_path(struct tp_req *req, const char *name)
 {
     struct tp_buf path;
     tp_buf_init(&path);
-    tp_buf_puts(&path, "/job/");
-    tp_str_url_encode(name, &path);
-    tp_buf_putc(&path, '/');
+    tp_classic_job_url("/", name, &path);
     const char *out = tp_arena_strdup(req->arena, tp_buf_str(&path));
     tp_buf_close(&path);
     return out;

@@ -95,6 +95,8 @@ static const char *const migrations[] = {
     /* 8: what a script set as currentBuild.description and currentBuild.displayName. */
     "ALTER TABLE runs ADD COLUMN description TEXT;"
     "ALTER TABLE runs ADD COLUMN display_name TEXT;",
+    /* 9: folders are items too (a row with no script of its own); names are paths "a/b". */
+    "ALTER TABLE pipelines ADD COLUMN folder INTEGER NOT NULL DEFAULT 0;",
 };
 
 int tp_store_migrate(struct tp_store *store)

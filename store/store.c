@@ -13,7 +13,7 @@
 
 #define PIPELINE_COLUMNS                                                                \
     "id, name, script, source, disabled, next_number, created_ms, config, param_defs, " \
-    "description"
+    "description, folder"
 #define RUN_COLUMNS                                                                        \
     "r.id, r.pipeline_id, p.name, r.number, r.queue_id, r.state, r.result, r.enqueue_ms, " \
     "r.start_ms, r.end_ms, r.cause, r.cause_user, r.parameters, r.script, r.log_size, "    \
@@ -27,20 +27,31 @@
 
 /* SQL text, indexed by enum tp_sql; each is prepared once, on first use. */
 static const char *const sql_text[SQL_COUNT] = {
-    [SQL_PIPELINE_PUT] = "INSERT INTO pipelines(name, script, source, created_ms) "
-                         "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET "
-                         "script = excluded.script, source = excluded.source RETURNING id",
+    [SQL_PIPELINE_PUT] =
+        "INSERT INTO pipelines(name, script, source, created_ms) "
+        "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET "
+        "script = excluded.script, source = excluded.source WHERE folder = 0 RETURNING id",
     [SQL_PIPELINE_GET] = "SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE name = ?1",
     [SQL_PIPELINE_GET_BY_ID] = "SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE id = ?1",
     [SQL_PIPELINE_LIST] = "SELECT " PIPELINE_COLUMNS " FROM pipelines ORDER BY name",
     [SQL_PIPELINE_SET_CONFIG] = "UPDATE pipelines SET script = ?2, config = ?3, param_defs = ?4, "
                                 "description = ?5, disabled = ?6 WHERE id = ?1",
     [SQL_PIPELINE_SET_DISABLED] = "UPDATE pipelines SET disabled = ?2 WHERE id = ?1",
-    [SQL_PIPELINE_DELETE] = "DELETE FROM pipelines WHERE id = ?1",
-    [SQL_PIPELINE_RENAME] = "UPDATE pipelines SET name = ?2 WHERE id = ?1",
+    /* an item with everything inside it, when it is a folder */
+    [SQL_PIPELINE_DELETE] =
+        "WITH t(n) AS (SELECT name FROM pipelines WHERE id = ?1) "
+        "DELETE FROM pipelines WHERE name = (SELECT n FROM t) OR "
+        "substr(name, 1, length((SELECT n FROM t)) + 1) = (SELECT n FROM t) || '/'",
+    [SQL_PIPELINE_RENAME] =
+        "WITH t(n) AS (SELECT name FROM pipelines WHERE id = ?1) "
+        "UPDATE pipelines SET name = ?2 || substr(name, length((SELECT n FROM t)) + 1) "
+        "WHERE name = (SELECT n FROM t) OR "
+        "substr(name, 1, length((SELECT n FROM t)) + 1) = (SELECT n FROM t) || '/'",
+    [SQL_FOLDER_PUT] = "INSERT INTO pipelines(name, script, source, created_ms, folder) "
+                       "VALUES(?1, '', NULL, ?2, 1) ON CONFLICT(name) DO NOTHING",
     /* states: 1 RUNNING, 2 PAUSED, 5 FINISHED (enum tp_state, stored) */
     [SQL_PIPELINE_STATUSES] =
-        "SELECT p.id, p.name, p.disabled, "
+        "SELECT p.id, p.name, p.disabled, p.folder, "
         "(SELECT r.result FROM runs r WHERE r.pipeline_id = p.id AND r.state = 5 "
         " ORDER BY r.number DESC LIMIT 1), "
         "EXISTS(SELECT 1 FROM runs r WHERE r.pipeline_id = p.id AND r.state IN (1, 2)) "
@@ -276,6 +287,22 @@ static void read_pipeline(sqlite3_stmt *stmt, struct tp_arena *arena, struct tp_
     out->config = col_text(stmt, 7, arena);
     out->param_defs = col_text(stmt, 8, arena);
     out->description = col_text(stmt, 9, arena);
+    out->folder = sqlite3_column_int(stmt, 10) != 0;
+}
+
+int tp_store_folder_put(struct tp_store *store, const char *name)
+{
+    sqlite3_stmt *stmt = stmt_get(store, SQL_FOLDER_PUT);
+    if (stmt == NULL || batch_begin(store) < 0)
+        return TP_EDB;
+    bind_text(stmt, 1, name);
+    sqlite3_bind_int64(stmt, 2, tp_time_now_ms());
+    int rc = sqlite3_step(stmt), err = 0;
+    if (rc != SQLITE_DONE)
+        err = db_error(store, "folder put");
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return err;
 }
 
 /* Runs one prepared write statement with `bind` already applied; TP_ENOTFOUND when it
@@ -321,10 +348,11 @@ int tp_store_pipeline_statuses(struct tp_store *store, struct tp_arena *arena,
             .id = sqlite3_column_int64(stmt, 0),
             .name = col_text(stmt, 1, arena),
             .disabled = sqlite3_column_int(stmt, 2) != 0,
-            .last_result = sqlite3_column_type(stmt, 3) == SQLITE_NULL
+            .folder = sqlite3_column_int(stmt, 3) != 0,
+            .last_result = sqlite3_column_type(stmt, 4) == SQLITE_NULL
                                ? TP_RESULT_NONE
-                               : (enum tp_result)sqlite3_column_int(stmt, 3),
-            .building = sqlite3_column_int(stmt, 4) != 0,
+                               : (enum tp_result)sqlite3_column_int(stmt, 4),
+            .building = sqlite3_column_int(stmt, 5) != 0,
         };
         err = each(ctx, &s);
     }
@@ -373,9 +401,11 @@ int tp_store_pipeline_put(struct tp_store *store, const char *name, const char *
     bind_text(stmt, 2, script);
     bind_text(stmt, 3, source);
     sqlite3_bind_int64(stmt, 4, tp_time_now_ms());
-    int err = 0;
-    if (sqlite3_step(stmt) == SQLITE_ROW)
+    int err = 0, rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
         *id = sqlite3_column_int64(stmt, 0);
+    else if (rc == SQLITE_DONE)
+        err = TP_ECONFLICT; /* the name is a folder's */
     else
         err = db_error(store, "pipeline put");
     sqlite3_reset(stmt);

@@ -67,6 +67,7 @@ struct tp_pipeline_rec {
     const char *config;      /* the config.xml it was created or updated with, or NULL */
     const char *param_defs;  /* parameters its config.xml declared (a Groovy list), or NULL */
     const char *description; /* or NULL */
+    bool folder;             /* a folder: it holds the items named "<name>/..." */
 };
 
 /* What a config.xml sets on a pipeline. */
@@ -157,7 +158,7 @@ bool tp_store_dirty(const struct tp_store *store);
 
 /*
  * Creates pipeline `name` or replaces its script/source; `*id` gets its id.
- * Returns 0 or TP_EDB.
+ * Returns 0, TP_ECONFLICT (`name` is a folder's) or TP_EDB.
  */
 int tp_store_pipeline_put(struct tp_store *store, const char *name, const char *script,
                           const char *source, int64_t *id);
@@ -172,9 +173,13 @@ int tp_store_pipeline_get_by_id(struct tp_store *store, int64_t id, struct tp_ar
 int tp_store_pipeline_set_config(struct tp_store *store, int64_t id,
                                  const struct tp_pipeline_config *config);
 int tp_store_pipeline_set_disabled(struct tp_store *store, int64_t id, bool disabled);
-/* Deletes a pipeline with its runs. Returns 0, TP_ENOTFOUND or TP_EDB. */
+/* Makes folder `name` ("a" or "a/b"), when there is no item of that name. Returns 0 or TP_EDB. */
+int tp_store_folder_put(struct tp_store *store, const char *name);
+/* Deletes a pipeline with its runs (a folder with every item inside it). Returns 0,
+ * TP_ENOTFOUND or TP_EDB. */
 int tp_store_pipeline_delete(struct tp_store *store, int64_t id);
-/* Returns 0, TP_ENOTFOUND, TP_ECONFLICT (the name is taken) or TP_EDB. */
+/* Gives an item its new full name (a folder's items move with it). Returns 0, TP_ENOTFOUND,
+ * TP_ECONFLICT (the name is taken) or TP_EDB. */
 int tp_store_pipeline_rename(struct tp_store *store, int64_t id, const char *name);
 
 /* A pipeline's state at a glance: its last finished run's result (TP_RESULT_NONE: none) and
@@ -183,6 +188,7 @@ struct tp_pipeline_status {
     int64_t id;
     const char *name;
     bool disabled;
+    bool folder;
     enum tp_result last_result;
     bool building;
 };

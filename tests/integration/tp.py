@@ -145,10 +145,13 @@ class Server:
 
 
 def write_jobs(files):
-    """Creates a jobs dir holding NAME.Jenkinsfile for each name -> text."""
+    """Creates a jobs dir holding NAME.Jenkinsfile for each name -> text ("dir/NAME" inside a
+    sub-directory, which tidepool shows as a folder)."""
     d = tempfile.mkdtemp(prefix="tp-it-jobs-")
     for name, text in files.items():
-        with open(os.path.join(d, name + ".Jenkinsfile"), "w") as f:
+        path = os.path.join(d, name + ".Jenkinsfile")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
             f.write(text)
     return d
 

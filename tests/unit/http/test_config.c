@@ -50,6 +50,32 @@ TP_TEST(config_reads_script_description_and_parameters)
     tp_buf_close(&error);
 }
 
+TP_TEST(config_reads_a_folder)
+{
+    static const char xml[] =
+        "<?xml version='1.1' encoding='UTF-8'?>\n"
+        "<com.cloudbees.hudson.plugins.folder.Folder plugin=\"cloudbees-folder\">"
+        "<actions/><description>team &amp; co</description><properties/>"
+        "</com.cloudbees.hudson.plugins.folder.Folder>";
+    struct tp_job_config c;
+    struct tp_buf error;
+    tp_buf_init(&error);
+    ASSERT_EQ(0, tp_job_config_parse(xml, sizeof(xml) - 1, &c, &error));
+    ASSERT_TRUE(c.folder);
+    ASSERT_STR_EQ("team & co", c.description);
+    ASSERT_TRUE(c.script == NULL);
+    struct tp_buf out;
+    tp_buf_init(&out);
+    tp_folder_config_write("a<b", &out);
+    tp_job_config_close(&c);
+    ASSERT_EQ(0, tp_job_config_parse(out.data, out.len, &c, &error));
+    ASSERT_TRUE(c.folder);
+    ASSERT_STR_EQ("a<b", c.description);
+    tp_job_config_close(&c);
+    tp_buf_close(&out);
+    tp_buf_close(&error);
+}
+
 TP_TEST(config_refuses_what_it_cannot_run)
 {
     static const struct {
@@ -57,7 +83,6 @@ TP_TEST(config_refuses_what_it_cannot_run)
     } cases[] = {
         { HEAD "<definition", "Malformed config.xml" },
         { "<project><builders/></project>", "tidepool runs Pipeline jobs (flow-definition) only" },
-        { "<com.cloudbees.hudson.plugins.folder.Folder/>", "tidepool does not have folders yet" },
         { HEAD "<definition class=\"org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition\">"
                "</definition></flow-definition>",
           "tidepool does not run Pipeline scripts from SCM" },
@@ -92,4 +117,5 @@ TP_TEST(config_written_reads_back)
 }
 
 TP_TEST_LIST(TP_CASE(config_reads_script_description_and_parameters),
-             TP_CASE(config_refuses_what_it_cannot_run), TP_CASE(config_written_reads_back))
+             TP_CASE(config_reads_a_folder), TP_CASE(config_refuses_what_it_cannot_run),
+             TP_CASE(config_written_reads_back))

@@ -151,6 +151,32 @@ TP_TEST(router_matches_segments)
     tp_arena_close(&arena);
 }
 
+TP_TEST(router_folds_folder_paths)
+{
+    struct tp_arena arena;
+    tp_arena_init(&arena);
+    static const char *const cases[][2] = {
+        { "/job/a/job/b/api/json", "/job/a%2Fb/api/json" },
+        { "/job/a/job/b/job/c/", "/job/a%2Fb%2Fc/" },
+        { "/job/a/job/b", "/job/a%2Fb" },
+        { "/job/a/5/api/json", "/job/a/5/api/json" },
+        { "/job/a/job/", "/job/a/job/" },
+        { "/job/a/createItem", "/job/a/createItem" },
+        { "/queue/job/a/job/b", "/queue/job/a/job/b" },
+        { "/blue/rest/organizations/jenkins/pipelines/f/pipelines/p/runs/1/",
+          "/blue/rest/organizations/jenkins/pipelines/f%2Fp/runs/1/" },
+        { "/blue/rest/organizations/jenkins/pipelines/f/pipelines/",
+          "/blue/rest/organizations/jenkins/pipelines/f/pipelines/" },
+        { "/blue/rest/organizations/jenkins/pipelines/",
+          "/blue/rest/organizations/jenkins/pipelines/" },
+        { "/blue/rest/search/", "/blue/rest/search/" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        ASSERT_STR_EQ(cases[i][1], tp_router_fold_items(cases[i][0], &arena));
+    tp_arena_close(&arena);
+}
+
 TP_TEST_LIST(TP_CASE(request_split_at_every_offset_gives_the_same_answer),
              TP_CASE(pipelined_requests_are_answered_in_order),
-             TP_CASE(errors_limits_and_status_codes), TP_CASE(router_matches_segments))
+             TP_CASE(errors_limits_and_status_codes), TP_CASE(router_matches_segments),
+             TP_CASE(router_folds_folder_paths))
