@@ -25,6 +25,7 @@
 #include "engine/stubs.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "http/sse.h"
 #include "jenkinsfile/lexer.h"
 #include "jenkinsfile/plan.h"
 #include "store/store.h"
@@ -220,7 +221,6 @@ static void close_app(struct app *app)
 
 /* --- serve --- */
 
-/* Adds `<dir>/<name>.Jenkinsfile` and `<dir>/<name>/Jenkinsfile` as pipelines. */
 enum {
     MAX_FOLDER_DEPTH = 8 /* folders inside folders in the jobs dir */
 };
@@ -292,6 +292,27 @@ static int load_jobs(struct app *app, const char *dir)
     return count;
 }
 
+/* The engine's changes, to the SSE gateway. */
+static void on_sse_run(void *ctx, const struct tp_run_rec *run)
+{
+    tp_sse_on_run(ctx, run);
+}
+
+static void on_sse_node(void *ctx, const struct tp_run_rec *run, const struct tp_node_rec *node)
+{
+    tp_sse_on_node(ctx, run, node);
+}
+
+static void on_sse_step(void *ctx, const struct tp_run_rec *run, const struct tp_step_rec *step)
+{
+    tp_sse_on_step(ctx, run, step);
+}
+
+static void on_sse_commit(void *ctx)
+{
+    tp_sse_commit(ctx);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     long port = 8080, executors = 2;
@@ -356,6 +377,13 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     app.http.engine = app.engine;
+    app.http.sse = tp_sse_new(root_url);
+    struct tp_engine_events events = { .on_run = on_sse_run,
+                                       .on_node = on_sse_node,
+                                       .on_step = on_sse_step,
+                                       .on_commit = on_sse_commit,
+                                       .ctx = app.http.sse };
+    tp_engine_set_events(app.engine, &events);
     if (jobs != NULL && load_jobs(&app, jobs) < 0)
         return 1;
     watch_signals(&app);
@@ -366,6 +394,7 @@ static int cmd_serve(int argc, char **argv)
     fflush(stdout);
     uv_run(app.loop, UV_RUN_DEFAULT);
     close_app(&app);
+    tp_sse_free(app.http.sse);
     tp_log(TP_LOG_INFO, "main", "stopped");
     return 0;
 }

@@ -235,6 +235,9 @@ static void save_node(struct frame *f)
         return;
     flush_pending(f->run);
     tp_store_node_put(f->run->engine->store, &f->node);
+    const struct tp_engine_events *events = &f->run->engine->events;
+    if (events->on_node != NULL)
+        events->on_node(events->ctx, &f->run->rec, &f->node);
 }
 
 static void save_step(struct frame *f)
@@ -244,6 +247,9 @@ static void save_step(struct frame *f)
     flush_pending(f->run);
     f->step.log_size = f->step_log_size;
     tp_store_step_put(f->run->engine->store, &f->step);
+    const struct tp_engine_events *events = &f->run->engine->events;
+    if (events->on_step != NULL)
+        events->on_step(events->ctx, &f->run->rec, &f->step);
 }
 
 static void apply(struct run *run, enum tp_run_event event)
@@ -2673,12 +2679,21 @@ static void enqueue(struct tp_engine *engine, struct run *run)
     schedule_pump(engine);
 }
 
+/* Commits the store's batch and tells the listeners. */
+static void commit(struct tp_engine *engine)
+{
+    bool dirty = tp_store_dirty(engine->store);
+    tp_store_flush(engine->store);
+    if (dirty && engine->events.on_commit != NULL)
+        engine->events.on_commit(engine->events.ctx);
+}
+
 static void on_flush(uv_prepare_t *prepare)
 {
     struct tp_engine *engine = prepare->data;
     for (struct run *run = engine->active; run != NULL; run = run->next)
         flush_pending(run);
-    tp_store_flush(engine->store);
+    commit(engine);
 }
 
 int tp_engine_new(uv_loop_t *loop, struct tp_store *store, const struct tp_engine_options *opts,
@@ -2885,6 +2900,8 @@ static int queue_run(struct tp_engine *engine, const struct tp_pipeline_rec *p, 
     enqueue(engine, run_new(engine, &rec));
     if (engine->events.on_run != NULL)
         engine->events.on_run(engine->events.ctx, &rec);
+    if (engine->events.on_commit != NULL)
+        engine->events.on_commit(engine->events.ctx);
     return 0;
 }
 

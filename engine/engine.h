@@ -40,8 +40,14 @@ struct tp_engine_options {
 struct tp_engine_events {
     /* Bytes appended to run `run_id`'s console log. */
     void (*on_log)(void *ctx, int64_t run_id, const char *data, size_t len);
-    /* Run `run` changed state (QUEUED, RUNNING, FINISHED...). */
+    /* Run `run` changed state (QUEUED, RUNNING, FINISHED...) or was saved again. */
     void (*on_run)(void *ctx, const struct tp_run_rec *run);
+    /* A node (stage or parallel branch) of run `run` was saved (it may not have changed). */
+    void (*on_node)(void *ctx, const struct tp_run_rec *run, const struct tp_node_rec *node);
+    /* A step of run `run` was saved (it may not have changed). */
+    void (*on_step)(void *ctx, const struct tp_run_rec *run, const struct tp_step_rec *step);
+    /* The store committed: every change announced above is durable now. */
+    void (*on_commit)(void *ctx);
     void *ctx;
 };
 

@@ -5,12 +5,13 @@
 #include "http/classic.h"
 #include "http/lint.h"
 #include "http/router.h"
+#include "http/sse.h"
 #include "http/wfapi.h"
 
 /* In order; a table that has no route for a path lets the next one try. */
 static const struct tp_route_table *const surfaces[] = {
-    &tp_blue_table, &tp_lint_table, &tp_wfapi_table,
-    &tp_classic_table, /* last: its prefix is every path */
+    &tp_blue_table, &tp_lint_table,    &tp_wfapi_table,
+    &tp_sse_table,  &tp_classic_table, /* last: its prefix is every path */
 };
 
 int tp_api_handle(struct tp_req *req, struct tp_resp *resp)

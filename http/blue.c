@@ -2,9 +2,11 @@
 /* Blue Ocean's REST API: the route table and its thin handlers (parse, ask, build JSON). */
 #include "http/blue.h"
 
+#include <ctype.h>
 #include <llhttp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/err.h"
 #include "common/json.h"
@@ -922,11 +924,194 @@ static int get_node_log(struct tp_req *req, struct tp_resp *resp)
     return tp_logview_respond_node(req, resp, req->app->store, run.id, ctx.parts, ctx.nparts);
 }
 
+/* --- capabilities --- */
+
+enum {
+    MAX_CLASS_QUERY = 1000 /* classes asked for in one POST /classes/ */
+};
+
+static int get_class(struct tp_req *req, struct tp_resp *resp)
+{
+    return send_json(req, resp, tp_blue_class_json(param(req, 0)));
+}
+
+static int post_classes(struct tp_req *req, struct tp_resp *resp)
+{
+    cJSON *body = cJSON_ParseWithLength(req->body, req->body_len);
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(body, "q");
+    if (!cJSON_IsArray(q) || cJSON_GetArraySize(q) > MAX_CLASS_QUERY) {
+        cJSON_Delete(body);
+        return tp_resp_error(resp, 400, "q must be an array of at most %d class names",
+                             MAX_CLASS_QUERY);
+    }
+    const char **names =
+        tp_arena_alloc(req->arena, sizeof(*names) * (size_t)(cJSON_GetArraySize(q) + 1));
+    size_t n = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, q)
+    {
+        if (cJSON_IsString(item))
+            names[n++] = tp_arena_strdup(req->arena, item->valuestring);
+    }
+    cJSON_Delete(body);
+    return send_json(req, resp, tp_blue_class_map_json(names, n));
+}
+
+/* --- search --- */
+
+/* The value of `key` in Blue Ocean's q= ("type:pipeline;organization:jenkins"): pairs split on
+ * ';' then ':', keys compared lower-cased, pairs that are not exactly two parts ignored. */
+static const char *q_value(struct tp_req *req, const char *q, const char *key)
+{
+    for (const char *p = q; *p != '\0';) {
+        size_t len = strcspn(p, ";");
+        const char *colon = memchr(p, ':', len);
+        if (colon != NULL && memchr(colon + 1, ':', len - (size_t)(colon - p) - 1) == NULL &&
+            (size_t)(colon - p) == strlen(key) && strncasecmp(p, key, strlen(key)) == 0)
+            return tp_arena_strndup(req->arena, colon + 1, len - (size_t)(colon - p) - 1);
+        p += len + (p[len] == ';');
+    }
+    return NULL;
+}
+
+struct search_ctx {
+    struct tp_req *req;
+    cJSON *list;
+    int64_t skip, limit;
+    const char *pattern; /* pipeline: an exact name, or a glob with '*' */
+    bool flatten;        /* items inside folders too */
+    bool no_folders;
+    struct tp_store *store;
+};
+
+static bool name_matches(const char *pattern, const char *name)
+{
+    if (pattern == NULL)
+        return true;
+    if (strchr(pattern, '*') == NULL)
+        return strcmp(pattern, name) == 0;
+    /* '*' matches any run of characters; the rest compare case-insensitively */
+    const char *p = pattern, *n = name, *star = NULL, *resume = NULL;
+    while (*n != '\0') {
+        if (*p == '*') {
+            star = p++;
+            resume = n;
+        } else if (*p != '\0' && tolower((unsigned char)*p) == tolower((unsigned char)*n)) {
+            p++;
+            n++;
+        } else if (star != NULL) {
+            p = star + 1;
+            n = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (*p == '*')
+        p++;
+    return *p == '\0';
+}
+
+static bool page_take(struct search_ctx *c)
+{
+    if (c->skip > 0) {
+        c->skip--;
+        return false;
+    }
+    return c->limit-- > 0;
+}
+
+static int add_found_pipeline(void *ctx, const struct tp_pipeline_rec *rec)
+{
+    struct search_ctx *c = ctx;
+    if ((!c->flatten && strchr(rec->name, '/') != NULL) || (c->no_folders && rec->folder) ||
+        !name_matches(c->pattern, rec->name))
+        return 0;
+    if (page_take(c))
+        cJSON_AddItemToArray(c->list, pipeline_json(c->req, rec));
+    return c->limit > 0 ? 0 : 1;
+}
+
+static int add_found_run(void *ctx, const struct tp_run_rec *rec)
+{
+    struct search_ctx *c = ctx;
+    if (page_take(c))
+        cJSON_AddItemToArray(c->list, run_json(c->req, rec, -1, false));
+    return c->limit > 0 ? 0 : 1;
+}
+
+static int add_job_runs(void *ctx, const struct tp_pipeline_rec *rec)
+{
+    struct search_ctx *c = ctx;
+    if (rec->folder || strchr(rec->name, '/') != NULL)
+        return 0; /* runs of jobs inside folders are not found, as in Blue Ocean */
+    int err = tp_store_run_list(c->store, rec->id, TP_RUNS_BUILDS, 0, INT64_MAX, c->req->arena,
+                                add_found_run, c);
+    return err < 0 ? err : (c->limit > 0 ? 0 : 1);
+}
+
+/* GET /blue/rest/search/?q=type:pipeline;... or type:run;... (spec §9). */
+static int get_search(struct tp_req *req, struct tp_resp *resp)
+{
+    int64_t start, limit;
+    if (!page_params(req, resp, &start, &limit))
+        return 0;
+    const char *q = "", *filter = NULL;
+    tp_req_query(req, "q", &q);
+    if (!tp_req_query(req, "filter", &filter))
+        tp_req_query(req, "filter1", &filter);
+    const char *type = q_value(req, q, "type");
+    if (type == NULL)
+        return tp_resp_error(resp, 400, "type is required parameter for query param q");
+    const char *org = q_value(req, q, "organization");
+    if (org != NULL && strcmp(org, "jenkins") != 0)
+        return tp_resp_error(resp, 400, "Organization %s not found", org);
+    const char *excluded = q_value(req, q, "excludedfromflattening");
+    struct search_ctx ctx = {
+        .req = req,
+        .list = cJSON_CreateArray(),
+        .skip = start,
+        .limit = limit,
+        .pattern = q_value(req, q, "pipeline"),
+        .flatten =
+            excluded == NULL || (strstr(excluded, "hudson.plugins.folder.AbstractFolder") == NULL &&
+                                 strstr(excluded, "hudson.plugins.folder.Folder") == NULL),
+        .no_folders = filter != NULL && strstr(filter, "no-folders") != NULL,
+        .store = req->app->store,
+    };
+    int err = 0;
+    if (strcmp(type, "pipeline") == 0 && ctx.limit > 0) {
+        err = tp_store_pipeline_list(req->app->store, req->arena, add_found_pipeline, &ctx);
+    } else if (strcmp(type, "run") == 0 && ctx.limit > 0) {
+        if (ctx.pattern != NULL) {
+            struct tp_pipeline_rec pipeline;
+            err = tp_store_pipeline_get(req->app->store, ctx.pattern, req->arena, &pipeline);
+            if (err == TP_ENOTFOUND || (err == 0 && pipeline.folder)) {
+                cJSON_Delete(ctx.list);
+                return tp_resp_error(resp, 400, "Pipeline %s not found", ctx.pattern);
+            }
+            if (err == 0)
+                err = tp_store_run_list(req->app->store, pipeline.id, TP_RUNS_BUILDS, 0, INT64_MAX,
+                                        req->arena, add_found_run, &ctx);
+        } else {
+            err = tp_store_pipeline_list(req->app->store, req->arena, add_job_runs, &ctx);
+        }
+    }
+    if (err < 0) {
+        cJSON_Delete(ctx.list);
+        return err;
+    }
+    link_next(req, resp, start, limit);
+    return send_json(req, resp, ctx.list);
+}
+
 #define ORG "/blue/rest/organizations/{org}"
 #define RUN ORG "/pipelines/{pipeline}/runs/{run}"
 
 static const struct tp_route blue_routes[] = {
     { HTTP_GET, "/blue/rest/organizations/", get_organizations },
+    { HTTP_GET, "/blue/rest/classes/{name}/", get_class },
+    { HTTP_POST, "/blue/rest/classes/", post_classes },
+    { HTTP_GET, "/blue/rest/search/", get_search },
     { HTTP_GET, ORG "/", get_organization },
     { HTTP_GET, ORG "/pipelines/", get_pipelines },
     { HTTP_GET, ORG "/pipelines/{pipeline}/", get_pipeline },

@@ -397,3 +397,100 @@ cJSON *tp_blue_queue_item_json(const struct tp_run_rec *run)
     tp_buf_close(&self);
     return o;
 }
+
+/* --- capabilities --- */
+
+#define MODEL    "io.jenkins.blueocean.rest.model."
+#define EMBEDDED "io.jenkins.blueocean.service.embedded.rest."
+#define IMPL     "io.jenkins.blueocean.rest.impl.pipeline."
+
+/* Each class tidepool emits, with what Blue Ocean's class walk gives for it: the capability
+ * annotations and superclasses, nearest first (spec §1.9). NULL-terminated. */
+static const char *const capability_table[][10] = {
+    { IMPL "PipelineImpl", "org.jenkinsci.plugins.workflow.job.WorkflowJob",
+      EMBEDDED "AbstractPipelineImpl", "hudson.model.Job", MODEL "BluePipeline", MODEL "Resource",
+      NULL },
+    { IMPL "BranchImpl", MODEL "BlueBranch", "org.jenkinsci.plugins.workflow.job.WorkflowJob",
+      MODEL "PullRequest", IMPL "PipelineImpl", EMBEDDED "AbstractPipelineImpl", "hudson.model.Job",
+      MODEL "BluePipeline", MODEL "Resource", NULL },
+    { IMPL "MultiBranchPipelineImpl", "jenkins.branch.MultiBranchProject", MODEL "BluePipelineScm",
+      MODEL "BlueMultiBranchPipeline", MODEL "BluePipelineFolder",
+      "com.cloudbees.hudson.plugins.folder.AbstractFolder", MODEL "BluePipeline", MODEL "Resource",
+      NULL },
+    { EMBEDDED "PipelineFolderImpl", MODEL "BluePipelineFolder",
+      "com.cloudbees.hudson.plugins.folder.AbstractFolder", MODEL "BluePipeline", MODEL "Resource",
+      NULL },
+    { IMPL "PipelineRunImpl", "org.jenkinsci.plugins.workflow.job.WorkflowRun",
+      EMBEDDED "AbstractRunImpl", MODEL "BlueRun", MODEL "Resource", NULL },
+    { IMPL "PipelineImpl$PipelineRunSummary", "org.jenkinsci.plugins.workflow.job.WorkflowRun",
+      EMBEDDED "AbstractBlueRunSummary", EMBEDDED "AbstractRunImpl", MODEL "BlueRun",
+      MODEL "Resource", NULL },
+    { EMBEDDED "QueuedBlueRun", MODEL "BlueRun", MODEL "Resource", NULL },
+    { EMBEDDED "QueueItemImpl", MODEL "BlueQueueItem", MODEL "Resource", NULL },
+    { IMPL "PipelineNodeImpl", MODEL "BluePipelineNode", MODEL "BluePipelineStep", MODEL "Resource",
+      NULL },
+    { IMPL "PipelineStepImpl", MODEL "BluePipelineStep", MODEL "Resource", NULL },
+    { IMPL "InputStepImpl", MODEL "BlueInputStep", MODEL "Resource", NULL },
+    { IMPL "PipelineNodeImpl$EdgeImpl", MODEL "BluePipelineNode$Edge", NULL },
+    { EMBEDDED "OrganizationImpl",
+      "io.jenkins.blueocean.rest.factory.organization."
+      "AbstractOrganization",
+      MODEL "BlueOrganization", MODEL "Resource", NULL },
+    { EMBEDDED "UserImpl", MODEL "BlueUser", MODEL "Resource", NULL },
+    { EMBEDDED "FavoriteImpl", MODEL "BlueFavorite", MODEL "Resource", NULL },
+    { EMBEDDED "ArtifactImpl", MODEL "BlueArtifact", MODEL "Resource", NULL },
+    { EMBEDDED "ActionProxiesImpl", MODEL "BlueActionProxy", MODEL "Resource", NULL },
+    { EMBEDDED "AbstractRunImpl$BlueCauseImpl", MODEL "BlueRun$BlueCause", NULL },
+    { EMBEDDED "ExtensionClassImpl", MODEL "BlueExtensionClass", MODEL "Resource", NULL },
+    { EMBEDDED "ExtensionClassContainerImpl$BlueExtensionClassMapImpl",
+      MODEL "BlueExtensionClassMap", MODEL "Resource", NULL },
+    { "hudson.model.StringParameterDefinition", "hudson.model.SimpleParameterDefinition",
+      "hudson.model.ParameterDefinition", NULL },
+    { "hudson.model.TextParameterDefinition", "hudson.model.StringParameterDefinition",
+      "hudson.model.SimpleParameterDefinition", "hudson.model.ParameterDefinition", NULL },
+    { "hudson.model.BooleanParameterDefinition", "hudson.model.SimpleParameterDefinition",
+      "hudson.model.ParameterDefinition", NULL },
+    { "hudson.model.ChoiceParameterDefinition", "hudson.model.SimpleParameterDefinition",
+      "hudson.model.ParameterDefinition", NULL },
+    { "hudson.model.PasswordParameterDefinition", "hudson.model.SimpleParameterDefinition",
+      "hudson.model.ParameterDefinition", NULL },
+    { "org.jenkinsci.plugins.workflow.job.WorkflowJob", "hudson.model.Job",
+      "hudson.model.AbstractItem", "hudson.model.Actionable", NULL },
+    { "org.jenkinsci.plugins.workflow.job.WorkflowRun", "hudson.model.Run",
+      "hudson.model.Actionable", NULL },
+};
+
+cJSON *tp_blue_class_json(const char *name)
+{
+    struct tp_buf href;
+    tp_buf_init(&href);
+    tp_buf_puts(&href, "/blue/rest/classes/");
+    tp_buf_puts(&href, name);
+    tp_buf_putc(&href, '/');
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", EMBEDDED "ExtensionClassImpl");
+    add_links(o, href.data, NULL, 0);
+    cJSON *classes = cJSON_AddArrayToObject(o, "classes");
+    for (size_t i = 0; i < sizeof(capability_table) / sizeof(capability_table[0]); i++) {
+        if (strcmp(capability_table[i][0], name) != 0)
+            continue;
+        for (size_t j = 1; capability_table[i][j] != NULL; j++)
+            cJSON_AddItemToArray(classes, cJSON_CreateString(capability_table[i][j]));
+    }
+    tp_buf_close(&href);
+    return o;
+}
+
+cJSON *tp_blue_class_map_json(const char *const *names, size_t count)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class",
+                            EMBEDDED "ExtensionClassContainerImpl$BlueExtensionClassMapImpl");
+    add_links(o, "/blue/rest/classes/", NULL, 0);
+    cJSON *map = cJSON_AddObjectToObject(o, "map");
+    for (size_t i = 0; i < count; i++) {
+        if (cJSON_GetObjectItemCaseSensitive(map, names[i]) == NULL)
+            cJSON_AddItemToObject(map, names[i], tp_blue_class_json(names[i]));
+    }
+    return o;
+}

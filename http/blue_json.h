@@ -71,4 +71,10 @@ cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec 
 cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_href, bool has_log,
                          int64_t now_ms);
 
+/* Capabilities (spec §1.9): what Blue Ocean's class walk gives for class `name`
+ * (ExtensionClassImpl; unknown classes have none), and the map POST /classes/ answers for
+ * `names` (repeated names once). */
+cJSON *tp_blue_class_json(const char *name);
+cJSON *tp_blue_class_map_json(const char *const *names, size_t count);
+
 #endif

@@ -244,7 +244,10 @@ static void write_response(struct tp_conn *conn, struct tp_resp *resp, bool head
     }
     if (resp->content_type != NULL)
         tp_buf_printf(out, "Content-Type: %s\r\n", resp->content_type);
-    tp_buf_printf(out, "Content-Length: %lld\r\n", (long long)length);
+    if (length >= 0)
+        tp_buf_printf(out, "Content-Length: %lld\r\n", (long long)length);
+    else
+        close = true; /* an endless body ends with the connection */
     if (close)
         tp_buf_puts(out, "Connection: close\r\n");
     tp_buf_append(out, tp_buf_str(&resp->headers), resp->headers.len);
@@ -417,6 +420,15 @@ int tp_conn_pull(struct tp_conn *conn, size_t max)
         return 0;
     size_t before = conn->out.len;
     int done = conn->source->read(conn->source, &conn->out, max);
+    if (conn->source_left < 0) {
+        /* endless: it goes on until the source ends it or the connection closes */
+        if (done == 0)
+            return 0;
+        conn->source->free(conn->source);
+        conn->source = NULL;
+        conn->phase = TP_CONN_CLOSING;
+        return 0;
+    }
     conn->source_left -= (int64_t)(conn->out.len - before);
     if (done < 0 || (done == 1 && conn->source_left != 0)) {
         /* The body could not be produced as announced: the connection cannot go on. */

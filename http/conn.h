@@ -57,7 +57,7 @@ struct tp_conn {
 
     /* The response being streamed. */
     struct tp_body_source *source;
-    int64_t source_left;
+    int64_t source_left; /* < 0: an endless body */
     bool close_after_stream;
 };
 

@@ -16,6 +16,7 @@
 
 struct tp_store;
 struct tp_engine;
+struct tp_sse;
 
 /* What handlers can reach. Borrowed by every connection. */
 struct tp_app {
@@ -23,6 +24,7 @@ struct tp_app {
     struct tp_engine *engine;
     const char *version; /* X-Jenkins */
     const char *session; /* X-Jenkins-Session */
+    struct tp_sse *sse;  /* the SSE gateway's dispatchers, or NULL */
 };
 
 struct tp_header {
@@ -53,10 +55,16 @@ struct tp_req {
  * A response body produced piece by piece (a log that may be far larger than memory).
  * `read` appends up to about `max` bytes to `out` and returns 0, 1 when the body is
  * complete, or a negative error (the connection is then closed).
+ *
+ * An endless body (source_length < 0: an event stream) has no Content-Length and ends with
+ * the connection. Its `read` may append nothing; the source then calls `wake(wake_ctx)`
+ * (set by the server when the stream starts) once it has more, and `read` is called again.
  */
 struct tp_body_source {
     int (*read)(struct tp_body_source *src, struct tp_buf *out, size_t max);
     void (*free)(struct tp_body_source *src);
+    void (*wake)(void *wake_ctx);
+    void *wake_ctx;
 };
 
 struct tp_resp {
@@ -65,7 +73,7 @@ struct tp_resp {
     struct tp_buf headers;    /* extra "Name: value\r\n" lines */
     struct tp_buf body;
     struct tp_body_source *source; /* when set, the body comes from here ... */
-    int64_t source_length;         /* ... and is exactly this long */
+    int64_t source_length;         /* ... and is exactly this long (< 0: endless) */
 };
 
 /* The value of header `name` (case-insensitive), or NULL. */

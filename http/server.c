@@ -89,12 +89,21 @@ static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 
+static void on_wake(void *ctx)
+{
+    flush(ctx);
+}
+
 /* Writes what the connection produced; pulls more of a streamed body; closes when done. */
 static void flush(struct client *client)
 {
     if (client->is_writing || client->closing)
         return;
     struct tp_conn *conn = &client->conn;
+    if (conn->source != NULL && conn->source->wake == NULL) {
+        conn->source->wake = on_wake; /* an endless body says when it has more */
+        conn->source->wake_ctx = client;
+    }
     if (conn->out.len == 0 && conn->phase == TP_CONN_STREAMING)
         tp_conn_pull(conn, PULL_BYTES);
     if (conn->out.len > 0) {
@@ -140,8 +149,10 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     }
     uv_timer_again(&client->idle);
     tp_conn_feed(&client->conn, buf->base, (size_t)nread);
-    /* While a body streams out, later requests wait: stop reading until it is done. */
-    if (client->conn.phase != TP_CONN_READING)
+    /* While a body streams out, later requests wait: stop reading until it is done. An
+     * endless body is the connection's last: reading goes on, to see the peer leave. */
+    bool endless = client->conn.phase == TP_CONN_STREAMING && client->conn.source_left < 0;
+    if (client->conn.phase != TP_CONN_READING && !endless)
         uv_read_stop(stream);
     flush(client);
 }
