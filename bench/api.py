@@ -4,7 +4,9 @@
 
 With build/tp_load (64 keep-alive connections on loopback, one request at a time each):
   * GET /api/json?tree=jobs[name,color] with 1,000 jobs (the classic API's job list);
-  * GET a finished run and its nodes through Blue Ocean (targets: >= 50k req/s, p99 < 2 ms).
+  * GET a finished run and its nodes through Blue Ocean (targets: >= 50k req/s, p99 < 2 ms);
+and 1,000 idle SSE gateway listeners: the server's RSS before and with them, and the CPU it
+spends over 5 s while they wait.
 """
 
 import http.client
@@ -46,6 +48,47 @@ def free_port():
     return port
 
 
+def status_kb(pid, field):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_listeners(port, pid, count=1000):
+    before = status_kb(pid, "VmRSS")
+    socks = []
+    for i in range(count):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/sse-gateway/connect?clientId=bench-%d" % i)
+        conn.getresponse().read()
+        conn.close()
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET /sse-gateway/listen/bench-%d HTTP/1.1\r\nHost: b\r\n\r\n" % i)
+        socks.append(s)
+    for s in socks:
+        s.settimeout(5)
+        data = b""
+        while b"event: open" not in data:
+            data += s.recv(4096)
+    with_them = status_kb(pid, "VmRSS")
+    cpu = cpu_seconds(pid)
+    time.sleep(5)
+    idle_cpu = cpu_seconds(pid) - cpu
+    print("%-30s RSS %d KiB -> %d KiB (%.1f KiB each); CPU while idle %.3f s over 5 s"
+          % ("%d idle SSE listeners" % count, before, with_them,
+             (with_them - before) / count, idle_cpu))
+    for s in socks:
+        s.close()
+
+
 def main():
     jobs = tempfile.mkdtemp(prefix="tp-bench-jobs-")
     data = tempfile.mkdtemp(prefix="tp-bench-data-")
@@ -84,6 +127,7 @@ def main():
             out = subprocess.run([LOAD, str(port), path, "64", SECONDS], capture_output=True,
                                  text=True).stdout.strip()
             print("%-30s %s" % (name, out))
+        idle_listeners(port, proc.pid)
     finally:
         proc.terminate()
         proc.wait()
