@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* tidepool: Jenkins and Blue Ocean in one small binary. This file wires the rooms together
  * and owns the event loop; see docs/ARCHITECTURE.md. */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -9,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -28,6 +26,7 @@
 #include "http/sse.h"
 #include "jenkinsfile/lexer.h"
 #include "jenkinsfile/plan.h"
+#include "jobsdir.h"
 #include "store/store.h"
 
 #ifndef TP_VERSION
@@ -146,6 +145,7 @@ struct app {
     struct tp_store *store;
     struct tp_engine *engine;
     struct tp_server *server;
+    struct tp_jobsdir *jobs; /* serve --jobs: the directory loaded and watched */
     uv_signal_t sigint, sigterm;
     struct tp_app http;
     char session[16];
@@ -184,6 +184,8 @@ static void on_engine_stopped(void *ctx)
     if (app->server != NULL)
         tp_server_stop(app->server);
     app->server = NULL;
+    tp_jobsdir_close(app->jobs);
+    app->jobs = NULL;
     uv_close((uv_handle_t *)&app->sigint, on_closed_quietly);
     uv_close((uv_handle_t *)&app->sigterm, on_closed_quietly);
     uv_stop(app->loop);
@@ -220,77 +222,6 @@ static void close_app(struct app *app)
 }
 
 /* --- serve --- */
-
-enum {
-    MAX_FOLDER_DEPTH = 8 /* folders inside folders in the jobs dir */
-};
-
-/*
- * Loads the jobs of `dir` under the full-name prefix `prefix` ("" at the top): a directory
- * with a Jenkinsfile, or a NAME.Jenkinsfile file, is job NAME; any other directory that holds
- * jobs is a folder. Returns how many items were loaded, or a negative error for the top dir.
- */
-static int load_dir(struct app *app, const char *dir, const char *prefix, int depth)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        if (depth == 0)
-            fprintf(stderr, "tidepool: cannot open jobs dir %s: %s\n", dir, strerror(errno));
-        return depth == 0 ? -errno : 0;
-    }
-    struct dirent *entry;
-    int count = 0;
-    while ((entry = readdir(d)) != NULL) {
-        const char *name = entry->d_name;
-        if (name[0] == '.')
-            continue;
-        char path[PATH_MAX], job[PATH_MAX];
-        struct stat st;
-        snprintf(path, sizeof(path), "%s/%s", dir, name);
-        if (stat(path, &st) < 0)
-            continue;
-        if (S_ISDIR(st.st_mode)) {
-            snprintf(job, sizeof(job), "%s%s%s", prefix, prefix[0] ? "/" : "", name);
-            snprintf(path, sizeof(path), "%s/%s/Jenkinsfile", dir, name);
-            if (access(path, R_OK) < 0) {
-                snprintf(path, sizeof(path), "%s/%s", dir, name);
-                if (depth + 1 >= MAX_FOLDER_DEPTH || load_dir(app, path, job, depth + 1) <= 0)
-                    continue;
-                if (tp_store_folder_put(app->store, job) == 0) {
-                    tp_log(TP_LOG_INFO, "main", "folder loaded name=%s path=%s", job, path);
-                    count++;
-                }
-                continue;
-            }
-        } else if (tp_str_ends_with(name, ".Jenkinsfile") && strlen(name) > 12) {
-            snprintf(job, sizeof(job), "%s%s%.*s", prefix, prefix[0] ? "/" : "",
-                     (int)(strlen(name) - 12), name);
-        } else {
-            continue;
-        }
-        struct tp_buf text;
-        tp_buf_init(&text);
-        int err = tp_fs_read_file(path, TP_LEX_MAX_SOURCE, &text);
-        if (err == 0)
-            err = tp_engine_pipeline_put(app->engine, job, text.data, path);
-        tp_buf_close(&text);
-        if (err < 0) {
-            tp_log(TP_LOG_WARN, "main", "job skipped path=%s err=%s", path, tp_strerror(err));
-            continue;
-        }
-        tp_log(TP_LOG_INFO, "main", "job loaded name=%s path=%s", job, path);
-        count++;
-    }
-    closedir(d);
-    return count;
-}
-
-static int load_jobs(struct app *app, const char *dir)
-{
-    int count = load_dir(app, dir, "", 0);
-    tp_store_flush(app->store);
-    return count;
-}
 
 /* The engine's changes, to the SSE gateway. */
 static void on_sse_run(void *ctx, const struct tp_run_rec *run)
@@ -384,7 +315,8 @@ static int cmd_serve(int argc, char **argv)
                                        .on_commit = on_sse_commit,
                                        .ctx = app.http.sse };
     tp_engine_set_events(app.engine, &events);
-    if (jobs != NULL && load_jobs(&app, jobs) < 0)
+    if (jobs != NULL &&
+        tp_jobsdir_open(app.loop, jobs, app.engine, app.store, app.http.sse, &app.jobs) < 0)
         return 1;
     watch_signals(&app);
     tp_log(TP_LOG_INFO, "main", "listening url=%s data=%s executors=%ld", root_url, absolute,

@@ -2786,6 +2786,41 @@ int tp_engine_pipeline_put(struct tp_engine *engine, const char *name, const cha
     return tp_store_pipeline_put(engine->store, name, script, source, &id);
 }
 
+/* Whether run `run` belongs to item `name` (a job, or anything inside a folder). */
+static bool run_of_item(const struct run *run, const char *name)
+{
+    size_t len = strlen(name);
+    return strncmp(run->rec.pipeline, name, len) == 0 &&
+           (run->rec.pipeline[len] == '\0' || run->rec.pipeline[len] == '/');
+}
+
+bool tp_engine_item_busy(const struct tp_engine *engine, const char *name)
+{
+    for (const struct run *r = engine->active; r != NULL; r = r->next) {
+        if (run_of_item(r, name))
+            return true;
+    }
+    for (const struct run *r = engine->queue_head; r != NULL; r = r->next) {
+        if (run_of_item(r, name))
+            return true;
+    }
+    return false;
+}
+
+int tp_engine_item_delete(struct tp_engine *engine, const char *name)
+{
+    struct tp_arena arena;
+    tp_arena_init(&arena);
+    struct tp_pipeline_rec p;
+    int err = tp_store_pipeline_get(engine->store, name, &arena, &p);
+    if (err == 0 && tp_engine_item_busy(engine, name))
+        err = TP_ECONFLICT;
+    if (err == 0)
+        err = tp_store_pipeline_delete(engine->store, p.id);
+    tp_arena_close(&arena);
+    return err;
+}
+
 static int collect_step(void *ctx, const struct tp_step_rec *rec)
 {
     struct run *run = ctx;

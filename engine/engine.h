@@ -73,6 +73,11 @@ int tp_engine_recover(struct tp_engine *engine);
 /* Creates or updates pipeline `name` with Jenkinsfile text `script`. Returns 0 or TP_EDB. */
 int tp_engine_pipeline_put(struct tp_engine *engine, const char *name, const char *script,
                            const char *source);
+/* Whether item `name` (a job, or any job inside folder `name`) has a run queued or going. */
+bool tp_engine_item_busy(const struct tp_engine *engine, const char *name);
+/* Deletes item `name` with its runs (a folder with everything inside it). Returns 0,
+ * TP_ENOTFOUND, TP_ECONFLICT (a run of it is queued or going) or TP_EDB. */
+int tp_engine_item_delete(struct tp_engine *engine, const char *name);
 
 /*
  * Queues a run of pipeline `pipeline`, started by `user` (a "Started by user <user>" cause),

@@ -18,6 +18,7 @@
 #include "http/blue_json.h"
 #include "http/classic_json.h"
 #include "http/logview.h"
+#include "http/sse.h"
 #include "jenkinsfile/plan.h"
 #include "store/store.h"
 
@@ -406,6 +407,48 @@ static int get_pipeline(struct tp_req *req, struct tp_resp *resp)
     if (!load_pipeline(req, resp, &pipeline))
         return 0;
     return send_json(req, resp, pipeline_json(req, &pipeline));
+}
+
+/* PUT .../enable/ and .../disable/: 200 with no body, as Blue Ocean answers. */
+static int set_disabled(struct tp_req *req, struct tp_resp *resp, bool disabled)
+{
+    struct tp_pipeline_rec pipeline;
+    if (!load_pipeline(req, resp, &pipeline))
+        return 0;
+    if (pipeline.folder)
+        return tp_resp_error(resp, 405, "A folder cannot be %s", disabled ? "disabled" : "enabled");
+    int err = tp_store_pipeline_set_disabled(req->app->store, pipeline.id, disabled);
+    if (err < 0)
+        return err;
+    tp_sse_on_item(req->app->sse, "job_crud_updated", pipeline.name, false, NULL);
+    resp->status = 200;
+    return 0;
+}
+
+static int put_enable(struct tp_req *req, struct tp_resp *resp)
+{
+    return set_disabled(req, resp, false);
+}
+
+static int put_disable(struct tp_req *req, struct tp_resp *resp)
+{
+    return set_disabled(req, resp, true);
+}
+
+/* DELETE .../{p}/: the job with its runs (a folder with everything in it); 200, no body. */
+static int delete_pipeline(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    if (!load_pipeline(req, resp, &pipeline))
+        return 0;
+    int err = tp_engine_item_delete(req->app->engine, pipeline.name);
+    if (err == TP_ECONFLICT)
+        return tp_resp_error(resp, 409, "Pipeline %s has a run queued or running", pipeline.name);
+    if (err < 0)
+        return err;
+    tp_sse_on_item(req->app->sse, "job_crud_deleted", pipeline.name, pipeline.folder, NULL);
+    resp->status = 200;
+    return 0;
 }
 
 /* --- runs --- */
@@ -1116,6 +1159,9 @@ static const struct tp_route blue_routes[] = {
     { HTTP_GET, ORG "/pipelines/", get_pipelines },
     { HTTP_GET, ORG "/pipelines/{pipeline}/", get_pipeline },
     { HTTP_GET, ORG "/pipelines/{pipeline}/pipelines/", get_folder_pipelines },
+    { HTTP_DELETE, ORG "/pipelines/{pipeline}/", delete_pipeline },
+    { HTTP_PUT, ORG "/pipelines/{pipeline}/enable/", put_enable },
+    { HTTP_PUT, ORG "/pipelines/{pipeline}/disable/", put_disable },
     { HTTP_GET, ORG "/pipelines/{pipeline}/runs/", get_runs },
     { HTTP_POST, ORG "/pipelines/{pipeline}/runs/", post_runs },
     { HTTP_GET, RUN "/", get_run },

@@ -16,6 +16,7 @@
 #include "http/config.h"
 #include "http/form.h"
 #include "http/logview.h"
+#include "http/sse.h"
 #include "http/tree.h"
 #include "jenkinsfile/plan.h"
 #include "store/store.h"
@@ -808,24 +809,6 @@ static const char *name_problem(const char *name)
     return NULL;
 }
 
-/* Whether item `name` (or, for a folder, an item inside it) has a run that is not finished;
- * then it is not deleted or renamed. */
-static int has_unfinished(void *ctx, const struct tp_run_rec *rec)
-{
-    const char *name = ctx;
-    size_t len = strlen(name);
-    return strncmp(rec->pipeline, name, len) == 0 &&
-                   (rec->pipeline[len] == '\0' || rec->pipeline[len] == '/')
-               ? 1
-               : 0;
-}
-
-static bool busy(struct tp_req *req, const char *name)
-{
-    return tp_store_run_list_unfinished(req->app->store, req->arena, has_unfinished,
-                                        (void *)name) == 1;
-}
-
 /* The folder an item is in ("" at the root), in the request's arena. */
 static const char *parent_of(struct tp_req *req, const char *name)
 {
@@ -866,8 +849,10 @@ static int store_config(struct tp_req *req, struct tp_resp *resp, const char *na
                                     pipeline.folder ? "job" : "folder"));
     }
     if (err == TP_ENOTFOUND && create)
-        err = config.folder ? tp_store_folder_put(req->app->store, name)
+        err = config.folder ? tp_store_folder_put(req->app->store, name, NULL)
                             : tp_engine_pipeline_put(req->app->engine, name, config.script, NULL);
+    if (err > 0)
+        err = 0;
     if (err == 0)
         err = tp_store_pipeline_get(req->app->store, name, req->arena, &pipeline);
     if (err == 0) {
@@ -878,6 +863,9 @@ static int store_config(struct tp_req *req, struct tp_resp *resp, const char *na
                                         .disabled = config.disabled };
         err = tp_store_pipeline_set_config(req->app->store, pipeline.id, &c);
     }
+    if (err == 0)
+        tp_sse_on_item(req->app->sse, create ? "job_crud_created" : "job_crud_updated", name,
+                       config.folder, NULL);
     tp_job_config_close(&config);
     if (err == TP_ECONFLICT)
         return fail(resp, 400,
@@ -962,11 +950,12 @@ static int post_delete_job(struct tp_req *req, struct tp_resp *resp)
     struct tp_pipeline_rec pipeline;
     if (!action_job(req, resp, &pipeline))
         return 0;
-    if (busy(req, pipeline.name))
+    int err = tp_engine_item_delete(req->app->engine, pipeline.name);
+    if (err == TP_ECONFLICT)
         return fail(resp, 409, "tidepool does not delete a job while one of its builds runs");
-    int err = tp_store_pipeline_delete(req->app->store, pipeline.id);
     if (err < 0)
         return err;
+    tp_sse_on_item(req->app->sse, "job_crud_deleted", pipeline.name, pipeline.folder, NULL);
     const char *parent = parent_of(req, pipeline.name);
     return parent[0] != '\0' ? redirect_job(req, resp, parent, 0) : redirect(req, resp, "/");
 }
@@ -981,6 +970,7 @@ static int set_disabled(struct tp_req *req, struct tp_resp *resp, bool disabled)
     int err = tp_store_pipeline_set_disabled(req->app->store, pipeline.id, disabled);
     if (err < 0)
         return err;
+    tp_sse_on_item(req->app->sse, "job_crud_updated", pipeline.name, false, NULL);
     return redirect_job(req, resp, pipeline.name, 0);
 }
 
@@ -1006,7 +996,7 @@ static int post_rename(struct tp_req *req, struct tp_resp *resp)
     const char *problem = name_problem(name);
     if (problem != NULL)
         return fail(resp, 400, problem);
-    if (busy(req, pipeline.name))
+    if (tp_engine_item_busy(req->app->engine, pipeline.name))
         return fail(resp, 409, "tidepool does not rename a job while one of its builds runs");
     name = full_name(req, parent_of(req, pipeline.name), name);
     int err = tp_store_pipeline_rename(req->app->store, pipeline.id, name);
@@ -1016,6 +1006,7 @@ static int post_rename(struct tp_req *req, struct tp_resp *resp)
                                     tp_classic_short_name(name)));
     if (err < 0)
         return err;
+    tp_sse_on_item(req->app->sse, "job_crud_renamed", name, pipeline.folder, pipeline.name);
     return redirect_job(req, resp, name, 0);
 }
 

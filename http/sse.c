@@ -12,6 +12,7 @@
 #include "common/mem.h"
 #include "common/str.h"
 #include "common/timefmt.h"
+#include "http/blue_json.h"
 
 enum {
     MAX_CLIENT_ID = 256,         /* characters of a client id */
@@ -247,6 +248,17 @@ static void add_number(cJSON *e, const char *key, int64_t value)
     cJSON_AddStringToObject(e, key, text);
 }
 
+/* Blue Ocean's properties: where the item's REST resource is, and its name. */
+static void add_blue(cJSON *e, const char *name)
+{
+    struct tp_buf url;
+    tp_buf_init(&url);
+    tp_blue_pipeline_href(name, &url);
+    cJSON_AddStringToObject(e, "blueocean_job_rest_url", tp_buf_str(&url));
+    cJSON_AddStringToObject(e, "blueocean_job_pipeline_name", name);
+    tp_buf_close(&url);
+}
+
 /* A `job` channel event about run `run` (`status`: job_run_status). */
 static void job_event(struct tp_sse *sse, const char *name, const struct tp_run_rec *run,
                       const char *status)
@@ -272,19 +284,32 @@ static void job_event(struct tp_sse *sse, const char *name, const struct tp_run_
     cJSON_AddStringToObject(e, "job_name", run->pipeline);
     add_number(e, "job_run_queueId", run->queue_id);
     cJSON_AddStringToObject(e, "job_run_status", status);
-    tp_buf_reset(&url);
-    tp_buf_puts(&url, "/blue/rest/organizations/jenkins/");
-    for (const char *p = run->pipeline; *p != '\0';) {
-        size_t len = strcspn(p, "/");
-        tp_buf_puts(&url, "pipelines/");
-        tp_str_url_encode_n(p, len, &url);
-        tp_buf_putc(&url, '/');
-        p += len + (p[len] == '/');
-    }
-    cJSON_AddStringToObject(e, "blueocean_job_rest_url", tp_buf_str(&url));
-    cJSON_AddStringToObject(e, "blueocean_job_pipeline_name", run->pipeline);
-    add_number(e, "blueocean_queue_item_expected_build_number", run->number);
     tp_buf_close(&url);
+    add_blue(e, run->pipeline);
+    add_number(e, "blueocean_queue_item_expected_build_number", run->number);
+}
+
+void tp_sse_on_item(struct tp_sse *sse, const char *event, const char *name, bool folder,
+                    const char *old_name)
+{
+    if (sse == NULL)
+        return;
+    cJSON *e = new_event(sse, "job", event);
+    cJSON_AddStringToObject(e, "jenkins_object_type",
+                            folder ? "com.cloudbees.hudson.plugins.folder.Folder"
+                                   : "org.jenkinsci.plugins.workflow.job.WorkflowJob");
+    cJSON_AddStringToObject(e, "jenkins_object_name", name);
+    struct tp_buf url;
+    tp_buf_init(&url);
+    tp_str_job_path(name, &url);
+    cJSON_AddStringToObject(e, "jenkins_object_url", tp_buf_str(&url));
+    tp_buf_close(&url);
+    cJSON_AddStringToObject(e, "job_name", name);
+    if (old_name != NULL) {
+        cJSON_AddStringToObject(e, "item_rename_before", old_name);
+        cJSON_AddStringToObject(e, "item_rename_after", name);
+    }
+    add_blue(e, name);
 }
 
 static struct track *track_of(struct tp_sse *sse, int64_t run_id, bool make)

@@ -32,6 +32,11 @@ void tp_sse_on_node(struct tp_sse *sse, const struct tp_run_rec *run,
                     const struct tp_node_rec *node);
 void tp_sse_on_step(struct tp_sse *sse, const struct tp_run_rec *run,
                     const struct tp_step_rec *step);
+/* Item `name` was created, updated, deleted or renamed (from `old_name`): `event` is
+ * job_crud_created, job_crud_updated, job_crud_deleted or job_crud_renamed. Sent with the
+ * next commit. `sse` may be NULL. */
+void tp_sse_on_item(struct tp_sse *sse, const char *event, const char *name, bool folder,
+                    const char *old_name);
 /* What was reported is committed: events go to the dispatchers that subscribed to them. */
 void tp_sse_commit(struct tp_sse *sse);
 

@@ -48,7 +48,7 @@ static const char *const sql_text[SQL_COUNT] = {
         "WHERE name = (SELECT n FROM t) OR "
         "substr(name, 1, length((SELECT n FROM t)) + 1) = (SELECT n FROM t) || '/'",
     [SQL_FOLDER_PUT] = "INSERT INTO pipelines(name, script, source, created_ms, folder) "
-                       "VALUES(?1, '', NULL, ?2, 1) ON CONFLICT(name) DO NOTHING",
+                       "VALUES(?1, '', ?3, ?2, 1) ON CONFLICT(name) DO NOTHING",
     /* states: 1 RUNNING, 2 PAUSED, 5 FINISHED (enum tp_state, stored) */
     [SQL_PIPELINE_STATUSES] =
         "SELECT p.id, p.name, p.disabled, p.folder, "
@@ -290,16 +290,19 @@ static void read_pipeline(sqlite3_stmt *stmt, struct tp_arena *arena, struct tp_
     out->folder = sqlite3_column_int(stmt, 10) != 0;
 }
 
-int tp_store_folder_put(struct tp_store *store, const char *name)
+int tp_store_folder_put(struct tp_store *store, const char *name, const char *source)
 {
     sqlite3_stmt *stmt = stmt_get(store, SQL_FOLDER_PUT);
     if (stmt == NULL || batch_begin(store) < 0)
         return TP_EDB;
     bind_text(stmt, 1, name);
     sqlite3_bind_int64(stmt, 2, tp_time_now_ms());
+    bind_text(stmt, 3, source);
     int rc = sqlite3_step(stmt), err = 0;
     if (rc != SQLITE_DONE)
         err = db_error(store, "folder put");
+    else
+        err = sqlite3_changes(store->db) > 0 ? 1 : 0;
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
     return err;

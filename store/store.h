@@ -173,8 +173,9 @@ int tp_store_pipeline_get_by_id(struct tp_store *store, int64_t id, struct tp_ar
 int tp_store_pipeline_set_config(struct tp_store *store, int64_t id,
                                  const struct tp_pipeline_config *config);
 int tp_store_pipeline_set_disabled(struct tp_store *store, int64_t id, bool disabled);
-/* Makes folder `name` ("a" or "a/b"), when there is no item of that name. Returns 0 or TP_EDB. */
-int tp_store_folder_put(struct tp_store *store, const char *name);
+/* Makes folder `name` ("a" or "a/b") from `source` (its directory, or NULL), when there is no
+ * item of that name. Returns 1 when made, 0 when the name was taken already, or TP_EDB. */
+int tp_store_folder_put(struct tp_store *store, const char *name, const char *source);
 /* Deletes a pipeline with its runs (a folder with every item inside it). Returns 0,
  * TP_ENOTFOUND or TP_EDB. */
 int tp_store_pipeline_delete(struct tp_store *store, int64_t id);
