@@ -2,6 +2,7 @@
 /* tidepool: Jenkins and Blue Ocean in one small binary. This file wires the rooms together
  * and owns the event loop; see docs/ARCHITECTURE.md. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,6 +23,8 @@
 #include "engine/engine.h"
 #include "engine/stubs.h"
 #include "http/api.h"
+#include "http/auth.h"
+#include "http/jwt.h"
 #include "http/server.h"
 #include "http/sse.h"
 #include "jenkinsfile/lexer.h"
@@ -40,11 +43,16 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  serve [--port N] [--bind ADDR] [--data DIR] [--jobs DIR] [--executors N]\n"
-    "        [--stubs FILE]\n"
-    "        Serve the Blue Ocean REST API. Defaults: port 8080, bind 127.0.0.1,\n"
-    "        data ./tidepool-data, no jobs dir, 2 executors. In the jobs dir,\n"
-    "        NAME.Jenkinsfile or NAME/Jenkinsfile becomes pipeline NAME.\n"
+    "        [--stubs FILE] [--users FILE]\n"
+    "        Serve the Jenkins and Blue Ocean APIs. Defaults: port 8080, bind\n"
+    "        127.0.0.1, data ./tidepool-data, no jobs dir, 2 executors. In the jobs\n"
+    "        dir, NAME.Jenkinsfile or NAME/Jenkinsfile becomes pipeline NAME and\n"
+    "        other sub-directories folders; changes are picked up as they happen.\n"
+    "        --users turns security on (HTTP basic auth, Blue Ocean JWT): one\n"
+    "        `name:role:hash` line per user, role read, build or admin.\n"
     "        SIGINT or SIGTERM stop it cleanly.\n"
+    "  passwd NAME ROLE\n"
+    "        Read a password on stdin; print the users-file line for it.\n"
     "  run FILE [--param K=V]... [--data DIR] [--stubs FILE]\n"
     "        Run one Jenkinsfile without a server and stream its console log to\n"
     "        stdout. Exit status 0 when the run ends SUCCESS, 1 otherwise.\n"
@@ -244,10 +252,73 @@ static void on_sse_commit(void *ctx)
     tp_sse_commit(ctx);
 }
 
+/* serve --users: the users, and the JWT key kept in the data dir (made on first use). */
+static int load_security(struct app *app, const char *users_file, const char *data_dir)
+{
+    struct tp_buf text, error;
+    tp_buf_init(&text);
+    tp_buf_init(&error);
+    int err = tp_fs_read_file(users_file, 1 << 20, &text);
+    if (err < 0)
+        fprintf(stderr, "tidepool: cannot read %s: %s\n", users_file, tp_strerror(err));
+    else if ((err = tp_users_parse(text.data, text.len, &app->http.users, &error)) < 0)
+        fprintf(stderr, "tidepool: %s: %s\n", users_file, tp_buf_str(&error));
+    tp_buf_close(&text);
+    tp_buf_close(&error);
+    if (err < 0)
+        return err;
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof(path), "%s/jwt-key.pem", data_dir);
+    struct tp_buf pem;
+    tp_buf_init(&pem);
+    err = tp_fs_read_file(path, 1 << 16, &pem);
+    if (err == UV_ENOENT) {
+        err = tp_jwt_generate(&pem);
+        FILE *f = NULL;
+        int fd = err == 0 ? open(path, O_WRONLY | O_CREAT | O_EXCL, 0600) : -1;
+        if (fd >= 0 && (f = fdopen(fd, "w")) != NULL) {
+            err = fwrite(pem.data, 1, pem.len, f) == pem.len ? 0 : -errno;
+            err = fclose(f) == 0 ? err : -errno;
+        } else {
+            err = err < 0 ? err : -errno;
+            if (fd >= 0)
+                close(fd);
+        }
+    }
+    if (err == 0)
+        err = tp_jwt_new(pem.data, pem.len, &app->http.jwt);
+    tp_buf_close(&pem);
+    if (err < 0)
+        fprintf(stderr, "tidepool: cannot use the JWT key %s: %s\n", path, tp_strerror(err));
+    return err;
+}
+
+static int cmd_passwd(int argc, char **argv)
+{
+    if (argc != 2 || strchr(argv[0], ':') != NULL ||
+        (strcmp(argv[1], "read") != 0 && strcmp(argv[1], "build") != 0 &&
+         strcmp(argv[1], "admin") != 0))
+        return die_usage("%s", "passwd NAME ROLE (ROLE: read, build or admin)");
+    char password[1024];
+    if (fgets(password, sizeof(password), stdin) == NULL)
+        return die_usage("%s", "passwd reads the password on stdin");
+    password[strcspn(password, "\r\n")] = '\0';
+    struct tp_buf hash;
+    tp_buf_init(&hash);
+    int err = tp_password_hash(password, &hash);
+    if (err == 0)
+        printf("%s:%s:%s\n", argv[0], argv[1], tp_buf_str(&hash));
+    else
+        fprintf(stderr, "tidepool: an empty password cannot be hashed\n");
+    tp_buf_close(&hash);
+    return err == 0 ? 0 : 1;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     long port = 8080, executors = 2;
-    const char *bind = "127.0.0.1", *data = "./tidepool-data", *jobs = NULL, *stubs_file = NULL;
+    const char *bind = "127.0.0.1", *data = "./tidepool-data", *jobs = NULL, *stubs_file = NULL,
+               *users_file = NULL;
     for (int i = 0; i < argc; i += 2) {
         const char *opt = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -267,6 +338,8 @@ static int cmd_serve(int argc, char **argv)
             jobs = value;
         } else if (strcmp(opt, "--stubs") == 0) {
             stubs_file = value;
+        } else if (strcmp(opt, "--users") == 0) {
+            users_file = value;
         } else {
             return die_usage("unknown option: %s", opt);
         }
@@ -286,6 +359,10 @@ static int cmd_serve(int argc, char **argv)
     app.http = (struct tp_app){ .store = app.store,
                                 .version = TP_JENKINS_API_VERSION,
                                 .session = app.session };
+    if (users_file != NULL && load_security(&app, users_file, absolute) < 0) {
+        tp_store_close(app.store);
+        return 1;
+    }
     int err = tp_server_start(app.loop, bind, (int)port, tp_api_handle, &app.http, &app.server);
     if (err < 0) {
         fprintf(stderr, "tidepool: cannot listen on %s:%ld: %s\n", bind, port, uv_strerror(err));
@@ -327,6 +404,8 @@ static int cmd_serve(int argc, char **argv)
     uv_run(app.loop, UV_RUN_DEFAULT);
     close_app(&app);
     tp_sse_free(app.http.sse);
+    tp_users_free(app.http.users);
+    tp_jwt_free(app.http.jwt);
     tp_log(TP_LOG_INFO, "main", "stopped");
     return 0;
 }
@@ -488,5 +567,7 @@ int main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2);
     if (strcmp(argv[1], "lint") == 0)
         return cmd_lint(argc - 2, argv + 2);
+    if (strcmp(argv[1], "passwd") == 0)
+        return cmd_passwd(argc - 2, argv + 2);
     return die_usage("unknown command: %s", argv[1]);
 }

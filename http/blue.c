@@ -14,6 +14,7 @@
 #include "common/timefmt.h"
 #include "engine/engine.h"
 #include "engine/params.h"
+#include "http/auth.h"
 #include "http/blue_graph.h"
 #include "http/blue_json.h"
 #include "http/classic_json.h"
@@ -310,7 +311,16 @@ static cJSON *folder_json(struct tp_req *req, const struct tp_pipeline_rec *fold
     return tp_blue_folder_json(folder, ctx.names, ctx.count);
 }
 
+static cJSON *item_json(struct tp_req *req, const struct tp_pipeline_rec *pipeline);
+
 static cJSON *pipeline_json(struct tp_req *req, const struct tp_pipeline_rec *pipeline)
+{
+    cJSON *o = item_json(req, pipeline);
+    tp_blue_set_permissions(o, tp_req_role(req));
+    return o;
+}
+
+static cJSON *item_json(struct tp_req *req, const struct tp_pipeline_rec *pipeline)
 {
     if (pipeline->folder)
         return folder_json(req, pipeline);
@@ -499,7 +509,7 @@ static int post_runs(struct tp_req *req, struct tp_resp *resp)
     struct tp_run_rec queued;
     struct tp_buf error;
     tp_buf_init(&error);
-    int err = tp_engine_start(req->app->engine, pipeline.name, "anonymous",
+    int err = tp_engine_start(req->app->engine, pipeline.name, tp_req_user(req),
                               cJSON_GetObjectItemCaseSensitive(body, "parameters"), req->arena,
                               &queued, &error);
     cJSON_Delete(body);
@@ -567,7 +577,7 @@ static int delete_queue_item(struct tp_req *req, struct tp_resp *resp)
                                 req->arena, match_queue_id, &find);
     if (err < 0)
         return err;
-    if (find.run_id == 0 || tp_engine_stop(req->app->engine, find.run_id, "anonymous") < 0)
+    if (find.run_id == 0 || tp_engine_stop(req->app->engine, find.run_id, tp_req_user(req)) < 0)
         return tp_resp_error(resp, 404, "Queue item %s not found", text);
     resp->status = 200; /* and no body, as Jenkins answers */
     return 0;
@@ -581,8 +591,8 @@ static int post_replay(struct tp_req *req, struct tp_resp *resp)
     struct tp_run_rec run, queued;
     if (!load_run(req, resp, &pipeline, &run))
         return 0;
-    int err = tp_engine_replay(req->app->engine, pipeline.name, run.number, "anonymous", req->arena,
-                               &queued);
+    int err = tp_engine_replay(req->app->engine, pipeline.name, run.number, tp_req_user(req),
+                               req->arena, &queued);
     if (err == TP_EINVAL)
         return tp_resp_error(resp, 400, "This run does not support replay");
     if (err == TP_ECONFLICT)
@@ -621,7 +631,7 @@ static int put_stop(struct tp_req *req, struct tp_resp *resp)
         return tp_resp_error(resp, 500, "Failed to stop run %lld: timeOutInSecs must be >= 0",
                              (long long)run.number);
     if (run.state != TP_STATE_FINISHED) {
-        int err = tp_engine_stop(req->app->engine, run.id, "anonymous");
+        int err = tp_engine_stop(req->app->engine, run.id, tp_req_user(req));
         if (err < 0 && err != TP_ENOTFOUND)
             return err;
         if (tp_store_run_get(req->app->store, pipeline.id, run.number, req->arena, &run) < 0)
@@ -887,7 +897,7 @@ static int post_step_input(struct tp_req *req, struct tp_resp *resp, size_t step
         struct tp_buf error;
         tp_buf_init(&error);
         err = tp_engine_input(req->app->engine, run.id, step.step_id, id, cJSON_IsTrue(abort),
-                              params, "anonymous", &error);
+                              params, tp_req_user(req), &error);
         if (err == TP_EINVAL || err == TP_ENOTFOUND)
             err = tp_resp_error(resp, 400, "%s", tp_buf_str(&error));
         else if (err == 0)
@@ -965,6 +975,142 @@ static int get_node_log(struct tp_req *req, struct tp_resp *resp)
     if (err < 0)
         return err;
     return tp_logview_respond_node(req, resp, req->app->store, run.id, ctx.parts, ctx.nparts);
+}
+
+/* --- favorites and users --- */
+
+/* PUT .../{p}/favorite/ {"favorite": true|false}: the caller's favorite, as Blue Ocean. */
+static int put_favorite(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    if (!load_pipeline(req, resp, &pipeline))
+        return 0;
+    if (req->user == NULL)
+        return tp_resp_error(resp, 403, "Must be logged in to use set favorites");
+    if (pipeline.folder)
+        return tp_resp_error(resp, 405, "Cannot favorite a folder");
+    cJSON *body = cJSON_ParseWithLength(req->body, req->body_len);
+    const cJSON *favorite = cJSON_GetObjectItemCaseSensitive(body, "favorite");
+    bool on = cJSON_IsTrue(favorite);
+    bool valid = cJSON_IsBool(favorite);
+    cJSON_Delete(body);
+    if (!valid)
+        return tp_resp_error(resp, 400, "Must provide favorite: true or false");
+    int err = tp_store_favorite_set(req->app->store, req->user->name, pipeline.id, on);
+    if (err < 0)
+        return err;
+    return send_json(req, resp,
+                     tp_blue_favorite_json(pipeline.name, pipeline_json(req, &pipeline)));
+}
+
+/* The user a /users/{id}/ path names (the caller's own permission filled in); false after
+ * answering 404 as Jenkins' HTML page does. */
+static bool user_of(struct tp_req *req, struct tp_resp *resp, const char *id)
+{
+    bool known = req->app->users != NULL ? tp_users_find(req->app->users, id) != NULL
+                                         : strcmp(id, "anonymous") == 0;
+    if (!known) {
+        resp->status = 404;
+        resp->content_type = "text/html;charset=utf-8";
+        tp_buf_puts(&resp->body, "<html><body><h2>HTTP ERROR 404 Not Found</h2></body></html>\n");
+    }
+    return known;
+}
+
+static int user_json_for(struct tp_req *req, struct tp_resp *resp, const char *id)
+{
+    if (!user_of(req, resp, id))
+        return 0;
+    bool me = strcmp(id, tp_req_user(req)) == 0;
+    return send_json(req, resp, tp_blue_user_json(id, me ? (int)tp_req_role(req) : -1));
+}
+
+static int get_user(struct tp_req *req, struct tp_resp *resp)
+{
+    return user_json_for(req, resp, param(req, req->nparams - 1));
+}
+
+/* GET .../organizations/jenkins/user/: the caller, or 404 when anonymous. */
+static int get_current_user(struct tp_req *req, struct tp_resp *resp)
+{
+    if (!org_ok(req, resp))
+        return 0;
+    if (req->user == NULL)
+        return tp_resp_error(resp, 404, "No authenticated user found");
+    return user_json_for(req, resp, req->user->name);
+}
+
+static int get_users(struct tp_req *req, struct tp_resp *resp)
+{
+    if (!org_ok(req, resp))
+        return 0;
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0;; i++) {
+        const char *id = tp_users_name_at(req->app->users, i);
+        if (id == NULL)
+            break;
+        bool me = strcmp(id, tp_req_user(req)) == 0;
+        cJSON_AddItemToArray(list, tp_blue_user_json(id, me ? (int)tp_req_role(req) : -1));
+    }
+    link_next(req, resp, 0, DEFAULT_LIMIT);
+    return send_json(req, resp, list);
+}
+
+static int add_favorite(void *ctx, const struct tp_pipeline_rec *rec)
+{
+    struct list_ctx *c = ctx;
+    if (rec->folder)
+        return 0;
+    if (c->skip > 0) {
+        c->skip--;
+        return 0;
+    }
+    if (c->limit-- <= 0)
+        return 1;
+    cJSON_AddItemToArray(c->list, tp_blue_favorite_json(rec->name, pipeline_json(c->req, rec)));
+    return 0;
+}
+
+/* The favorites of {id}, who must be the caller. */
+static bool own_favorites(struct tp_req *req, struct tp_resp *resp)
+{
+    const char *id = param(req, 0);
+    if (!user_of(req, resp, id))
+        return false;
+    if (req->user == NULL || strcmp(req->user->name, id) != 0) {
+        tp_resp_error(resp, 403, "User %s cannot see the favorites of %s", tp_req_user(req), id);
+        return false;
+    }
+    return true;
+}
+
+static int get_favorites(struct tp_req *req, struct tp_resp *resp)
+{
+    int64_t start, limit;
+    if (!own_favorites(req, resp) || !page_params(req, resp, &start, &limit))
+        return 0;
+    struct list_ctx ctx = {
+        .req = req, .list = cJSON_CreateArray(), .skip = start, .limit = limit
+    };
+    int err =
+        tp_store_favorites_list(req->app->store, req->user->name, req->arena, add_favorite, &ctx);
+    if (err < 0) {
+        cJSON_Delete(ctx.list);
+        return err;
+    }
+    link_next(req, resp, start, limit);
+    return send_json(req, resp, ctx.list);
+}
+
+static int delete_favorites(struct tp_req *req, struct tp_resp *resp)
+{
+    if (!own_favorites(req, resp))
+        return 0;
+    int err = tp_store_favorites_clear(req->app->store, req->user->name);
+    if (err < 0)
+        return err;
+    resp->status = 204;
+    return 0;
 }
 
 /* --- capabilities --- */
@@ -1155,6 +1301,13 @@ static const struct tp_route blue_routes[] = {
     { HTTP_GET, "/blue/rest/classes/{name}/", get_class },
     { HTTP_POST, "/blue/rest/classes/", post_classes },
     { HTTP_GET, "/blue/rest/search/", get_search },
+    { HTTP_GET, "/blue/rest/users/{user}/", get_user },
+    { HTTP_GET, "/blue/rest/users/{user}/favorites/", get_favorites },
+    { HTTP_DELETE, "/blue/rest/users/{user}/favorites/", delete_favorites },
+    { HTTP_GET, ORG "/users/", get_users },
+    { HTTP_GET, ORG "/users/{user}/", get_user },
+    { HTTP_GET, ORG "/user/", get_current_user },
+    { HTTP_PUT, ORG "/pipelines/{pipeline}/favorite/", put_favorite },
     { HTTP_GET, ORG "/", get_organization },
     { HTTP_GET, ORG "/pipelines/", get_pipelines },
     { HTTP_GET, ORG "/pipelines/{pipeline}/", get_pipeline },

@@ -7,6 +7,7 @@
 #include "common/buf.h"
 #include "common/json.h"
 #include "common/str.h"
+#include "http/auth.h"
 
 #define LINK_CLASS "io.jenkins.blueocean.rest.hal.Link"
 #define ORG_HREF   "/blue/rest/organizations/jenkins/"
@@ -86,15 +87,27 @@ cJSON *tp_blue_organization_json(void)
     return o;
 }
 
+static cJSON *permissions(enum tp_role role)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddBoolToObject(p, "create", role >= TP_ROLE_ADMIN);
+    cJSON_AddBoolToObject(p, "configure", role >= TP_ROLE_ADMIN);
+    cJSON_AddBoolToObject(p, "read", role >= TP_ROLE_READ);
+    cJSON_AddBoolToObject(p, "start", role >= TP_ROLE_BUILD);
+    cJSON_AddBoolToObject(p, "stop", role >= TP_ROLE_BUILD);
+    return p;
+}
+
+/* Everything allowed; tp_blue_set_permissions narrows it to the caller's role. */
 static void add_permissions(cJSON *o)
 {
-    /* Auth is off: everyone may do everything (the --users option will change this). */
-    cJSON *p = cJSON_AddObjectToObject(o, "permissions");
-    cJSON_AddBoolToObject(p, "create", 1);
-    cJSON_AddBoolToObject(p, "configure", 1);
-    cJSON_AddBoolToObject(p, "read", 1);
-    cJSON_AddBoolToObject(p, "start", 1);
-    cJSON_AddBoolToObject(p, "stop", 1);
+    cJSON_AddItemToObject(o, "permissions", permissions(TP_ROLE_ADMIN));
+}
+
+void tp_blue_set_permissions(cJSON *o, enum tp_role role)
+{
+    if (cJSON_HasObjectItem(o, "permissions"))
+        cJSON_ReplaceItemInObjectCaseSensitive(o, "permissions", permissions(role));
 }
 
 cJSON *tp_blue_pipeline_json(const struct tp_pipeline_rec *pipeline,
@@ -395,6 +408,57 @@ cJSON *tp_blue_queue_item_json(const struct tp_run_rec *run)
     tp_json_add_time(o, "queuedTime", run->enqueue_ms);
     tp_buf_close(&parent);
     tp_buf_close(&self);
+    return o;
+}
+
+cJSON *tp_blue_favorite_json(const char *pipeline, cJSON *item)
+{
+    struct tp_buf href;
+    tp_buf_init(&href);
+    tp_blue_pipeline_href(pipeline, &href);
+    tp_buf_puts(&href, "favorite/");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", "io.jenkins.blueocean.service.embedded.rest.FavoriteImpl");
+    add_links(o, href.data, NULL, 0);
+    cJSON_AddItemToObject(o, "item", item);
+    tp_buf_close(&href);
+    return o;
+}
+
+cJSON *tp_blue_user_json(const char *id, int role)
+{
+    struct tp_buf self, favorites;
+    tp_buf_init(&self);
+    tp_buf_init(&favorites);
+    tp_buf_puts(&self, ORG_HREF "users/");
+    tp_str_url_encode(id, &self);
+    tp_buf_putc(&self, '/');
+    tp_buf_puts(&favorites, "/blue/rest/users/");
+    tp_str_url_encode(id, &favorites);
+    tp_buf_puts(&favorites, "/favorites/");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", "io.jenkins.blueocean.service.embedded.rest.UserImpl");
+    cJSON *links = add_links(o, self.data, NULL, 0);
+    add_link(links, "favorites", favorites.data);
+    cJSON_AddNullToObject(o, "avatar");
+    cJSON_AddNullToObject(o, "email");
+    cJSON_AddStringToObject(o, "fullName", id);
+    cJSON_AddStringToObject(o, "id", id);
+    if (role < 0) {
+        cJSON_AddNullToObject(o, "permission");
+    } else {
+        cJSON *p = cJSON_AddObjectToObject(o, "permission");
+        cJSON_AddBoolToObject(p, "administrator", role >= TP_ROLE_ADMIN);
+        cJSON *pp = permissions((enum tp_role)role);
+        cJSON_AddItemToObject(p, "pipeline", pp);
+        cJSON *c = cJSON_AddObjectToObject(p, "credential");
+        static const char *const kinds[] = { "create", "view", "delete", "update",
+                                             "manageDomains" };
+        for (size_t i = 0; i < 5; i++)
+            cJSON_AddBoolToObject(c, kinds[i], role >= TP_ROLE_ADMIN);
+    }
+    tp_buf_close(&self);
+    tp_buf_close(&favorites);
     return o;
 }
 

@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "http/auth.h"
 #include "store/store.h"
 
 struct tp_buf;
@@ -40,6 +41,8 @@ cJSON *tp_blue_organization_json(void);
 cJSON *tp_blue_pipeline_json(const struct tp_pipeline_rec *pipeline,
                              const struct tp_blue_history *history, const cJSON *latest_run,
                              cJSON *parameters);
+/* Sets a pipeline's or folder's `permissions` map to what `role` may do. */
+void tp_blue_set_permissions(cJSON *o, enum tp_role role);
 /* A folder (PipelineFolderImpl). `children`: one entry per item inside it, the folder's
  * short name for a folder and NULL for a pipeline (Blue Ocean's pipelineFolderNames). */
 cJSON *tp_blue_folder_json(const struct tp_pipeline_rec *folder, const char *const *children,
@@ -70,6 +73,12 @@ cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec 
 /* A step, its self link under `container_href` (".../runs/N/" or ".../nodes/M/"). */
 cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_href, bool has_log,
                          int64_t now_ms);
+
+/* A favorite (FavoriteImpl) of pipeline `pipeline` whose JSON is `item` (taken). */
+cJSON *tp_blue_favorite_json(const char *pipeline, cJSON *item);
+/* A user (UserImpl). `role` (enum tp_role) fills `permission` when the user is the caller;
+ * -1 writes null. */
+cJSON *tp_blue_user_json(const char *id, int role);
 
 /* Capabilities (spec §1.9): what Blue Ocean's class walk gives for class `name`
  * (ExtensionClassImpl; unknown classes have none), and the map POST /classes/ answers for

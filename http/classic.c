@@ -12,6 +12,7 @@
 #include "common/str.h"
 #include "engine/engine.h"
 #include "engine/params.h"
+#include "http/auth.h"
 #include "http/classic_json.h"
 #include "http/config.h"
 #include "http/form.h"
@@ -311,9 +312,10 @@ static int get_root_json(struct tp_req *req, struct tp_resp *resp)
     cJSON *jobs = items_of(req, "", deep);
     if (jobs == NULL)
         return TP_EDB;
-    return send_json(
-        req, resp, tp_classic_root_json(root_url(req), tp_engine_executors(req->app->engine), jobs),
-        tree);
+    return send_json(req, resp,
+                     tp_classic_root_json(root_url(req), tp_engine_executors(req->app->engine),
+                                          req->app->users != NULL, jobs),
+                     tree);
 }
 
 static int get_me(struct tp_req *req, struct tp_resp *resp)
@@ -324,11 +326,12 @@ static int get_me(struct tp_req *req, struct tp_resp *resp)
         return 0;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "_class", "hudson.model.User");
+    const char *user = tp_req_user(req);
     cJSON_AddStringToObject(o, "absoluteUrl",
-                            tp_arena_printf(req->arena, "%suser/anonymous", root_url(req)));
+                            tp_arena_printf(req->arena, "%suser/%s", root_url(req), user));
     cJSON_AddNullToObject(o, "description");
-    cJSON_AddStringToObject(o, "fullName", "anonymous");
-    cJSON_AddStringToObject(o, "id", "anonymous");
+    cJSON_AddStringToObject(o, "fullName", user);
+    cJSON_AddStringToObject(o, "id", user);
     cJSON_AddArrayToObject(o, "property");
     return send_json(req, resp, o, tree);
 }
@@ -471,7 +474,7 @@ static int cancel(struct tp_req *req, struct tp_resp *resp, const char *id)
         return not_found(resp);
     if (err < 0)
         return err;
-    err = tp_engine_stop(req->app->engine, run.id, "anonymous");
+    err = tp_engine_stop(req->app->engine, run.id, tp_req_user(req));
     if (err < 0 && err != TP_ENOTFOUND)
         return err;
     return redirect(req, resp, "/queue/");
@@ -646,7 +649,7 @@ static int trigger(struct tp_req *req, struct tp_resp *resp, bool with_parameter
     struct tp_run_rec queued;
     struct tp_buf error;
     tp_buf_init(&error);
-    int err = tp_engine_start(req->app->engine, pipeline.name, "anonymous", values, req->arena,
+    int err = tp_engine_start(req->app->engine, pipeline.name, tp_req_user(req), values, req->arena,
                               &queued, &error);
     cJSON_Delete(values);
     if (err == TP_EINVAL)
@@ -772,7 +775,7 @@ static int post_stop(struct tp_req *req, struct tp_resp *resp)
         return 0;
     const struct tp_run_rec *run = b.run;
     if (run->state != TP_STATE_FINISHED) {
-        int err = tp_engine_stop(req->app->engine, run->id, "anonymous");
+        int err = tp_engine_stop(req->app->engine, run->id, tp_req_user(req));
         if (err < 0 && err != TP_ENOTFOUND)
             return err;
     }
@@ -1019,7 +1022,7 @@ static int post_rebuild(struct tp_req *req, struct tp_resp *resp)
         return 0;
     const struct tp_run_rec *run = b.run;
     struct tp_run_rec queued;
-    int err = tp_engine_replay(req->app->engine, b.pipeline.name, run->number, "anonymous",
+    int err = tp_engine_replay(req->app->engine, b.pipeline.name, run->number, tp_req_user(req),
                                req->arena, &queued);
     if (err == TP_ECONFLICT)
         return fail(resp, 503, "tidepool is shutting down");

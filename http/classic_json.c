@@ -406,7 +406,7 @@ cJSON *tp_classic_queue_item_json(const char *root, const struct tp_run_rec *run
     return o;
 }
 
-cJSON *tp_classic_root_json(const char *root, int executors, cJSON *jobs)
+cJSON *tp_classic_root_json(const char *root, int executors, bool security, cJSON *jobs)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "_class", "hudson.model.Hudson");
@@ -434,7 +434,7 @@ cJSON *tp_classic_root_json(const char *root, int executors, cJSON *jobs)
     cJSON_AddStringToObject(unlabeled, "_class", "jenkins.model.UnlabeledLoadStatistics");
     cJSON_AddStringToObject(o, "url", root);
     cJSON_AddBoolToObject(o, "useCrumbs", true);
-    cJSON_AddBoolToObject(o, "useSecurity", false);
+    cJSON_AddBoolToObject(o, "useSecurity", security);
     cJSON *views = cJSON_AddArrayToObject(o, "views");
     cJSON_AddItemToArray(views, view);
     return o;

@@ -56,7 +56,7 @@ cJSON *tp_classic_job_json(const char *root, const struct tp_classic_job *job, b
 cJSON *tp_classic_queue_item_json(const char *root, const struct tp_run_rec *run,
                                   const struct tp_classic_job *job);
 /* The root object; `jobs` entries are {_class, name, url, color}. */
-cJSON *tp_classic_root_json(const char *root, int executors, cJSON *jobs);
+cJSON *tp_classic_root_json(const char *root, int executors, bool security, cJSON *jobs);
 /* The built-in node with its executors: `busy` holds the runs on them (by slot order). */
 cJSON *tp_classic_computer_json(const char *root, int executors, const struct tp_run_rec *busy,
                                 size_t nbusy, bool deep);

@@ -17,14 +17,19 @@
 struct tp_store;
 struct tp_engine;
 struct tp_sse;
+struct tp_users;
+struct tp_user;
+struct tp_jwt;
 
 /* What handlers can reach. Borrowed by every connection. */
 struct tp_app {
     struct tp_store *store;
     struct tp_engine *engine;
-    const char *version; /* X-Jenkins */
-    const char *session; /* X-Jenkins-Session */
-    struct tp_sse *sse;  /* the SSE gateway's dispatchers, or NULL */
+    const char *version;    /* X-Jenkins */
+    const char *session;    /* X-Jenkins-Session */
+    struct tp_sse *sse;     /* the SSE gateway's dispatchers, or NULL */
+    struct tp_users *users; /* serve --users: security is on; NULL: everyone may do anything */
+    struct tp_jwt *jwt;     /* Blue Ocean JWT signer (with users), or NULL */
 };
 
 struct tp_header {
@@ -49,6 +54,7 @@ struct tp_req {
     size_t nparams;
     struct tp_arena *arena;
     struct tp_app *app;
+    const struct tp_user *user; /* who it comes from (http/auth.h); NULL: anonymous */
 };
 
 /*

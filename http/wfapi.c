@@ -10,6 +10,7 @@
 #include "common/str.h"
 #include "common/timefmt.h"
 #include "engine/engine.h"
+#include "http/auth.h"
 #include "http/classic_json.h"
 #include "http/form.h"
 #include "store/store.h"
@@ -463,7 +464,7 @@ static int answer(struct tp_req *req, struct tp_resp *resp, bool abort, const cJ
     struct tp_buf error;
     tp_buf_init(&error);
     err = tp_engine_input(req->app->engine, run.id, ctx.step_id, param(req, 2), abort, parameters,
-                          "anonymous", &error);
+                          tp_req_user(req), &error);
     if (err == TP_EINVAL) {
         resp->status = 400;
         resp->content_type = "text/plain;charset=utf-8";

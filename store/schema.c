@@ -97,6 +97,11 @@ static const char *const migrations[] = {
     "ALTER TABLE runs ADD COLUMN display_name TEXT;",
     /* 9: folders are items too (a row with no script of its own); names are paths "a/b". */
     "ALTER TABLE pipelines ADD COLUMN folder INTEGER NOT NULL DEFAULT 0;",
+    /* 10: each user's favorite pipelines. */
+    "CREATE TABLE favorites("
+    "  user TEXT NOT NULL,"
+    "  pipeline_id INTEGER NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY(user, pipeline_id)) STRICT, WITHOUT ROWID;",
 };
 
 int tp_store_migrate(struct tp_store *store)

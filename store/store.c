@@ -49,6 +49,12 @@ static const char *const sql_text[SQL_COUNT] = {
         "substr(name, 1, length((SELECT n FROM t)) + 1) = (SELECT n FROM t) || '/'",
     [SQL_FOLDER_PUT] = "INSERT INTO pipelines(name, script, source, created_ms, folder) "
                        "VALUES(?1, '', ?3, ?2, 1) ON CONFLICT(name) DO NOTHING",
+    [SQL_FAVORITE_ADD] = "INSERT INTO favorites(user, pipeline_id) VALUES(?1, ?2) "
+                         "ON CONFLICT DO NOTHING",
+    [SQL_FAVORITE_REMOVE] = "DELETE FROM favorites WHERE user = ?1 AND pipeline_id = ?2",
+    [SQL_FAVORITE_CLEAR] = "DELETE FROM favorites WHERE user = ?1",
+    [SQL_FAVORITE_LIST] = "SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE id IN "
+                          "(SELECT pipeline_id FROM favorites WHERE user = ?1) ORDER BY name",
     /* states: 1 RUNNING, 2 PAUSED, 5 FINISHED (enum tp_state, stored) */
     [SQL_PIPELINE_STATUSES] =
         "SELECT p.id, p.name, p.disabled, p.folder, "
@@ -468,6 +474,55 @@ int tp_store_pipeline_list(struct tp_store *store, struct tp_arena *arena,
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         err = db_error(store, "pipeline list");
     sqlite3_reset(stmt);
+    return err;
+}
+
+/* --- favorites --- */
+
+int tp_store_favorite_set(struct tp_store *store, const char *user, int64_t pipeline_id,
+                          bool favorite)
+{
+    sqlite3_stmt *stmt = stmt_get(store, favorite ? SQL_FAVORITE_ADD : SQL_FAVORITE_REMOVE);
+    if (stmt == NULL || batch_begin(store) < 0)
+        return TP_EDB;
+    bind_text(stmt, 1, user);
+    sqlite3_bind_int64(stmt, 2, pipeline_id);
+    int err = sqlite3_step(stmt) == SQLITE_DONE ? 0 : db_error(store, "favorite set");
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return err;
+}
+
+int tp_store_favorites_clear(struct tp_store *store, const char *user)
+{
+    sqlite3_stmt *stmt = stmt_get(store, SQL_FAVORITE_CLEAR);
+    if (stmt == NULL || batch_begin(store) < 0)
+        return TP_EDB;
+    bind_text(stmt, 1, user);
+    int err = sqlite3_step(stmt) == SQLITE_DONE ? 0 : db_error(store, "favorites clear");
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return err;
+}
+
+int tp_store_favorites_list(struct tp_store *store, const char *user, struct tp_arena *arena,
+                            tp_store_pipeline_fn each, void *ctx)
+{
+    sqlite3_stmt *stmt = stmt_get(store, SQL_FAVORITE_LIST);
+    if (stmt == NULL)
+        return TP_EDB;
+    bind_text(stmt, 1, user);
+    int rc, err = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct tp_pipeline_rec rec;
+        read_pipeline(stmt, arena, &rec);
+        if (each(ctx, &rec) != 0)
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = db_error(store, "favorites list");
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
     return err;
 }
 

@@ -202,6 +202,14 @@ typedef int (*tp_store_pipeline_fn)(void *ctx, const struct tp_pipeline_rec *rec
 int tp_store_pipeline_list(struct tp_store *store, struct tp_arena *arena,
                            tp_store_pipeline_fn each, void *ctx);
 
+/* User `user`'s favorite pipelines: set or unset one (either is 0 when already so), forget
+ * them all, or list them by name (stops when `each` returns non-zero). 0 or TP_EDB. */
+int tp_store_favorite_set(struct tp_store *store, const char *user, int64_t pipeline_id,
+                          bool favorite);
+int tp_store_favorites_clear(struct tp_store *store, const char *user);
+int tp_store_favorites_list(struct tp_store *store, const char *user, struct tp_arena *arena,
+                            tp_store_pipeline_fn each, void *ctx);
+
 /* --- runs --- */
 
 /*

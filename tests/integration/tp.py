@@ -25,7 +25,8 @@ ORG = "/blue/rest/organizations/jenkins"
 class Server:
     """A `tidepool serve` process. Use as a context manager."""
 
-    def __init__(self, jobs=None, data=None, executors=2):
+    def __init__(self, jobs=None, data=None, executors=2, extra=None):
+        self.extra = extra or []
         self.own_data = data is None
         self.data = data or tempfile.mkdtemp(prefix="tp-it-data-")
         self.jobs = jobs
@@ -38,6 +39,7 @@ class Server:
                 "--executors", str(self.executors)]
         if self.jobs:
             args += ["--jobs", self.jobs]
+        args += self.extra
         self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr)
         line = self.proc.stdout.readline().decode()
