@@ -16,6 +16,7 @@
 #include "common/str.h"
 #include "common/timefmt.h"
 #include "engine/credentials.h"
+#include "engine/cron.h"
 #include "engine/engine_int.h"
 #include "engine/eval.h"
 #include "engine/params.h"
@@ -47,7 +48,16 @@ struct tp_engine {
     struct tp_engine_events events;
     uv_prepare_t flusher; /* commits the store's batch once per loop turn */
     uv_timer_t pump;      /* starts queued runs on the next loop turn */
-    uv_signal_t reaper;   /* SIGCHLD: reaps what steps left behind (we are the subreaper) */
+    uv_timer_t cron;      /* starts timer-triggered runs, each minute */
+    int64_t cron_minute;  /* the minute (epoch / 60) the timer looks at */
+
+    struct fired { /* which minute each timed pipeline was last started for */
+        int64_t pipeline_id, minute;
+    } * fired;
+
+    size_t nfired, cap_fired;
+    uint64_t cron_tick_ms; /* 0: at each minute's start; else this often (tests) */
+    uv_signal_t reaper;    /* SIGCHLD: reaps what steps left behind (we are the subreaper) */
     bool reaping;
     bool shutting_down;
     void (*shutdown_done)(void *ctx);
@@ -59,6 +69,8 @@ struct tp_engine {
 };
 
 static void schedule_pump(struct tp_engine *engine);
+static void on_cron(uv_timer_t *timer);
+static const char *script_cron(const char *script, struct tp_arena *arena);
 static void frame_continue(struct frame *f);
 static int64_t dynamic_id(struct run *run);
 static void abort_frame(struct frame *f, enum abort_reason reason);
@@ -292,9 +304,23 @@ static struct run *run_new(struct tp_engine *engine, const struct tp_run_rec *re
     run->executor = -1;
     run->result = TP_RESULT_SUCCESS;
     run->rec.blockage = NULL; /* the pump says again why it waits */
+    /* job properties from the job's config.xml */
+    run->keep_runs = run->keep_days = -1;
+    struct tp_pipeline_rec job;
+    if (tp_store_pipeline_get_by_id(engine->store, rec->pipeline_id, &run->arena, &job) == 0 &&
+        job.properties != NULL) {
+        cJSON *props = cJSON_Parse(job.properties);
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(props, "numToKeep");
+        run->keep_runs = cJSON_IsNumber(v) ? (long long)v->valuedouble : -1;
+        v = cJSON_GetObjectItemCaseSensitive(props, "daysToKeep");
+        run->keep_days = cJSON_IsNumber(v) ? (long long)v->valuedouble : -1;
+        run->exclusive =
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(props, "disableConcurrentBuilds"));
+        cJSON_Delete(props);
+    }
     struct tp_plan *plan;
     if (tp_plan_compile(rec->script, strlen(rec->script), &plan) == 0) {
-        run->exclusive = has_option(plan, "disableConcurrentBuilds");
+        run->exclusive = run->exclusive || has_option(plan, "disableConcurrentBuilds");
         /* options { quietPeriod(N) }: the run waits N seconds in the queue first */
         for (size_t i = 0; i < plan->noptions; i++) {
             const struct tp_expr *q = tp_step_arg(plan->options[i].call, "quietPeriod");
@@ -604,7 +630,8 @@ static int judge_run(void *ctx, const struct tp_run_rec *rec)
 }
 
 /*
- * options { buildDiscarder(logRotator(numToKeepStr: 'N', daysToKeepStr: 'D')) }: once a run
+ * options { buildDiscarder(logRotator(numToKeepStr: 'N', daysToKeepStr: 'D')) } (or the
+ * config.xml's BuildDiscarderProperty): once a run
  * ends, finished runs beyond the newest N, or older than D days, go with their logs (as
  * Jenkins' LogRotator, the newest successful run stays).
  */
@@ -617,11 +644,13 @@ static void discard_old_runs(struct run *run)
             o->call->args.count == 1)
             rotator = o->call->args.items[0];
     }
-    if (rotator == NULL || rotator->kind != TP_EXPR_CALL)
-        return;
-    struct discard d = { .keep = rotator_count(rotator, "numToKeepStr", "numToKeep"),
-                         .days = rotator_count(rotator, "daysToKeepStr", "daysToKeep"),
-                         .now_ms = tp_time_now_ms() };
+    /* the Jenkinsfile's discarder, else the one its config.xml set */
+    bool options = rotator != NULL && rotator->kind == TP_EXPR_CALL;
+    struct discard d = {
+        .keep = options ? rotator_count(rotator, "numToKeepStr", "numToKeep") : run->keep_runs,
+        .days = options ? rotator_count(rotator, "daysToKeepStr", "daysToKeep") : run->keep_days,
+        .now_ms = tp_time_now_ms()
+    };
     if (d.keep <= 0 && d.days <= 0)
         return;
     struct tp_arena arena;
@@ -2563,8 +2592,11 @@ static void run_begin(struct run *run)
         if (!is_applied_option(name))
             tp_run_logf(run, "tidepool: option %s is not applied by tidepool yet\n", name);
     }
-    if (run->plan->ntriggers > 0)
-        tp_run_puts(run, "tidepool: triggers are kept but not scheduled by tidepool yet\n");
+    for (size_t i = 0; i < run->plan->ntriggers; i++) {
+        const char *name = run->plan->triggers[i].name;
+        if (strcmp(name, "cron") != 0) /* cron is: the engine's timer starts such runs */
+            tp_run_logf(run, "tidepool: trigger %s is not scheduled by tidepool yet\n", name);
+    }
     if (run->plan->agent.kind != TP_AGENT_NONE)
         tp_run_logf(run, "[Pipeline] node\nRunning on Jenkins in %s\n[Pipeline] {\n",
                     run->workspace);
@@ -2736,6 +2768,13 @@ int tp_engine_new(uv_loop_t *loop, struct tp_store *store, const struct tp_engin
     uv_unref((uv_handle_t *)&engine->flusher);
     uv_timer_init(loop, &engine->pump);
     engine->pump.data = engine;
+    uv_timer_init(loop, &engine->cron);
+    engine->cron.data = engine;
+    engine->cron_tick_ms = opts->cron_tick_ms;
+    /* the minute it starts in is past its start: not looked at (with a test tick, it is) */
+    engine->cron_minute = tp_time_now_ms() / 60000;
+    uv_timer_start(&engine->cron, on_cron, 0, 0);
+    uv_unref((uv_handle_t *)&engine->cron);
     int err = tp_exec_reaper_start(loop, &engine->reaper);
     engine->reaping = err == 0;
     if (err < 0)
@@ -2757,6 +2796,7 @@ void tp_engine_free(struct tp_engine *engine)
         on_flush(&engine->flusher);
         uv_close((uv_handle_t *)&engine->flusher, on_handle_closed);
         uv_close((uv_handle_t *)&engine->pump, on_handle_closed);
+        uv_close((uv_handle_t *)&engine->cron, on_handle_closed);
         if (engine->reaping)
             uv_close((uv_handle_t *)&engine->reaper, on_handle_closed);
         /* Let the close callbacks run before the memory goes. */
@@ -2768,6 +2808,7 @@ void tp_engine_free(struct tp_engine *engine)
         run_free(run);
     }
     tp_env_close(&engine->base_env);
+    free(engine->fired);
     free(engine->slot_busy);
     free(engine->data_dir);
     free(engine->root_url);
@@ -2783,7 +2824,14 @@ int tp_engine_pipeline_put(struct tp_engine *engine, const char *name, const cha
                            const char *source)
 {
     int64_t id;
-    return tp_store_pipeline_put(engine->store, name, script, source, &id);
+    int err = tp_store_pipeline_put(engine->store, name, script, source, &id);
+    if (err < 0)
+        return err;
+    struct tp_arena arena;
+    tp_arena_init(&arena);
+    err = tp_store_pipeline_set_cron(engine->store, id, script_cron(script, &arena));
+    tp_arena_close(&arena);
+    return err;
 }
 
 /* Whether run `run` belongs to item `name` (a job, or anything inside a folder). */
@@ -2940,18 +2988,13 @@ static int queue_run(struct tp_engine *engine, const struct tp_pipeline_rec *p, 
     return 0;
 }
 
-int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *user,
-                    const cJSON *parameters, struct tp_arena *arena, struct tp_run_rec *queued,
-                    struct tp_buf *error)
+/* Queues a run of `p` (a job) with `parameters` checked against its definitions. */
+static int start_pipeline(struct tp_engine *engine, const struct tp_pipeline_rec *pipeline,
+                          const cJSON *parameters, const char *cause, const char *user,
+                          struct tp_arena *arena, struct tp_run_rec *queued, struct tp_buf *error)
 {
-    if (engine->shutting_down)
-        return TP_ECONFLICT;
-    struct tp_pipeline_rec p;
-    int err = tp_store_pipeline_get(engine->store, pipeline, arena, &p);
-    if (err < 0)
-        return err;
-    if (p.folder)
-        return TP_ENOTFOUND; /* a folder has no runs */
+    struct tp_pipeline_rec p = *pipeline;
+    int err;
     /* Parameters are checked against the Jenkinsfile now, as Jenkins checks them when the
      * build is scheduled; a Jenkinsfile that does not compile fails when the run starts. */
     struct tp_plan *plan;
@@ -2972,9 +3015,127 @@ int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *
     if (values != NULL && cJSON_GetArraySize(values) > 0)
         values_text = cJSON_PrintUnformatted(values);
     cJSON_Delete(values);
-    err = queue_run(engine, &p, p.script, values_text,
-                    tp_arena_printf(arena, "Started by user %s", user), user, arena, queued);
+    err = queue_run(engine, &p, p.script, values_text, cause, user, arena, queued);
     free(values_text);
+    return err;
+}
+
+int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *user,
+                    const cJSON *parameters, struct tp_arena *arena, struct tp_run_rec *queued,
+                    struct tp_buf *error)
+{
+    if (engine->shutting_down)
+        return TP_ECONFLICT;
+    struct tp_pipeline_rec p;
+    int err = tp_store_pipeline_get(engine->store, pipeline, arena, &p);
+    if (err < 0)
+        return err;
+    if (p.folder)
+        return TP_ENOTFOUND; /* a folder has no runs */
+    return start_pipeline(engine, &p, parameters,
+                          tp_arena_printf(arena, "Started by user %s", user), user, arena, queued,
+                          error);
+}
+
+const char *tp_engine_cause_class(const char *cause, const char *user)
+{
+    if (cause != NULL && strcmp(cause, TP_TIMER_CAUSE) == 0)
+        return "hudson.triggers.TimerTrigger$TimerTriggerCause";
+    return user != NULL ? "hudson.model.Cause$UserIdCause"
+                        : "org.jenkinsci.plugins.workflow.cps.replay.ReplayCause";
+}
+
+/* --- timer triggers --- */
+
+static int start_if_due(void *ctx, const struct tp_pipeline_rec *p)
+{
+    struct tp_engine *engine = ctx;
+    struct tp_cron cron;
+    struct tp_buf error;
+    tp_buf_init(&error);
+    int err = tp_cron_parse(p->cron, p->name, &cron, &error);
+    tp_buf_close(&error);
+    time_t now = (time_t)(engine->cron_minute * 60);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    if (err < 0 || !tp_cron_matches(&cron, &tm))
+        return 0;
+    /* once per minute, however often the timer looks */
+    struct fired *f = NULL;
+    for (size_t i = 0; i < engine->nfired && f == NULL; i++) {
+        if (engine->fired[i].pipeline_id == p->id)
+            f = &engine->fired[i];
+    }
+    if (f == NULL) {
+        if (engine->nfired == engine->cap_fired) {
+            engine->cap_fired = engine->cap_fired ? engine->cap_fired * 2 : 16;
+            engine->fired = tp_xrealloc(engine->fired, engine->cap_fired * sizeof(*engine->fired));
+        }
+        f = &engine->fired[engine->nfired++];
+        *f = (struct fired){ .pipeline_id = p->id, .minute = -1 };
+    }
+    if (f->minute == engine->cron_minute)
+        return 0;
+    f->minute = engine->cron_minute;
+    struct tp_arena arena;
+    tp_arena_init(&arena);
+    struct tp_run_rec queued;
+    tp_buf_init(&error);
+    err = start_pipeline(engine, p, NULL, TP_TIMER_CAUSE, NULL, &arena, &queued, &error);
+    if (err < 0)
+        tp_log(TP_LOG_WARN, "engine", "timer could not start pipeline=%s: %s %s", p->name,
+               tp_strerror(err), tp_buf_str(&error));
+    tp_buf_close(&error);
+    tp_arena_close(&arena);
+    return 0;
+}
+
+static void on_cron(uv_timer_t *timer)
+{
+    struct tp_engine *engine = timer->data;
+    if (engine->shutting_down)
+        return;
+    int64_t now_ms = tp_time_now_ms();
+    int64_t minute = now_ms / 60000;
+    if (minute != engine->cron_minute || engine->cron_tick_ms > 0) {
+        engine->cron_minute = minute;
+        struct tp_arena arena;
+        tp_arena_init(&arena);
+        tp_store_pipeline_list_timed(engine->store, &arena, start_if_due, engine);
+        tp_arena_close(&arena);
+    }
+    uint64_t next =
+        engine->cron_tick_ms > 0 ? engine->cron_tick_ms : (uint64_t)(60000 - now_ms % 60000) + 5;
+    uv_timer_start(&engine->cron, on_cron, next, 0);
+}
+
+/* The timer spec of `script`'s triggers { cron('...') }, in `arena`, or NULL. */
+static const char *script_cron(const char *script, struct tp_arena *arena)
+{
+    struct tp_plan *plan;
+    const char *spec = NULL;
+    if (tp_plan_compile(script, strlen(script), &plan) == 0) {
+        for (size_t i = 0; i < plan->ntriggers && spec == NULL; i++) {
+            const struct tp_expr *call = plan->triggers[i].call;
+            if (strcmp(plan->triggers[i].name, "cron") == 0 && call->kind == TP_EXPR_CALL &&
+                call->args.count == 1 && call->args.items[0]->kind == TP_EXPR_STRING)
+                spec = tp_arena_strdup(arena, call->args.items[0]->text);
+        }
+    }
+    tp_plan_free(plan);
+    return spec;
+}
+
+int tp_engine_pipeline_configure(struct tp_engine *engine, int64_t id,
+                                 const struct tp_pipeline_config *config, const char *cron)
+{
+    int err = tp_store_pipeline_set_config(engine->store, id, config);
+    struct tp_arena arena;
+    tp_arena_init(&arena);
+    if (err == 0 && config->script != NULL)
+        err = tp_store_pipeline_set_cron(engine->store, id,
+                                         cron != NULL ? cron : script_cron(config->script, &arena));
+    tp_arena_close(&arena);
     return err;
 }
 
@@ -3032,6 +3193,7 @@ void tp_engine_shutdown(struct tp_engine *engine, void (*done)(void *ctx), void 
 {
     engine->shutting_down = true;
     uv_timer_stop(&engine->pump);
+    uv_timer_stop(&engine->cron);
     if (engine->nactive == 0) {
         done(ctx);
         return;

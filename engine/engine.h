@@ -34,7 +34,14 @@ struct tp_engine_options {
     bool no_answers;      /* nobody can answer an input (tidepool run): input steps fail */
     /* What steps tidepool does not have do instead (stubs.h); borrowed, may be NULL. */
     const struct tp_stubs *stubs;
+    /* How often the timer triggers are looked at: 0 at each minute's start (tests set a
+     * shorter tick, which looks at the current minute each time, the one the server starts in
+     * too; each minute still starts a timed job at most once). */
+    uint64_t cron_tick_ms;
 };
+
+/* The cause of runs a timer started, as Jenkins writes it. */
+#define TP_TIMER_CAUSE "Started by timer"
 
 /* What the engine tells its listeners, after the store has the change. */
 struct tp_engine_events {
@@ -73,6 +80,15 @@ int tp_engine_recover(struct tp_engine *engine);
 /* Creates or updates pipeline `name` with Jenkinsfile text `script`. Returns 0 or TP_EDB. */
 int tp_engine_pipeline_put(struct tp_engine *engine, const char *name, const char *script,
                            const char *source);
+/*
+ * Sets pipeline `id`'s configuration (config.xml) and the timer spec it is built on: `cron`
+ * (its config.xml's TimerTrigger specs), else its script's `triggers { cron() }`. A
+ * pipeline put from a Jenkinsfile gets the latter too. Returns 0, TP_ENOTFOUND or TP_EDB.
+ */
+int tp_engine_pipeline_configure(struct tp_engine *engine, int64_t id,
+                                 const struct tp_pipeline_config *config, const char *cron);
+/* Jenkins' class for a run's cause: timer, user or replay. */
+const char *tp_engine_cause_class(const char *cause, const char *user);
 /* Whether item `name` (a job, or any job inside folder `name`) has a run queued or going. */
 bool tp_engine_item_busy(const struct tp_engine *engine, const char *name);
 /* Deletes item `name` with its runs (a folder with everything inside it). Returns 0,

@@ -58,6 +58,7 @@ struct run {
     enum tp_result result_floor;    /* raised by catchError(buildResult:) and unstable */
     bool skip_after_unstable;       /* options { skipStagesAfterUnstable() } */
     bool exclusive;                 /* options { disableConcurrentBuilds() } */
+    long long keep_runs, keep_days; /* the job's config.xml build discarder, -1: none */
     int64_t not_before_ms;          /* options { quietPeriod(N) }: not started before this */
     bool timestamps;                /* options { timestamps() }: every log line is stamped */
     /* Resuming after a restart: the run is walked again from its start with the steps that

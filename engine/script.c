@@ -505,8 +505,7 @@ static struct tp_gv build_causes(struct tp_groovy *g, const struct run *run)
     struct tp_gv list = tp_gv_list(g), cause = tp_gv_map(g);
     bool user = run->rec.cause_user != NULL;
     tp_gmap_put(g, cause.u.map, tp_gv_cstr(g, "_class"),
-                tp_gv_cstr(g, user ? "hudson.model.Cause$UserIdCause"
-                                   : "org.jenkinsci.plugins.workflow.cps.replay.ReplayCause"));
+                tp_gv_cstr(g, tp_engine_cause_class(run->rec.cause, run->rec.cause_user)));
     tp_gmap_put(g, cause.u.map, tp_gv_cstr(g, "shortDescription"),
                 tp_gv_cstr(g, run->rec.cause != NULL ? run->rec.cause : "Started"));
     if (user) {

@@ -764,6 +764,9 @@ static int progressive(struct tp_req *req, struct tp_resp *resp)
     if (tp_form_field(req, "start", &text, &len) &&
         (tp_str_to_i64(text, len, &start) < 0 || start < 0))
         return fail(resp, 400, "start must be a non-negative number");
+    if (tp_str_ends_with(req->path, "progressiveHtml"))
+        return tp_logview_respond_html(req, resp, req->app->store, run->id, start,
+                                       run->state == TP_STATE_FINISHED);
     return tp_logview_respond_raw(req, resp, req->app->store, run->id, start, true,
                                   run->state == TP_STATE_FINISHED);
 }
@@ -826,6 +829,30 @@ static const char *full_name(struct tp_req *req, const char *parent, const char 
                              : short_name;
 }
 
+/* The job properties of a config.xml, as the JSON the engine reads (NULL when none). */
+static const char *job_properties(struct tp_req *req, const struct tp_job_config *config)
+{
+    if (!config->no_concurrent && config->keep_runs < 0 && config->keep_days < 0 &&
+        config->cron == NULL)
+        return NULL;
+    cJSON *o = cJSON_CreateObject();
+    if (config->no_concurrent)
+        cJSON_AddBoolToObject(o, "disableConcurrentBuilds", true);
+    if (config->keep_runs > 0)
+        tp_json_add_i64(o, "numToKeep", config->keep_runs);
+    if (config->keep_days > 0)
+        tp_json_add_i64(o, "daysToKeep", config->keep_days);
+    if (config->cron != NULL)
+        cJSON_AddStringToObject(o, "cron", config->cron);
+    struct tp_buf text;
+    tp_buf_init(&text);
+    tp_json_print(o, &text);
+    cJSON_Delete(o);
+    const char *out = tp_arena_strdup(req->arena, tp_buf_str(&text));
+    tp_buf_close(&text);
+    return out;
+}
+
 /* Stores `xml` as item `name`'s config (creating the job or folder when `create`). */
 static int store_config(struct tp_req *req, struct tp_resp *resp, const char *name, const char *xml,
                         size_t len, bool create)
@@ -863,8 +890,9 @@ static int store_config(struct tp_req *req, struct tp_resp *resp, const char *na
                                         .config = tp_arena_strndup(req->arena, xml, len),
                                         .param_defs = config.parameters,
                                         .description = config.description,
+                                        .properties = job_properties(req, &config),
                                         .disabled = config.disabled };
-        err = tp_store_pipeline_set_config(req->app->store, pipeline.id, &c);
+        err = tp_engine_pipeline_configure(req->app->engine, pipeline.id, &c, config.cron);
     }
     if (err == 0)
         tp_sse_on_item(req->app->sse, create ? "job_crud_created" : "job_crud_updated", name,

@@ -98,9 +98,7 @@ static cJSON *causes_json(const struct tp_run_rec *run)
     cJSON *causes = cJSON_CreateArray();
     cJSON *c = cJSON_CreateObject();
     bool user = run->cause_user != NULL;
-    cJSON_AddStringToObject(c, "_class",
-                            user ? "hudson.model.Cause$UserIdCause"
-                                 : "org.jenkinsci.plugins.workflow.cps.replay.ReplayCause");
+    cJSON_AddStringToObject(c, "_class", tp_engine_cause_class(run->cause, run->cause_user));
     cJSON_AddStringToObject(c, "shortDescription", run->cause != NULL ? run->cause : "Started");
     if (user) {
         cJSON_AddStringToObject(c, "userId", run->cause_user);

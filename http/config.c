@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "http/config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,6 +175,26 @@ static void XMLCALL on_end(void *data, const XML_Char *name)
     } else if (p != NULL && in_param > 2 && strcmp(name, "string") == 0) {
         add_choice(p, text); /* <choices><string> or <choices><a class="string-array"><string> */
     }
+    const char *parent = r->depth >= 2 ? r->stack[r->depth - 2] : "";
+    const char *grand = r->depth >= 3 ? r->stack[r->depth - 3] : "";
+    if (strcmp(name, "org.jenkinsci.plugins.workflow.job.properties."
+                     "DisableConcurrentBuildsJobProperty") == 0) {
+        r->out->no_concurrent = true;
+    } else if (strcmp(grand, "jenkins.model.BuildDiscarderProperty") == 0 &&
+               strcmp(parent, "strategy") == 0 &&
+               (strcmp(name, "numToKeep") == 0 || strcmp(name, "daysToKeep") == 0)) {
+        long value = strtol(text, NULL, 10);
+        int v = value > 0 && value < 1000000 ? (int)value : -1;
+        if (name[0] == 'n')
+            r->out->keep_runs = v;
+        else
+            r->out->keep_days = v;
+    } else if (strcmp(parent, "hudson.triggers.TimerTrigger") == 0 && strcmp(name, "spec") == 0 &&
+               text[0] != '\0') {
+        size_t have = r->out->cron != NULL ? strlen(r->out->cron) : 0;
+        r->out->cron = tp_xrealloc(r->out->cron, have + strlen(text) + 2);
+        sprintf(r->out->cron + have, "%s%s", have > 0 ? "\n" : "", text);
+    }
     if (r->definitions_depth > 0 && r->depth == r->definitions_depth)
         r->definitions_depth = 0;
     r->depth--;
@@ -226,6 +247,7 @@ int tp_job_config_parse(const char *xml, size_t len, struct tp_job_config *out,
                         struct tp_buf *error)
 {
     memset(out, 0, sizeof(*out));
+    out->keep_runs = out->keep_days = -1;
     if (len > TP_CONFIG_MAX) {
         tp_buf_puts(error, "config.xml is too large");
         return TP_EINVAL;
@@ -264,6 +286,7 @@ void tp_job_config_close(struct tp_job_config *config)
     free(config->script);
     free(config->description);
     free(config->parameters);
+    free(config->cron);
     memset(config, 0, sizeof(*config));
 }
 

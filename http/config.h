@@ -4,7 +4,8 @@
  * job (`flow-definition`) with an inline script (CpsFlowDefinition), its description, whether
  * it is disabled, and its parameter definitions (string, text, booleanParam, choice, password;
  * choices in their three spellings), kept as the Groovy list the input step and the engine
- * read: `[string(name: 'X', defaultValue: 'y', description: '')]`. Also the XML tidepool
+ * read: `[string(name: 'X', defaultValue: 'y', description: '')]`; the job properties
+ * disable-concurrent-builds, build discarder and timer triggers. Also the XML tidepool
  * answers for a job it did not get XML for. Pure.
  */
 #ifndef TP_HTTP_CONFIG_H
@@ -21,6 +22,11 @@ struct tp_job_config {
     char *parameters;  /* Groovy list of definitions, NULL when none */
     bool disabled;
     bool folder; /* a Folder's config.xml: no script, no parameters */
+    /* job properties: DisableConcurrentBuildsJobProperty, BuildDiscarderProperty's
+     * LogRotator (-1: not set), TimerTrigger specs (newline-separated, NULL when none) */
+    bool no_concurrent;
+    int keep_runs, keep_days;
+    char *cron;
 };
 
 /* The root element of a folder's config.xml. */

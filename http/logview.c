@@ -198,6 +198,70 @@ int tp_logview_respond_raw(struct tp_req *req, struct tp_resp *resp, struct tp_s
     return 0;
 }
 
+int tp_logview_respond_html(struct tp_req *req, struct tp_resp *resp, struct tp_store *store,
+                            int64_t run_id, int64_t start, bool complete)
+{
+    (void)req;
+    int64_t total_raw = 0, total_lf = 0, raw = 0, lf = 0;
+    int err = tp_store_log_measure(store, run_id, 0, 0, &total_raw, &total_lf);
+    if (err < 0)
+        return err;
+    if (start > total_raw)
+        start = total_raw;
+    if (start < total_raw) {
+        err = tp_store_log_measure(store, run_id, 0, start, &raw, &lf);
+        if (err < 0)
+            return err;
+    }
+    /* the text is escaped in memory, so one answer carries a bounded part of it; the
+     * client asks again from X-Text-Size for the rest */
+    bool more = false;
+    if (raw > TP_LOGVIEW_HTML_MAX) {
+        raw = TP_LOGVIEW_HTML_MAX;
+        more = true;
+    }
+    struct log_source *src = source_new(store, run_id, 1);
+    src->raw = true;
+    src->segments[0] = (struct segment){ .step_id = 0, .pos = start, .end = start + raw };
+    struct tp_buf text;
+    tp_buf_init(&text);
+    int done = 0;
+    while (done == 0 && (int64_t)text.len < raw)
+        done = src->base.read(&src->base, &text, 64 * 1024);
+    source_free(&src->base);
+    if (done < 0) {
+        tp_buf_close(&text);
+        return TP_EDB;
+    }
+    /* a part ends at a line's end when it can, so no line is split between answers */
+    if (more) {
+        size_t end = text.len;
+        while (end > 0 && text.data[end - 1] != '\n')
+            end--;
+        if (end > 0)
+            text.len = end;
+    }
+    for (size_t i = 0; i < text.len; i++) {
+        char c = text.data[i];
+        if (c == '<')
+            tp_buf_puts(&resp->body, "&lt;");
+        else if (c == '>')
+            tp_buf_puts(&resp->body, "&gt;");
+        else if (c == '&')
+            tp_buf_puts(&resp->body, "&amp;");
+        else
+            tp_buf_putc(&resp->body, c);
+    }
+    resp->content_type = "text/html;charset=utf-8";
+    tp_resp_header(resp, "X-Text-Size", "%lld", (long long)(start + (int64_t)text.len));
+    if (!complete || more)
+        tp_resp_header(resp, "X-More-Data", "true");
+    /* Jenkins' annotator state, which clients send back as they got it */
+    tp_resp_header(resp, "X-ConsoleAnnotator", "dGlkZXBvb2w6cGxhaW4=");
+    tp_buf_close(&text);
+    return 0;
+}
+
 int tp_logview_respond_node(struct tp_req *req, struct tp_resp *resp, struct tp_store *store,
                             int64_t run_id, const struct tp_logview_part *parts, size_t nparts)
 {

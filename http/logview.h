@@ -14,6 +14,10 @@
 
 #include "http/http.h"
 
+enum {
+    TP_LOGVIEW_HTML_MAX = 1 << 20 /* log bytes in one progressiveHtml answer */
+};
+
 struct tp_store;
 
 /*
@@ -33,6 +37,13 @@ int tp_logview_respond(struct tp_req *req, struct tp_resp *resp, struct tp_store
  */
 int tp_logview_respond_raw(struct tp_req *req, struct tp_resp *resp, struct tp_store *store,
                            int64_t run_id, int64_t start, bool progressive, bool complete);
+/*
+ * The same as progressiveHtml: from byte `start`, HTML-escaped, at most TP_LOGVIEW_HTML_MAX
+ * bytes of log per answer (ending at a line's end; X-More-Data: true while there is more or
+ * the run goes on), with X-Text-Size and an X-ConsoleAnnotator state. Returns 0 or TP_EDB.
+ */
+int tp_logview_respond_html(struct tp_req *req, struct tp_resp *resp, struct tp_store *store,
+                            int64_t run_id, int64_t start, bool complete);
 
 /* One piece of a node log: a step's whole log and its error text. */
 struct tp_logview_part {

@@ -523,6 +523,35 @@ static int get_changesets(struct tp_req *req, struct tp_resp *resp)
     return send_json(resp, cJSON_CreateArray()); /* runs without SCM have no changes */
 }
 
+/* GET /job/X/N/wfapi/artifacts: the run's archived files. */
+static int get_artifacts(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    if (!run_of(req, resp, &pipeline, &run))
+        return 0;
+    struct tp_artifact *artifacts;
+    size_t n;
+    tp_engine_artifacts(req->app->engine, pipeline.name, run.number, req->arena, &artifacts, &n);
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        cJSON *a = cJSON_CreateObject();
+        char id[32];
+        snprintf(id, sizeof(id), "n%zu", i + 1);
+        cJSON_AddStringToObject(a, "id", id);
+        const char *slash = strrchr(artifacts[i].path, '/');
+        cJSON_AddStringToObject(a, "name", slash != NULL ? slash + 1 : artifacts[i].path);
+        cJSON_AddStringToObject(a, "path", artifacts[i].path);
+        cJSON_AddStringToObject(a, "url",
+                                tp_arena_printf(req->arena, "%s%lld/artifact/%s",
+                                                job_path(req, pipeline.name), (long long)run.number,
+                                                artifacts[i].path));
+        tp_json_add_i64(a, "size", artifacts[i].size);
+        cJSON_AddItemToArray(list, a);
+    }
+    return send_json(resp, list);
+}
+
 #define JOB "/job/{job}"
 #define RUN "/job/{job}/{build}"
 
@@ -534,6 +563,7 @@ static const struct tp_route wfapi_routes[] = {
     { HTTP_GET, RUN "/wfapi/describe", get_run_describe },
     { HTTP_GET, RUN "/wfapi/pendingInputActions", get_pending_inputs },
     { HTTP_GET, RUN "/wfapi/changesets", get_changesets },
+    { HTTP_GET, RUN "/wfapi/artifacts", get_artifacts },
     { HTTP_GET, RUN "/execution/node/{node}/wfapi/describe", get_node_describe },
     { HTTP_GET, RUN "/execution/node/{node}/wfapi/log", get_node_log },
     { HTTP_POST, RUN "/input/{id}/proceedEmpty", post_proceed_empty },

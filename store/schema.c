@@ -102,6 +102,11 @@ static const char *const migrations[] = {
     "  user TEXT NOT NULL,"
     "  pipeline_id INTEGER NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,"
     "  PRIMARY KEY(user, pipeline_id)) STRICT, WITHOUT ROWID;",
+    /* 11: job properties a config.xml set (JSON: disableConcurrentBuilds, numToKeep,
+     * daysToKeep, cron), and the timer spec the job runs on (its config.xml's or its
+     * Jenkinsfile's triggers { cron() }). */
+    "ALTER TABLE pipelines ADD COLUMN properties TEXT;"
+    "ALTER TABLE pipelines ADD COLUMN cron TEXT;",
 };
 
 int tp_store_migrate(struct tp_store *store)

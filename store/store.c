@@ -13,7 +13,7 @@
 
 #define PIPELINE_COLUMNS                                                                \
     "id, name, script, source, disabled, next_number, created_ms, config, param_defs, " \
-    "description, folder"
+    "description, folder, properties, cron"
 #define RUN_COLUMNS                                                                        \
     "r.id, r.pipeline_id, p.name, r.number, r.queue_id, r.state, r.result, r.enqueue_ms, " \
     "r.start_ms, r.end_ms, r.cause, r.cause_user, r.parameters, r.script, r.log_size, "    \
@@ -35,7 +35,11 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_PIPELINE_GET_BY_ID] = "SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE id = ?1",
     [SQL_PIPELINE_LIST] = "SELECT " PIPELINE_COLUMNS " FROM pipelines ORDER BY name",
     [SQL_PIPELINE_SET_CONFIG] = "UPDATE pipelines SET script = ?2, config = ?3, param_defs = ?4, "
-                                "description = ?5, disabled = ?6 WHERE id = ?1",
+                                "description = ?5, disabled = ?6, properties = ?7 WHERE id = ?1",
+    [SQL_PIPELINE_SET_CRON] = "UPDATE pipelines SET cron = ?2 WHERE id = ?1",
+    [SQL_PIPELINE_LIST_TIMED] = "SELECT " PIPELINE_COLUMNS " FROM pipelines "
+                                "WHERE cron IS NOT NULL AND disabled = 0 AND folder = 0 "
+                                "ORDER BY name",
     [SQL_PIPELINE_SET_DISABLED] = "UPDATE pipelines SET disabled = ?2 WHERE id = ?1",
     /* an item with everything inside it, when it is a folder */
     [SQL_PIPELINE_DELETE] =
@@ -294,6 +298,8 @@ static void read_pipeline(sqlite3_stmt *stmt, struct tp_arena *arena, struct tp_
     out->param_defs = col_text(stmt, 8, arena);
     out->description = col_text(stmt, 9, arena);
     out->folder = sqlite3_column_int(stmt, 10) != 0;
+    out->properties = col_text(stmt, 11, arena);
+    out->cron = col_text(stmt, 12, arena);
 }
 
 int tp_store_folder_put(struct tp_store *store, const char *name, const char *source)
@@ -342,7 +348,37 @@ int tp_store_pipeline_set_config(struct tp_store *store, int64_t id,
     bind_text(stmt, 4, config->param_defs);
     bind_text(stmt, 5, config->description);
     sqlite3_bind_int(stmt, 6, config->disabled ? 1 : 0);
+    bind_text(stmt, 7, config->properties);
     return pipeline_write(store, stmt, "pipeline set config");
+}
+
+int tp_store_pipeline_set_cron(struct tp_store *store, int64_t id, const char *cron)
+{
+    sqlite3_stmt *stmt = stmt_get(store, SQL_PIPELINE_SET_CRON);
+    if (stmt == NULL || batch_begin(store) < 0)
+        return TP_EDB;
+    sqlite3_bind_int64(stmt, 1, id);
+    bind_text(stmt, 2, cron);
+    return pipeline_write(store, stmt, "pipeline set cron");
+}
+
+int tp_store_pipeline_list_timed(struct tp_store *store, struct tp_arena *arena,
+                                 tp_store_pipeline_fn each, void *ctx)
+{
+    sqlite3_stmt *stmt = stmt_get(store, SQL_PIPELINE_LIST_TIMED);
+    if (stmt == NULL)
+        return TP_EDB;
+    int rc, err = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct tp_pipeline_rec rec;
+        read_pipeline(stmt, arena, &rec);
+        if (each(ctx, &rec) != 0)
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = db_error(store, "pipeline list timed");
+    sqlite3_reset(stmt);
+    return err;
 }
 
 int tp_store_pipeline_statuses(struct tp_store *store, struct tp_arena *arena,

@@ -68,11 +68,14 @@ struct tp_pipeline_rec {
     const char *param_defs;  /* parameters its config.xml declared (a Groovy list), or NULL */
     const char *description; /* or NULL */
     bool folder;             /* a folder: it holds the items named "<name>/..." */
+    const char *properties;  /* JSON: job properties from its config.xml, or NULL */
+    const char *cron;        /* the timer spec it is built on, or NULL */
 };
 
 /* What a config.xml sets on a pipeline. */
 struct tp_pipeline_config {
     const char *script, *config, *param_defs, *description;
+    const char *properties; /* JSON of the job properties its config.xml sets, or NULL */
     bool disabled;
 };
 
@@ -173,6 +176,9 @@ int tp_store_pipeline_get_by_id(struct tp_store *store, int64_t id, struct tp_ar
 int tp_store_pipeline_set_config(struct tp_store *store, int64_t id,
                                  const struct tp_pipeline_config *config);
 int tp_store_pipeline_set_disabled(struct tp_store *store, int64_t id, bool disabled);
+/* Sets the timer spec pipeline `id` is built on (NULL: none). Returns 0, TP_ENOTFOUND or
+ * TP_EDB. */
+int tp_store_pipeline_set_cron(struct tp_store *store, int64_t id, const char *cron);
 /* Makes folder `name` ("a" or "a/b") from `source` (its directory, or NULL), when there is no
  * item of that name. Returns 1 when made, 0 when the name was taken already, or TP_EDB. */
 int tp_store_folder_put(struct tp_store *store, const char *name, const char *source);
@@ -201,6 +207,9 @@ int tp_store_pipeline_statuses(struct tp_store *store, struct tp_arena *arena,
 typedef int (*tp_store_pipeline_fn)(void *ctx, const struct tp_pipeline_rec *rec);
 int tp_store_pipeline_list(struct tp_store *store, struct tp_arena *arena,
                            tp_store_pipeline_fn each, void *ctx);
+/* Lists the pipelines built on a timer (enabled, not folders). 0 or TP_EDB. */
+int tp_store_pipeline_list_timed(struct tp_store *store, struct tp_arena *arena,
+                                 tp_store_pipeline_fn each, void *ctx);
 
 /* User `user`'s favorite pipelines: set or unset one (either is 0 when already so), forget
  * them all, or list them by name (stops when `each` returns non-zero). 0 or TP_EDB. */

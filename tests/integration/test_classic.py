@@ -126,6 +126,12 @@ def test_the_raw_rules_clients_depend_on():
             status, headers, rest = s.request("GET", "/job/params/1/logText/progressiveText?start=%d"
                                               % (size - 10))
             assert rest == body[-10:] and int(headers["x-text-size"]) == size
+            # progressiveHtml: the same text, HTML-escaped, with an annotator state
+            status, headers, html = s.request("GET", "/job/params/1/logText/progressiveHtml")
+            assert status == 200 and headers["content-type"].startswith("text/html")
+            assert int(headers["x-text-size"]) == size and headers["x-consoleannotator"]
+            assert html.replace(b"&lt;", b"<").replace(b"&gt;", b">").replace(
+                b"&amp;", b"&") == body and "x-more-data" not in headers
             # tree=: nested fields, raw brackets, ranges, unknown fields absent
             job = s.get_json("/job/params/api/json?tree=name,builds[number,result]{0,1},nope")
             assert job == {"_class": "org.jenkinsci.plugins.workflow.job.WorkflowJob",

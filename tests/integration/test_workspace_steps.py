@@ -120,6 +120,9 @@ def test_artifacts_are_archived_and_the_workspace_cleaned():
             assert [(a["name"], a["path"], a["size"], a["url"], a["downloadable"])
                     for a in listing] == [("app.jar", "out/app.jar", 4,
                                            "/job/archive/1/artifact/out/app.jar", True)]
+            assert s.get_json("/job/archive/1/wfapi/artifacts") == [
+                {"id": "n1", "name": "app.jar", "path": "out/app.jar",
+                 "url": "/job/archive/1/artifact/out/app.jar", "size": 4}]
             # confined to the run's artifacts: no .. and no symbolic link out of them
             os.symlink("/etc/passwd", os.path.join(root, "out", "escape"))
             for path in ["/job/archive/1/artifact/out/escape",

@@ -25,8 +25,9 @@ ORG = "/blue/rest/organizations/jenkins"
 class Server:
     """A `tidepool serve` process. Use as a context manager."""
 
-    def __init__(self, jobs=None, data=None, executors=2, extra=None):
+    def __init__(self, jobs=None, data=None, executors=2, extra=None, env=None):
         self.extra = extra or []
+        self.env = env
         self.own_data = data is None
         self.data = data or tempfile.mkdtemp(prefix="tp-it-data-")
         self.jobs = jobs
@@ -41,7 +42,8 @@ class Server:
             args += ["--jobs", self.jobs]
         args += self.extra
         self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr)
+        env = dict(os.environ, **self.env) if self.env else None
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr, env=env)
         line = self.proc.stdout.readline().decode()
         if "serving http://" not in line:
             self.stderr.seek(0)
