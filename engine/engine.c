@@ -70,6 +70,8 @@ struct tp_engine {
 
 static void schedule_pump(struct tp_engine *engine);
 static void on_cron(uv_timer_t *timer);
+static void fetch_script(struct run *run);
+static void run_plan(struct run *run);
 static const char *script_cron(const char *script, struct tp_arena *arena);
 static void frame_continue(struct frame *f);
 static int64_t dynamic_id(struct run *run);
@@ -316,6 +318,15 @@ static struct run *run_new(struct tp_engine *engine, const struct tp_run_rec *re
         run->keep_days = cJSON_IsNumber(v) ? (long long)v->valuedouble : -1;
         run->exclusive =
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(props, "disableConcurrentBuilds"));
+        const cJSON *scm = cJSON_GetObjectItemCaseSensitive(props, "scm");
+        const cJSON *url = cJSON_GetObjectItemCaseSensitive(scm, "url");
+        const cJSON *branch = cJSON_GetObjectItemCaseSensitive(scm, "branch");
+        const cJSON *path = cJSON_GetObjectItemCaseSensitive(scm, "scriptPath");
+        if (cJSON_IsString(url) && cJSON_IsString(branch) && cJSON_IsString(path)) {
+            run->scm_url = tp_arena_strdup(&run->arena, url->valuestring);
+            run->scm_branch = tp_arena_strdup(&run->arena, tp_scm_branch_name(branch->valuestring));
+            run->scm_path = tp_arena_strdup(&run->arena, path->valuestring);
+        }
         cJSON_Delete(props);
     }
     struct tp_plan *plan;
@@ -514,7 +525,7 @@ static int prepare_workspace(struct run *run)
 {
     struct tp_engine *engine = run->engine;
     /* Jenkins gives a concurrent run of the same job <job>@2, @3, ... */
-    for (int n = 1;; n++) {
+    for (int n = 1; run->workspace == NULL; n++) {
         char *path = n == 1 ? tp_arena_printf(&run->arena, "%s/workspace/%s", engine->data_dir,
                                               run->rec.pipeline)
                             : tp_arena_printf(&run->arena, "%s/workspace/%s@%d", engine->data_dir,
@@ -560,6 +571,12 @@ static void set_core_env(struct run *run)
     tp_env_set(env, "BUILD_URL", tp_buf_str(&url));
     tp_buf_close(&url);
     tp_env_set(env, "JENKINS_HOME", engine->data_dir);
+    if (run->scm_commit != NULL) {
+        /* what the default checkout of a script from SCM sets */
+        tp_env_set(env, "GIT_COMMIT", run->scm_commit);
+        tp_env_set(env, "GIT_BRANCH", tp_arena_printf(&run->arena, "origin/%s", run->scm_branch));
+        tp_env_set(env, "GIT_URL", run->scm_url);
+    }
     tp_env_set(env, "CI", "true");
     tp_env_set(env, "NODE_NAME", "built-in");
     tp_env_set(env, "NODE_LABELS", "built-in");
@@ -2472,6 +2489,8 @@ static void abort_run(struct run *run, const char *message)
         return;
     run->aborting = true;
     run->abort_message = message;
+    if (run->fetch != NULL)
+        tp_exec_kill(run->fetch, 2000);
     if (run->root != NULL)
         abort_frame(run->root, ABORT_STOP);
 }
@@ -2536,6 +2555,99 @@ static enum tp_result previous_result(struct run *run)
     return result;
 }
 
+/* --- Pipeline script from SCM --- */
+
+static void on_fetch_output(void *data, const char *bytes, size_t len)
+{
+    struct run *run = data;
+    tp_frame_log(run, NULL, bytes, len);
+}
+
+static void on_fetch_exit(void *data, int64_t status, int term_signal)
+{
+    struct run *run = data;
+    (void)term_signal;
+    run->fetch = NULL;
+    struct tp_buf text;
+    tp_buf_init(&text);
+    const char *out = tp_arena_printf(&run->arena, "%s@tmp/jenkinsfile", run->workspace);
+    int err = status == 0 ? tp_fs_read_file(out, TP_LEX_MAX_SOURCE, &text) : TP_EINVAL;
+    struct tp_buf commit;
+    tp_buf_init(&commit);
+    if (err == 0 && tp_fs_read_file(tp_arena_printf(&run->arena, "%s@tmp/commit", run->workspace),
+                                    64, &commit) == 0) {
+        commit.len = strcspn(tp_buf_str(&commit), "\n");
+        run->scm_commit = tp_arena_strndup(&run->arena, commit.data, commit.len);
+    }
+    tp_buf_close(&commit);
+    remove(out);
+    if (run->aborting || err < 0) {
+        if (!run->aborting)
+            tp_run_puts(run, "ERROR: could not read the Pipeline script from its repository\n");
+        run->result = run->aborting ? TP_RESULT_ABORTED : TP_RESULT_FAILURE;
+        tp_buf_close(&text);
+        run_end(run);
+        return;
+    }
+    run->rec.script = tp_arena_strndup(&run->arena, text.data, text.len);
+    tp_buf_close(&text);
+    tp_store_run_set_script(run->engine->store, run->rec.id, run->rec.script);
+    run_plan(run);
+}
+
+/* Checks the job's repository out into the run's workspace (the declarative default
+ * checkout, done first) and keeps the text at its script path for the run. */
+static void fetch_script(struct run *run)
+{
+    int err = prepare_workspace(run);
+    struct tp_buf script;
+    tp_buf_init(&script);
+    tp_buf_puts(&script, "set -e\nURL=");
+    tp_shell_quote(&script, run->scm_url);
+    tp_buf_puts(&script, "\nBRANCH=");
+    tp_shell_quote(&script, run->scm_branch);
+    tp_buf_puts(&script, "\nSCRIPT_PATH=");
+    tp_shell_quote(&script, run->scm_path);
+    tp_buf_puts(&script, "\nOUT=");
+    tp_shell_quote(&script, tp_arena_printf(&run->arena, "%s@tmp", run->workspace));
+    tp_buf_puts(
+        &script,
+        "\nexec 1>&2\n"
+        "[ -d .git ] || git init -q .\n"
+        "git fetch -q --no-tags --force -- \"$URL\" "
+        "\"+refs/heads/$BRANCH:refs/remotes/origin/$BRANCH\" || {\n"
+        "  echo \"ERROR: Couldn't find any revision to build. Verify the repository and branch "
+        "configuration for this job.\"; exit 128; }\n"
+        "COMMIT=$(git rev-parse --verify -q \"refs/remotes/origin/$BRANCH^{commit}\")\n"
+        "echo \"Checking out Revision $COMMIT (refs/remotes/origin/$BRANCH)\"\n"
+        "git -c advice.detachedHead=false checkout -q -f \"$COMMIT\"\n"
+        "echo \"Commit message: \\\"$(git log -1 --pretty=%s \"$COMMIT\")\\\"\"\n"
+        "git show \"$COMMIT:$SCRIPT_PATH\" > \"$OUT/jenkinsfile\" || {\n"
+        "  echo \"ERROR: $SCRIPT_PATH not found in $URL ($BRANCH)\"; exit 1; }\n"
+        "echo \"$COMMIT\" > \"$OUT/commit\"\n"
+        "echo \"Obtained $SCRIPT_PATH from git $URL\"\n");
+    char sh[] = "/bin/sh", c[] = "-c";
+    char *argv[] = { sh, c, script.data, NULL };
+    struct tp_exec_options options = {
+        .file = "/bin/sh",
+        .argv = argv,
+        .env = run->engine->base_env.items,
+        .cwd = run->workspace,
+        .on_output = on_fetch_output,
+        .on_exit = on_fetch_exit,
+        .data = run,
+    };
+    if (err == 0)
+        err = tp_exec_spawn(run->engine->loop, &options, &run->fetch);
+    tp_buf_close(&script);
+    if (err < 0) {
+        tp_run_logf(run, "ERROR: cannot read the Pipeline script from %s: %s\n", run->scm_url,
+                    tp_strerror(err));
+        run->result = TP_RESULT_FAILURE;
+        run_end(run);
+    }
+}
+
 static void run_begin(struct run *run)
 {
     if (run->resuming) {
@@ -2548,7 +2660,17 @@ static void run_begin(struct run *run)
     tp_log(TP_LOG_INFO, "engine", "run started pipeline=%s number=%lld executor=%d",
            run->rec.pipeline, (long long)run->rec.number, run->executor);
     tp_run_logf(run, "%s\n", run->rec.cause ? run->rec.cause : "Started");
+    /* Pipeline script from SCM: the Jenkinsfile is read from the repository first (a replay
+     * brings its own script) */
+    if (run->scm_url != NULL && run->rec.script[0] == '\0' && !run->resuming) {
+        fetch_script(run);
+        return;
+    }
+    run_plan(run);
+}
 
+static void run_plan(struct run *run)
+{
     int err = tp_plan_compile(run->rec.script, strlen(run->rec.script), &run->plan);
     if (err < 0) {
         struct tp_buf text;

@@ -59,8 +59,12 @@ struct run {
     bool skip_after_unstable;       /* options { skipStagesAfterUnstable() } */
     bool exclusive;                 /* options { disableConcurrentBuilds() } */
     long long keep_runs, keep_days; /* the job's config.xml build discarder, -1: none */
-    int64_t not_before_ms;          /* options { quietPeriod(N) }: not started before this */
-    bool timestamps;                /* options { timestamps() }: every log line is stamped */
+    /* Pipeline script from SCM (the job's config.xml): repository, branch, script path, and
+     * the commit the run's script came from; NULL for an inline script */
+    const char *scm_url, *scm_branch, *scm_path, *scm_commit;
+    struct tp_child *fetch; /* the git process reading the script, while it runs */
+    int64_t not_before_ms;  /* options { quietPeriod(N) }: not started before this */
+    bool timestamps;        /* options { timestamps() }: every log line is stamped */
     /* Resuming after a restart: the run is walked again from its start with the steps that
      * had finished answered from the store, silently (no log, no writes), up to the first
      * step that had not: the input it was paused at. */
@@ -280,6 +284,10 @@ enum tp_script_output {
 enum tp_step_status tp_frame_run_script(struct frame *f, const char *text,
                                         enum tp_script_output output);
 /* git and checkout (scm.c): a git CLI checkout into the step's directory. */
+/* Appends `text` as one single-quoted shell word. */
+void tp_shell_quote(struct tp_buf *out, const char *text);
+/* The branch a branch spec names: "*\/main", "origin/main", "refs/heads/main" -> "main". */
+const char *tp_scm_branch_name(const char *spec);
 enum tp_step_status tp_step_git(struct frame *f, const struct tp_plan_step *step);
 enum tp_step_status tp_step_checkout(struct frame *f, const struct tp_plan_step *step);
 

@@ -5,8 +5,9 @@
  * GIT_LOCAL_BRANCH). The repository is any URL the git CLI fetches from (a local path or
  * file:// URL in a sandbox); credentials are not used.
  *
- * `checkout scm` needs the job's own SCM: jobs from a jobs directory are inline scripts (as
- * Jenkins' "Pipeline script" jobs are) and fail as Jenkins fails them.
+ * `checkout scm` checks out the job's own repository (a "Pipeline script from SCM" job made
+ * from a config.xml); jobs from a jobs directory are inline scripts (as Jenkins' "Pipeline
+ * script" jobs are), where it fails as Jenkins fails it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,8 +22,7 @@ static enum tp_step_status fail(struct frame *f, const char *message)
     return TP_STEP_DONE;
 }
 
-/* Appends `text` as one single-quoted shell word. */
-static void shell_quote(struct tp_buf *out, const char *text)
+void tp_shell_quote(struct tp_buf *out, const char *text)
 {
     tp_buf_putc(out, '\'');
     for (const char *p = text; *p; p++) {
@@ -34,8 +34,7 @@ static void shell_quote(struct tp_buf *out, const char *text)
     tp_buf_putc(out, '\'');
 }
 
-/* The branch name a branch spec names: "*\/main", "origin/main", "refs/heads/main" -> "main". */
-static const char *branch_name(const char *spec)
+const char *tp_scm_branch_name(const char *spec)
 {
     static const char *const prefixes[] = { "*/", "origin/", "refs/heads/",
                                             "refs/remotes/origin/" };
@@ -57,9 +56,9 @@ static enum tp_step_status checkout(struct frame *f, const char *url, const char
     struct tp_buf script;
     tp_buf_init(&script);
     tp_buf_puts(&script, "#!/bin/sh\nset -e\nexec 3>&1 1>&2\nURL=");
-    shell_quote(&script, url);
+    tp_shell_quote(&script, url);
     tp_buf_puts(&script, "\nBRANCH=");
-    shell_quote(&script, branch);
+    tp_shell_quote(&script, branch);
     tp_buf_printf(
         &script,
         "\nif [ -d .git ]; then\n"
@@ -109,7 +108,7 @@ enum tp_step_status tp_step_git(struct frame *f, const struct tp_plan_step *step
         f->step.result = TP_RESULT_FAILURE;
         return url == NULL && !f->failed ? fail(f, "git requires a url") : TP_STEP_DONE;
     }
-    return checkout(f, url, branch_name(branch), true);
+    return checkout(f, url, tp_scm_branch_name(branch), true);
 }
 
 /* The first item of a list argument that is a map (or a call's named arguments). */
@@ -129,6 +128,8 @@ enum tp_step_status tp_step_checkout(struct frame *f, const struct tp_plan_step 
         return fail(f, "checkout requires an scm");
     bool job_scm = (scm->kind == TP_EXPR_IDENT && strcmp(scm->text, "scm") == 0) ||
                    (scm->kind == TP_EXPR_STRING && strcmp(scm->text, "hudson.scm.NullSCM") == 0);
+    if (job_scm && f->run->scm_url != NULL)
+        return checkout(f, f->run->scm_url, f->run->scm_branch, false);
     if (job_scm)
         return fail(f, "‘checkout scm’ is only available when using “Multibranch Pipeline” or "
                        "“Pipeline script from SCM”");
@@ -149,5 +150,5 @@ enum tp_step_status tp_step_checkout(struct frame *f, const struct tp_plan_step 
     }
     if (url == NULL)
         return fail(f, "checkout: userRemoteConfigs has no url");
-    return checkout(f, url, branch != NULL ? branch_name(branch) : "master", false);
+    return checkout(f, url, branch != NULL ? tp_scm_branch_name(branch) : "master", false);
 }

@@ -833,7 +833,7 @@ static const char *full_name(struct tp_req *req, const char *parent, const char 
 static const char *job_properties(struct tp_req *req, const struct tp_job_config *config)
 {
     if (!config->no_concurrent && config->keep_runs < 0 && config->keep_days < 0 &&
-        config->cron == NULL)
+        config->cron == NULL && config->scm_url == NULL)
         return NULL;
     cJSON *o = cJSON_CreateObject();
     if (config->no_concurrent)
@@ -844,6 +844,14 @@ static const char *job_properties(struct tp_req *req, const struct tp_job_config
         tp_json_add_i64(o, "daysToKeep", config->keep_days);
     if (config->cron != NULL)
         cJSON_AddStringToObject(o, "cron", config->cron);
+    if (config->scm_url != NULL) {
+        cJSON *scm = cJSON_AddObjectToObject(o, "scm");
+        cJSON_AddStringToObject(scm, "url", config->scm_url);
+        cJSON_AddStringToObject(scm, "branch",
+                                config->scm_branch != NULL ? config->scm_branch : "*/master");
+        cJSON_AddStringToObject(scm, "scriptPath",
+                                config->script_path != NULL ? config->script_path : "Jenkinsfile");
+    }
     struct tp_buf text;
     tp_buf_init(&text);
     tp_json_print(o, &text);

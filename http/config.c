@@ -35,6 +35,7 @@ struct reader {
     struct tp_job_config *out;
     struct tp_buf *error;
     bool seen_root, has_script;
+    bool scm;              /* CpsScmFlowDefinition: the script comes from a git repository */
     int definitions_depth; /* depth of <parameterDefinitions>, 0 when not inside */
     struct param params[MAX_PARAMS];
     size_t nparams;
@@ -92,7 +93,7 @@ static void XMLCALL on_start(void *data, const XML_Char *name, const XML_Char **
     if (r->depth == 2 && strcmp(name, "definition") == 0) {
         const char *cls = attribute(attributes, "class");
         if (cls != NULL && strcmp(cls, CPS_SCM) == 0)
-            stop(r, "tidepool does not run Pipeline scripts from SCM (CpsScmFlowDefinition) yet");
+            r->scm = true;
         else if (cls != NULL && strcmp(cls, CPS) != 0)
             stop(r, "tidepool runs inline Pipeline scripts (CpsFlowDefinition) only");
     }
@@ -176,6 +177,20 @@ static void XMLCALL on_end(void *data, const XML_Char *name)
         add_choice(p, text); /* <choices><string> or <choices><a class="string-array"><string> */
     }
     const char *parent = r->depth >= 2 ? r->stack[r->depth - 2] : "";
+    if (r->scm && strcmp(r->stack[1], "definition") == 0) {
+        char **into =
+            strcmp(name, "url") == 0 && strcmp(parent, "hudson.plugins.git.UserRemoteConfig") == 0
+                ? &r->out->scm_url
+            : strcmp(name, "name") == 0 && strcmp(parent, "hudson.plugins.git.BranchSpec") == 0
+                ? &r->out->scm_branch
+            : r->depth == 3 && strcmp(name, "scriptPath") == 0 ? &r->out->script_path
+                                                               : NULL;
+        if (into != NULL && *into == NULL && text[0] != '\0')
+            *into = tp_xstrdup(text);
+        if (r->depth == 3 && strcmp(name, "scm") == 0 && r->out->scm_url == NULL)
+            stop(r, "tidepool runs Pipeline scripts from git repositories only (GitSCM with a "
+                    "url)");
+    }
     const char *grand = r->depth >= 3 ? r->stack[r->depth - 3] : "";
     if (strcmp(name, "org.jenkinsci.plugins.workflow.job.properties."
                      "DisableConcurrentBuildsJobProperty") == 0) {
@@ -262,6 +277,13 @@ int tp_job_config_parse(const char *xml, size_t len, struct tp_job_config *out,
         tp_buf_printf(error, "Malformed config.xml: %s at line %lu",
                       XML_ErrorString(XML_GetErrorCode(r.parser)),
                       (unsigned long)XML_GetCurrentLineNumber(r.parser));
+    if (error->len == 0 && r.scm && out->scm_url == NULL)
+        tp_buf_puts(error, "config.xml has no git repository url for its Pipeline script");
+    if (error->len == 0 && r.scm) {
+        free(out->script);
+        out->script = tp_xstrdup(""); /* read from the repository when a build starts */
+        r.has_script = true;
+    }
     if (error->len == 0 && !r.has_script && !out->folder)
         tp_buf_puts(error, "config.xml has no Pipeline script (definition/script)");
     if (error->len == 0)
@@ -287,6 +309,9 @@ void tp_job_config_close(struct tp_job_config *config)
     free(config->description);
     free(config->parameters);
     free(config->cron);
+    free(config->scm_url);
+    free(config->scm_branch);
+    free(config->script_path);
     memset(config, 0, sizeof(*config));
 }
 

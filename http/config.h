@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A job's config.xml, read with expat as Jenkins and jenkins-job-builder write it: a Pipeline
- * job (`flow-definition`) with an inline script (CpsFlowDefinition), its description, whether
+ * job (`flow-definition`) with an inline script (CpsFlowDefinition) or one read from a git
+ * repository when a build starts (CpsScmFlowDefinition), its description, whether
  * it is disabled, and its parameter definitions (string, text, booleanParam, choice, password;
  * choices in their three spellings), kept as the Groovy list the input step and the engine
  * read: `[string(name: 'X', defaultValue: 'y', description: '')]`; the job properties
@@ -27,6 +28,9 @@ struct tp_job_config {
     bool no_concurrent;
     int keep_runs, keep_days;
     char *cron;
+    /* CpsScmFlowDefinition (GitSCM): the repository, branch spec and script path (NULL when
+     * not given); `script` is then "" */
+    char *scm_url, *scm_branch, *script_path;
 };
 
 /* The root element of a folder's config.xml. */

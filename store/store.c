@@ -37,6 +37,7 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_PIPELINE_SET_CONFIG] = "UPDATE pipelines SET script = ?2, config = ?3, param_defs = ?4, "
                                 "description = ?5, disabled = ?6, properties = ?7 WHERE id = ?1",
     [SQL_PIPELINE_SET_CRON] = "UPDATE pipelines SET cron = ?2 WHERE id = ?1",
+    [SQL_RUN_SET_SCRIPT] = "UPDATE runs SET script = ?2 WHERE id = ?1",
     [SQL_PIPELINE_LIST_TIMED] = "SELECT " PIPELINE_COLUMNS " FROM pipelines "
                                 "WHERE cron IS NOT NULL AND disabled = 0 AND folder = 0 "
                                 "ORDER BY name",
@@ -360,6 +361,16 @@ int tp_store_pipeline_set_cron(struct tp_store *store, int64_t id, const char *c
     sqlite3_bind_int64(stmt, 1, id);
     bind_text(stmt, 2, cron);
     return pipeline_write(store, stmt, "pipeline set cron");
+}
+
+int tp_store_run_set_script(struct tp_store *store, int64_t run_id, const char *script)
+{
+    sqlite3_stmt *stmt = stmt_get(store, SQL_RUN_SET_SCRIPT);
+    if (stmt == NULL || batch_begin(store) < 0)
+        return TP_EDB;
+    sqlite3_bind_int64(stmt, 1, run_id);
+    bind_text(stmt, 2, script);
+    return pipeline_write(store, stmt, "run set script");
 }
 
 int tp_store_pipeline_list_timed(struct tp_store *store, struct tp_arena *arena,

@@ -228,6 +228,9 @@ int tp_store_favorites_list(struct tp_store *store, const char *user, struct tp_
  */
 int tp_store_run_insert(struct tp_store *store, struct tp_run_rec *rec);
 /* Writes state, result, start/end times, log_size and log_complete of run rec->id. */
+/* Sets the script a run runs (read from its job's repository when it started). Returns 0,
+ * TP_ENOTFOUND or TP_EDB. */
+int tp_store_run_set_script(struct tp_store *store, int64_t run_id, const char *script);
 int tp_store_run_update(struct tp_store *store, const struct tp_run_rec *rec);
 int tp_store_run_get(struct tp_store *store, int64_t pipeline_id, int64_t number,
                      struct tp_arena *arena, struct tp_run_rec *out);

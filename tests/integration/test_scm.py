@@ -1,6 +1,9 @@
 """git and checkout with the git CLI from a local repository: the git step (a local branch),
 checkout scmGit(...) and checkout([$class: 'GitSCM', ...]) (detached), the GIT_* map they return,
-the Git plugin's log lines, a missing branch, and `checkout scm` in a job that has no SCM."""
+the Git plugin's log lines, a missing branch, and `checkout scm` in a job that has no SCM; and
+"Pipeline script from SCM" jobs (CpsScmFlowDefinition in a config.xml, made with python-jenkins):
+the Jenkinsfile read from the repository at each build, the default checkout, `checkout scm`,
+GIT_COMMIT, replay, a missing branch or script path."""
 
 import os
 import shutil
@@ -96,5 +99,93 @@ def test_git_and_checkout_from_a_local_repository():
         shutil.rmtree(repo, ignore_errors=True)
 
 
+SCM_XML = """<?xml version='1.1' encoding='UTF-8'?>
+<flow-definition plugin="workflow-job">
+  <description>from git</description>
+  <definition class="org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition" plugin="workflow-cps">
+    <scm class="hudson.plugins.git.GitSCM" plugin="git">
+      <configVersion>2</configVersion>
+      <userRemoteConfigs>
+        <hudson.plugins.git.UserRemoteConfig><url>%s</url></hudson.plugins.git.UserRemoteConfig>
+      </userRemoteConfigs>
+      <branches><hudson.plugins.git.BranchSpec><name>%s</name></hudson.plugins.git.BranchSpec></branches>
+    </scm>
+    <scriptPath>%s</scriptPath>
+    <lightweight>false</lightweight>
+  </definition>
+  <disabled>false</disabled>
+</flow-definition>"""
+
+FROM_REPO = """pipeline {
+    agent any
+    stages {
+        stage('Read') {
+            steps {
+                sh 'cat README; echo "commit=$GIT_COMMIT branch=$GIT_BRANCH"'
+                dir('again') {
+                    checkout scm
+                    sh 'cat README'
+                }
+                echo 'script version %s'
+            }
+        }
+    }
+}
+"""
+
+
+def test_pipeline_script_from_scm():
+    import jenkins  # python3-jenkins
+    repo = make_repo()
+    os.makedirs(os.path.join(repo, "ci"))
+    with open(os.path.join(repo, "ci", "Jenkinsfile"), "w") as f:
+        f.write(FROM_REPO % "one")
+    git(repo, "add", "ci/Jenkinsfile")
+    git(repo, "commit", "-q", "-m", "add the pipeline")
+    jobs = write_jobs({})
+    try:
+        with Server(jobs=jobs) as s:
+            server = jenkins.Jenkins("http://127.0.0.1:%d" % s.port, timeout=10)
+            server.create_job("from-git", SCM_XML % (repo, "*/main", "ci/Jenkinsfile"))
+            assert server.get_job_config("from-git") == SCM_XML % (repo, "*/main",
+                                                                  "ci/Jenkinsfile")
+            head = git(repo, "rev-parse", "main")
+            s.post_run("from-git")
+            run = s.wait_run("from-git", 1)
+            log = s.run_log("from-git").replace("\r\n", "\n")
+            assert run["result"] == "SUCCESS", log
+            assert "Checking out Revision %s (refs/remotes/origin/main)" % head in log, log
+            assert "Obtained ci/Jenkinsfile from git %s" % repo in log, log
+            assert log.count("on main\n") == 2, log
+            assert "commit=%s branch=origin/main" % head in log, log
+            assert "script version one" in log
+            # a new commit: the next build reads the new script
+            with open(os.path.join(repo, "ci", "Jenkinsfile"), "w") as f:
+                f.write(FROM_REPO % "two")
+            git(repo, "commit", "-q", "-am", "second version")
+            s.post_run("from-git")
+            s.wait_run("from-git", 2)
+            assert "script version two" in s.run_log("from-git", 2)
+            # replay runs the script run 1 read, not the repository's newest
+            status, _, _ = s.request("POST", "/blue/rest/organizations/jenkins/pipelines/"
+                                     "from-git/runs/1/replay/", b"{}",
+                                     {"Content-Type": "application/json"})
+            assert status == 200
+            s.wait_run("from-git", 3)
+            assert "script version one" in s.run_log("from-git", 3)
+            # a branch or a script path that is not there fails the build, saying so
+            server.create_job("no-branch", SCM_XML % (repo, "*/nope", "ci/Jenkinsfile"))
+            server.create_job("no-file", SCM_XML % (repo, "*/main", "Jenkinsfile.missing"))
+            s.post_run("no-branch")
+            s.post_run("no-file")
+            assert s.wait_run("no-branch", 1)["result"] == "FAILURE"
+            assert "Couldn't find any revision to build" in s.run_log("no-branch")
+            assert s.wait_run("no-file", 1)["result"] == "FAILURE"
+            assert "Jenkinsfile.missing not found" in s.run_log("no-file")
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+        shutil.rmtree(repo, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    run_tests([test_git_and_checkout_from_a_local_repository])
+    run_tests([test_git_and_checkout_from_a_local_repository, test_pipeline_script_from_scm])

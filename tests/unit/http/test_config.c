@@ -85,7 +85,10 @@ TP_TEST(config_refuses_what_it_cannot_run)
         { "<project><builders/></project>", "tidepool runs Pipeline jobs (flow-definition) only" },
         { HEAD "<definition class=\"org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition\">"
                "</definition></flow-definition>",
-          "tidepool does not run Pipeline scripts from SCM" },
+          "config.xml has no git repository url" },
+        { HEAD "<definition class=\"org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition\">"
+               "<scm class=\"hudson.scm.SubversionSCM\"/></definition></flow-definition>",
+          "tidepool runs Pipeline scripts from git repositories only" },
         { HEAD "<description/></flow-definition>", "config.xml has no Pipeline script" },
     };
 
