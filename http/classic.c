@@ -228,12 +228,14 @@ static int get_root_page(struct tp_req *req, struct tp_resp *resp)
 }
 
 /* The items inside folder `parent` ("" for the root) as Jenkins lists them: _class, name,
- * url, and a job's color; with `deep`, each folder nests its own `jobs` the same way. */
+ * url, and a job's color (or, when the tree asks for more, each job whole); with `deep`, each
+ * folder nests its own `jobs` the same way. */
 struct items_ctx {
     struct tp_req *req;
     const char *parent;
     size_t parent_len;
     bool deep;
+    bool full; /* the tree asks for more than a reference: jobs come whole */
     cJSON *jobs;
 
     struct folder_ref {
@@ -243,6 +245,46 @@ struct items_ctx {
 
     size_t nfolders, cap;
 };
+
+enum {
+    MAX_LISTED_RUNS = 100 /* runs of each job read when jobs are listed whole */
+};
+
+/* Job `id` in full, as its own api/json shows it (its newest runs), or NULL. */
+static cJSON *full_job(struct tp_req *req, int64_t id)
+{
+    struct tp_pipeline_rec *pipeline = tp_arena_alloc(req->arena, sizeof(*pipeline));
+    if (tp_store_pipeline_get_by_id(req->app->store, id, req->arena, pipeline) < 0)
+        return NULL;
+    struct runs runs = { .arena = req->arena };
+    if (tp_store_run_list(req->app->store, pipeline->id, TP_RUNS_ALL, 0, MAX_LISTED_RUNS,
+                          req->arena, collect_run, &runs) < 0)
+        return NULL;
+    struct tp_plan *plan = NULL;
+    if (tp_plan_compile(pipeline->script, strlen(pipeline->script), &plan) < 0) {
+        tp_plan_free(plan);
+        plan = NULL;
+    }
+    struct tp_classic_job job = { .pipeline = pipeline, .runs = runs.items, .nruns = runs.count };
+    tp_params_of_job(plan, pipeline->param_defs, req->arena, &job.params, &job.nparams);
+    cJSON *o = tp_classic_job_json(root_url(req), &job, true);
+    tp_plan_free(plan);
+    return o;
+}
+
+/* Whether a tree asks the items of `jobs` for more than Jenkins' item reference. */
+static bool wants_full_jobs(const struct tp_tree *tree)
+{
+    static const char *const reference[] = { "_class", "name", "url", "color", "jobs", NULL };
+    const struct tp_tree_field *jobs = tree != NULL ? tp_tree_find(tree, "jobs") : NULL;
+    if (jobs == NULL || jobs->sub == NULL)
+        return false;
+    for (size_t i = 0; i < jobs->sub->count; i++) {
+        if (!tp_str_in(jobs->sub->fields[i].name, reference))
+            return true;
+    }
+    return false;
+}
 
 static int add_item(void *ctx, const struct tp_pipeline_status *p)
 {
@@ -266,7 +308,12 @@ static int add_item(void *ctx, const struct tp_pipeline_status *p)
         if (into == NULL)
             return 0;
     }
-    cJSON *o = cJSON_CreateObject();
+    cJSON *o = c->full && !p->folder ? full_job(c->req, p->id) : NULL;
+    if (o != NULL) {
+        cJSON_AddItemToArray(into, o);
+        return 0;
+    }
+    o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "_class",
                             p->folder ? TP_CLASSIC_FOLDER_CLASS : TP_CLASSIC_JOB_CLASS);
     cJSON_AddStringToObject(o, "name", tp_classic_short_name(p->name));
@@ -289,12 +336,14 @@ static int add_item(void *ctx, const struct tp_pipeline_status *p)
 }
 
 /* The `jobs` array of folder `parent` ("" for the root). NULL after a store error. */
-static cJSON *items_of(struct tp_req *req, const char *parent, bool deep)
+static cJSON *items_of(struct tp_req *req, const char *parent, bool deep,
+                       const struct tp_tree *tree)
 {
     struct items_ctx ctx = { .req = req,
                              .parent = parent,
                              .parent_len = strlen(parent),
                              .deep = deep,
+                             .full = wants_full_jobs(tree),
                              .jobs = cJSON_CreateArray() };
     if (tp_store_pipeline_statuses(req->app->store, req->arena, add_item, &ctx) < 0) {
         cJSON_Delete(ctx.jobs);
@@ -309,7 +358,7 @@ static int get_root_json(struct tp_req *req, struct tp_resp *resp)
     bool deep;
     if (!shape(req, resp, &tree, &deep))
         return 0;
-    cJSON *jobs = items_of(req, "", deep);
+    cJSON *jobs = items_of(req, "", deep, tree);
     if (jobs == NULL)
         return TP_EDB;
     return send_json(req, resp,
@@ -537,7 +586,7 @@ static int get_job_json(struct tp_req *req, struct tp_resp *resp)
     if (err < 0)
         return err;
     if (pipeline.folder) {
-        cJSON *jobs = items_of(req, pipeline.name, deep);
+        cJSON *jobs = items_of(req, pipeline.name, deep, tree);
         if (jobs == NULL)
             return TP_EDB;
         return send_json(req, resp, tp_classic_folder_json(root_url(req), &pipeline, jobs), tree);

@@ -76,6 +76,14 @@ def test_jobs_dir_folders_through_python_jenkins():
             assert build["url"] == base + "job/team/job/app/1/"
             assert build["fullDisplayName"] == "team \u00bb app #1"
             assert build["result"] == "SUCCESS"
+            # a tree that asks for more than references gets whole jobs, as Backstage asks
+            team = s.get_json("/job/team/api/json?tree=jobs%5Bname,inQueue,lastBuild%5Bnumber,"
+                              "result,actions%5B*%5B*%5D%5D%5D%5D%7B0,50%7D")
+            app_entry = [j for j in team["jobs"] if j["name"] == "app"][0]
+            assert app_entry["lastBuild"]["number"] == number and app_entry["inQueue"] is False
+            assert app_entry["lastBuild"]["actions"][0]["_class"] == "hudson.model.CauseAction"
+            root = s.get_json("/api/json?tree=jobs%5Bname,lastBuild%5Bresult%5D%5D")
+            assert {j["name"]: j.get("lastBuild") for j in root["jobs"]}["top"] is None, root
             # a folder has no builds; nothing else is built
             assert s.request("POST", "/job/team/build")[0] == 404
             assert s.request("GET", "/job/team/1/api/json")[0] == 404
