@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/fs.h"
@@ -78,6 +80,38 @@ static int load_job(struct scan *scan, const char *job, const char *path)
     return 1;
 }
 
+/* A multibranch pipeline `job` over the git repository at `url`: made (or kept) and indexed.
+ * Returns 1 when it is an item now. */
+static int load_multibranch(struct scan *scan, const char *job, const char *url)
+{
+    struct tp_jobsdir *jobs = scan->jobs;
+    int made = tp_store_folder_put(jobs->store, job, url, true);
+    struct tp_pipeline_rec rec;
+    if (made < 0 || tp_store_pipeline_get(jobs->store, job, &scan->arena, &rec) < 0 ||
+        !rec.multibranch) {
+        tp_log(TP_LOG_WARN, "jobs", "multibranch pipeline skipped name=%s: the name is taken", job);
+        return 0;
+    }
+    cJSON *props = cJSON_CreateObject();
+    cJSON *mb = cJSON_AddObjectToObject(props, "multibranch");
+    cJSON_AddStringToObject(mb, "url", url);
+    cJSON_AddStringToObject(mb, "scriptPath", "Jenkinsfile");
+    char *text = cJSON_PrintUnformatted(props);
+    cJSON_Delete(props);
+    int err = tp_store_pipeline_set_properties(jobs->store, rec.id, text);
+    free(text);
+    if (made > 0)
+        announce(scan, "job_crud_created", job, true);
+    tp_buf_printf(&scan->seen, "%s/\n", job);
+    tp_store_flush(jobs->store);
+    if (err == 0)
+        err = tp_engine_index(jobs->engine, job);
+    if (err < 0)
+        tp_log(TP_LOG_WARN, "jobs", "branch indexing not started name=%s: %s", job,
+               tp_strerror(err));
+    return 1;
+}
+
 static void remember_dir(struct tp_jobsdir *jobs, const char *path)
 {
     if (jobs->ndirs < TP_JOBSDIR_MAX_WATCHES)
@@ -105,6 +139,12 @@ static int scan_dir(struct scan *scan, const char *dir, const char *prefix, int 
             continue;
         if (S_ISDIR(st.st_mode)) {
             snprintf(job, sizeof(job), "%s%s%s", prefix, prefix[0] ? "/" : "", name);
+            snprintf(path, sizeof(path), "%s/%s/.git", dir, name);
+            if (access(path, F_OK) == 0) {
+                snprintf(path, sizeof(path), "%s/%s", dir, name);
+                count += load_multibranch(scan, job, path);
+                continue;
+            }
             snprintf(path, sizeof(path), "%s/%s/Jenkinsfile", dir, name);
             if (access(path, R_OK) == 0) {
                 snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -116,13 +156,26 @@ static int scan_dir(struct scan *scan, const char *dir, const char *prefix, int 
             snprintf(path, sizeof(path), "%s/%s", dir, name);
             if (depth + 1 >= TP_JOBSDIR_MAX_DEPTH || scan_dir(scan, path, job, depth + 1) <= 0)
                 continue;
-            int made = tp_store_folder_put(scan->jobs->store, job, path);
+            int made = tp_store_folder_put(scan->jobs->store, job, path, false);
             if (made < 0)
                 continue;
             if (made > 0)
                 announce(scan, "job_crud_created", job, true);
             tp_buf_printf(&scan->seen, "%s/\n", job);
             count++;
+        } else if (tp_str_ends_with(name, ".git") && strlen(name) > 4) {
+            /* NAME.git: a file naming a repository (path or URL) on its first line */
+            snprintf(job, sizeof(job), "%s%s%.*s", prefix, prefix[0] ? "/" : "",
+                     (int)(strlen(name) - 4), name);
+            struct tp_buf url;
+            tp_buf_init(&url);
+            if (tp_fs_read_file(path, 4096, &url) == 0) {
+                url.len = strcspn(tp_buf_str(&url), "\r\n");
+                url.data[url.len] = '\0';
+                if (url.len > 0)
+                    count += load_multibranch(scan, job, url.data);
+            }
+            tp_buf_close(&url);
         } else if (tp_str_ends_with(name, ".Jenkinsfile") && strlen(name) > 12) {
             snprintf(job, sizeof(job), "%s%s%.*s", prefix, prefix[0] ? "/" : "",
                      (int)(strlen(name) - 12), name);

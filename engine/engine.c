@@ -66,9 +66,24 @@ struct tp_engine {
     bool no_answers;            /* inputs cannot be answered: they fail */
     const struct tp_stubs *stubs;
     int recovered_running; /* runs a killed server left RUNNING, found at start */
+    int indexing;          /* branch indexings going (the shutdown waits for them) */
 };
 
 static void schedule_pump(struct tp_engine *engine);
+
+/* Reports the shutdown done once nothing runs any more (runs, indexing). */
+static bool maybe_shut_down(struct tp_engine *engine)
+{
+    if (engine->shutting_down && engine->nactive == 0 && engine->indexing == 0 &&
+        engine->shutdown_done != NULL) {
+        void (*done)(void *) = engine->shutdown_done;
+        engine->shutdown_done = NULL;
+        done(engine->shutdown_ctx);
+        return true;
+    }
+    return false;
+}
+
 static void on_cron(uv_timer_t *timer);
 static void fetch_script(struct run *run);
 static void run_plan(struct run *run);
@@ -327,6 +342,9 @@ static struct run *run_new(struct tp_engine *engine, const struct tp_run_rec *re
             run->scm_branch = tp_arena_strdup(&run->arena, tp_scm_branch_name(branch->valuestring));
             run->scm_path = tp_arena_strdup(&run->arena, path->valuestring);
         }
+        const cJSON *branch_name = cJSON_GetObjectItemCaseSensitive(props, "branch");
+        if (cJSON_IsString(branch_name))
+            run->branch = tp_arena_strdup(&run->arena, branch_name->valuestring);
         cJSON_Delete(props);
     }
     struct tp_plan *plan;
@@ -571,6 +589,8 @@ static void set_core_env(struct run *run)
     tp_env_set(env, "BUILD_URL", tp_buf_str(&url));
     tp_buf_close(&url);
     tp_env_set(env, "JENKINS_HOME", engine->data_dir);
+    if (run->branch != NULL)
+        tp_env_set(env, "BRANCH_NAME", run->branch); /* a multibranch pipeline's branch job */
     if (run->scm_commit != NULL) {
         /* what the default checkout of a script from SCM sets */
         tp_env_set(env, "GIT_COMMIT", run->scm_commit);
@@ -748,12 +768,8 @@ static void run_end(struct run *run)
     engine->nactive--;
     engine->slot_busy[run->executor] = false;
     run_free(run);
-    if (engine->shutting_down && engine->nactive == 0 && engine->shutdown_done != NULL) {
-        void (*done)(void *) = engine->shutdown_done;
-        engine->shutdown_done = NULL;
-        done(engine->shutdown_ctx);
+    if (maybe_shut_down(engine))
         return;
-    }
     schedule_pump(engine);
 }
 
@@ -3316,14 +3332,37 @@ void tp_engine_shutdown(struct tp_engine *engine, void (*done)(void *ctx), void 
     engine->shutting_down = true;
     uv_timer_stop(&engine->pump);
     uv_timer_stop(&engine->cron);
-    if (engine->nactive == 0) {
-        done(ctx);
-        return;
-    }
     engine->shutdown_done = done;
     engine->shutdown_ctx = ctx;
+    if (maybe_shut_down(engine))
+        return;
     for (struct run *run = engine->active; run != NULL; run = run->next)
         abort_run(run, "Aborted: tidepool is shutting down");
+}
+
+void tp_engine_indexing(struct tp_engine *engine, int delta)
+{
+    engine->indexing += delta;
+    if (delta < 0)
+        maybe_shut_down(engine);
+}
+
+char **tp_engine_base_env(struct tp_engine *engine)
+{
+    return engine->base_env.items;
+}
+
+int tp_engine_start_pipeline(struct tp_engine *engine, const struct tp_pipeline_rec *pipeline,
+                             const char *cause, struct tp_arena *arena)
+{
+    if (engine->shutting_down)
+        return TP_ECONFLICT;
+    struct tp_run_rec queued;
+    struct tp_buf error;
+    tp_buf_init(&error);
+    int err = start_pipeline(engine, pipeline, NULL, cause, NULL, arena, &queued, &error);
+    tp_buf_close(&error);
+    return err;
 }
 
 int tp_engine_active(const struct tp_engine *engine)

@@ -87,6 +87,13 @@ int tp_engine_pipeline_put(struct tp_engine *engine, const char *name, const cha
  */
 int tp_engine_pipeline_configure(struct tp_engine *engine, int64_t id,
                                  const struct tp_pipeline_config *config, const char *cron);
+/*
+ * Indexes multibranch pipeline `mbp` (its properties name the repository): branch jobs are
+ * made, updated and built, or removed, when the listing comes back (a child process; this
+ * returns at once). Returns 0, TP_ENOTFOUND, TP_EINVAL (not a multibranch pipeline) or a
+ * libuv error.
+ */
+int tp_engine_index(struct tp_engine *engine, const char *mbp);
 /* Jenkins' class for a run's cause: timer, user or replay. */
 const char *tp_engine_cause_class(const char *cause, const char *user);
 /* Whether item `name` (a job, or any job inside folder `name`) has a run queued or going. */

@@ -62,6 +62,7 @@ struct run {
     /* Pipeline script from SCM (the job's config.xml): repository, branch, script path, and
      * the commit the run's script came from; NULL for an inline script */
     const char *scm_url, *scm_branch, *scm_path, *scm_commit;
+    const char *branch;     /* a multibranch branch job's branch (BRANCH_NAME), or NULL */
     struct tp_child *fetch; /* the git process reading the script, while it runs */
     int64_t not_before_ms;  /* options { quietPeriod(N) }: not started before this */
     bool timestamps;        /* options { timestamps() }: every log line is stamped */
@@ -334,5 +335,15 @@ bool tp_engine_answers_inputs(const struct tp_engine *engine);
 
 /* The loop, for steps that start processes. */
 uv_loop_t *tp_engine_loop(struct tp_engine *engine);
+/* The server's environment, for children that are not steps (git for indexing). */
+char **tp_engine_base_env(struct tp_engine *engine);
+/* Counts branch indexings going (+1 at the start, -1 at the end: a shutdown waits). */
+void tp_engine_indexing(struct tp_engine *engine, int delta);
+/* Queues a run of job `pipeline` with its parameters' defaults and `cause` (no user).
+ * Returns 0 or an error of tp_engine_start. */
+int tp_engine_start_pipeline(struct tp_engine *engine, const struct tp_pipeline_rec *pipeline,
+                             const char *cause, struct tp_arena *arena);
+/* A branch job's full name: "<mbp>/<branch>" with the branch's '%' and '/' encoded. */
+void tp_branch_job_name(const char *mbp, const char *branch, struct tp_buf *out);
 
 #endif

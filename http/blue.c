@@ -313,15 +313,177 @@ static cJSON *folder_json(struct tp_req *req, const struct tp_pipeline_rec *fold
 
 static cJSON *item_json(struct tp_req *req, const struct tp_pipeline_rec *pipeline);
 
+/* A branch job's branch (from its properties), or NULL for any other job. */
+static const char *branch_of(struct tp_req *req, const struct tp_pipeline_rec *pipeline)
+{
+    if (pipeline->properties == NULL || strstr(pipeline->properties, "\"branch\"") == NULL)
+        return NULL;
+    cJSON *props = cJSON_Parse(pipeline->properties);
+    const cJSON *branch = cJSON_GetObjectItemCaseSensitive(props, "branch");
+    const char *out =
+        cJSON_IsString(branch) ? tp_arena_strdup(req->arena, branch->valuestring) : NULL;
+    cJSON_Delete(props);
+    return out;
+}
+
+static bool primary_branch(const char *branch)
+{
+    return branch != NULL && (strcmp(branch, "main") == 0 || strcmp(branch, "master") == 0);
+}
+
+static void pipeline_history(struct tp_req *req, int64_t pipeline_id, struct tp_blue_history *out);
+
 static cJSON *pipeline_json(struct tp_req *req, const struct tp_pipeline_rec *pipeline)
 {
     cJSON *o = item_json(req, pipeline);
+    const char *branch = pipeline->folder ? NULL : branch_of(req, pipeline);
+    const char *slash = strrchr(pipeline->name, '/');
+    if (branch != NULL && slash != NULL)
+        o = tp_blue_branch_json(
+            o, tp_arena_strndup(req->arena, pipeline->name, (size_t)(slash - pipeline->name)),
+            slash + 1, primary_branch(branch));
     tp_blue_set_permissions(o, tp_req_role(req));
     return o;
 }
 
+/* --- multibranch --- */
+
+/* The branch jobs of multibranch pipeline `mbp`, in Blue Ocean's branch-list order (the
+ * primary branch first, then by name). */
+struct branches_ctx {
+    struct tp_req *req;
+    const char *mbp;
+    size_t len;
+    struct tp_pipeline_rec *items;
+    size_t count, cap;
+};
+
+static int add_branch_job(void *ctx, const struct tp_pipeline_rec *rec)
+{
+    struct branches_ctx *c = ctx;
+    if (strncmp(rec->name, c->mbp, c->len) != 0 || rec->name[c->len] != '/' ||
+        strchr(rec->name + c->len + 1, '/') != NULL || rec->folder)
+        return 0;
+    c->items = tp_arena_grow(c->req->arena, c->items, c->count, &c->cap, sizeof(*c->items));
+    c->items[c->count++] = *rec;
+    return 0;
+}
+
+static int branches_of(struct tp_req *req, const char *mbp, struct branches_ctx *out)
+{
+    *out = (struct branches_ctx){ .req = req, .mbp = mbp, .len = strlen(mbp) };
+    int err = tp_store_pipeline_list(req->app->store, req->arena, add_branch_job, out);
+    for (size_t i = 0; i < out->count; i++) {
+        if (primary_branch(branch_of(req, &out->items[i])) && i > 0) {
+            struct tp_pipeline_rec primary = out->items[i];
+            memmove(&out->items[1], &out->items[0], i * sizeof(*out->items));
+            out->items[0] = primary;
+            break;
+        }
+    }
+    return err;
+}
+
+static cJSON *multibranch_json(struct tp_req *req, const struct tp_pipeline_rec *mbp)
+{
+    struct branches_ctx b;
+    branches_of(req, mbp->name, &b);
+    const char **names = tp_arena_alloc(req->arena, (b.count + 1) * sizeof(*names));
+    struct tp_blue_multibranch m = { .branches = names,
+                                     .nbranches = b.count,
+                                     .weather_score = 100,
+                                     .estimated_duration_ms = -1,
+                                     .script_path = "Jenkinsfile" };
+    for (size_t i = 0; i < b.count; i++) {
+        names[i] = strrchr(b.items[i].name, '/') + 1;
+        struct tp_run_rec last;
+        bool found = false;
+        for (int64_t n = b.items[i].next_number - 1; n > 0 && !found; n--) {
+            found = tp_store_run_get(req->app->store, b.items[i].id, n, req->arena, &last) == 0 &&
+                    last.state == TP_STATE_FINISHED;
+        }
+        m.failing += found && last.result == TP_RESULT_FAILURE;
+        m.successful += found && last.result == TP_RESULT_SUCCESS;
+        if (i == 0) {
+            struct tp_blue_history history;
+            pipeline_history(req, b.items[i].id, &history);
+            m.weather_score = history.weather_score;
+            m.estimated_duration_ms = history.estimated_duration_ms;
+        }
+    }
+    return tp_blue_multibranch_json(mbp, &m);
+}
+
+/* GET .../{mbp}/branches/: its branch jobs, paged. */
+static int get_branches(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec mbp;
+    int64_t start, limit;
+    if (!load_pipeline(req, resp, &mbp) || !page_params(req, resp, &start, &limit))
+        return 0;
+    if (!mbp.multibranch)
+        return tp_resp_error(resp, 404, "Pipeline %s is not a multibranch pipeline", mbp.name);
+    struct branches_ctx b;
+    int err = branches_of(req, mbp.name, &b);
+    if (err < 0)
+        return err;
+    cJSON *list = cJSON_CreateArray();
+    for (int64_t i = start; i < (int64_t)b.count && i - start < limit; i++)
+        cJSON_AddItemToArray(list, pipeline_json(req, &b.items[i]));
+    link_next(req, resp, start, limit);
+    return send_json(req, resp, list);
+}
+
+static int newer_first(const void *a, const void *b)
+{
+    const struct tp_run_rec *x = a, *y = b;
+    int64_t sx = x->start_ms > 0 ? x->start_ms : INT64_MAX - x->enqueue_ms;
+    int64_t sy = y->start_ms > 0 ? y->start_ms : INT64_MAX - y->enqueue_ms;
+    return sx < sy ? 1 : sx > sy ? -1 : 0;
+}
+
+struct mbp_runs {
+    struct tp_run_rec *items;
+    size_t count, cap;
+    struct tp_arena *arena;
+};
+
+static int collect_mbp_run(void *ctx, const struct tp_run_rec *rec)
+{
+    struct mbp_runs *r = ctx;
+    r->items = tp_arena_grow(r->arena, r->items, r->count, &r->cap, sizeof(*r->items));
+    r->items[r->count++] = *rec;
+    return 0;
+}
+
+/* GET .../{mbp}/runs/: the runs of every branch (start+limit of each), newest first. */
+static int get_mbp_runs(struct tp_req *req, struct tp_resp *resp, const struct tp_pipeline_rec *mbp,
+                        int64_t start, int64_t limit)
+{
+    struct branches_ctx b;
+    int err = branches_of(req, mbp->name, &b);
+    struct mbp_runs runs = { .arena = req->arena };
+    for (size_t i = 0; i < b.count && err == 0; i++)
+        err = tp_store_run_list(req->app->store, b.items[i].id, TP_RUNS_ALL, 0,
+                                start + limit < 250 ? start + limit : 250, req->arena,
+                                collect_mbp_run, &runs);
+    if (err < 0)
+        return err;
+    if (runs.count > 1)
+        qsort(runs.items, runs.count, sizeof(*runs.items), newer_first);
+    cJSON *list = cJSON_CreateArray();
+    for (int64_t i = start; i < (int64_t)runs.count && i - start < limit; i++)
+        cJSON_AddItemToArray(list, run_json(req, &runs.items[i], -1, false));
+    link_next(req, resp, start, limit);
+    return send_json(req, resp, list);
+}
+
+static cJSON *multibranch_json(struct tp_req *req, const struct tp_pipeline_rec *mbp);
+
 static cJSON *item_json(struct tp_req *req, const struct tp_pipeline_rec *pipeline)
 {
+    if (pipeline->multibranch)
+        return multibranch_json(req, pipeline);
     if (pipeline->folder)
         return folder_json(req, pipeline);
     struct tp_blue_history history;
@@ -476,6 +638,8 @@ static int get_runs(struct tp_req *req, struct tp_resp *resp)
     int64_t start, limit;
     if (!load_pipeline(req, resp, &pipeline) || !page_params(req, resp, &start, &limit))
         return 0;
+    if (pipeline.multibranch)
+        return get_mbp_runs(req, resp, &pipeline, start, limit);
     struct tp_blue_history history;
     pipeline_history(req, pipeline.id, &history);
     struct list_ctx ctx = { .req = req,
@@ -500,6 +664,13 @@ static int post_runs(struct tp_req *req, struct tp_resp *resp)
     struct tp_pipeline_rec pipeline;
     if (!load_pipeline(req, resp, &pipeline))
         return 0;
+    if (pipeline.multibranch) {
+        /* on a multibranch pipeline: branch indexing, not a build */
+        int err = tp_engine_index(req->app->engine, pipeline.name);
+        if (err < 0)
+            return err;
+        return send_json(req, resp, pipeline_json(req, &pipeline));
+    }
     cJSON *body = NULL;
     if (req->body_len > 0) {
         body = cJSON_ParseWithLength(req->body, req->body_len);
@@ -1312,6 +1483,7 @@ static const struct tp_route blue_routes[] = {
     { HTTP_GET, ORG "/pipelines/", get_pipelines },
     { HTTP_GET, ORG "/pipelines/{pipeline}/", get_pipeline },
     { HTTP_GET, ORG "/pipelines/{pipeline}/pipelines/", get_folder_pipelines },
+    { HTTP_GET, ORG "/pipelines/{pipeline}/branches/", get_branches },
     { HTTP_DELETE, ORG "/pipelines/{pipeline}/", delete_pipeline },
     { HTTP_PUT, ORG "/pipelines/{pipeline}/enable/", put_enable },
     { HTTP_PUT, ORG "/pipelines/{pipeline}/disable/", put_disable },

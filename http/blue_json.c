@@ -2,10 +2,12 @@
 #include "http/blue_json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/mem.h"
 #include "common/str.h"
 #include "http/auth.h"
 
@@ -166,6 +168,85 @@ cJSON *tp_blue_folder_json(const struct tp_pipeline_rec *folder, const char *con
     add_permissions(o);
     cJSON_AddItemToObject(o, "pipelineFolderNames", names);
     tp_buf_close(&href);
+    return o;
+}
+
+cJSON *tp_blue_multibranch_json(const struct tp_pipeline_rec *mbp,
+                                const struct tp_blue_multibranch *m)
+{
+    static const char *const rels[] = { "runs", "queue", "actions", "trends", "branches", "scm" };
+    struct tp_buf href;
+    tp_buf_init(&href);
+    tp_blue_pipeline_href(mbp->name, &href);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class",
+                            "io.jenkins.blueocean.rest.impl.pipeline.MultiBranchPipelineImpl");
+    add_links(o, href.data, rels, 6);
+    cJSON_AddArrayToObject(o, "actions");
+    cJSON_AddNullToObject(o, "disabled");
+    add_names(o, mbp->name);
+    tp_json_add_i64(o, "estimatedDurationInMillis", m->estimated_duration_ms);
+    tp_json_add_i64(o, "numberOfFolders", 0);
+    tp_json_add_i64(o, "numberOfPipelines", (int64_t)m->nbranches);
+    cJSON_AddStringToObject(o, "organization", "jenkins");
+    cJSON_AddNullToObject(o, "parameters");
+    add_permissions(o);
+    cJSON_AddArrayToObject(o, "pipelineFolderNames");
+    tp_json_add_i64(o, "weatherScore", m->weather_score);
+    cJSON *names = cJSON_AddArrayToObject(o, "branchNames");
+    for (size_t i = 0; i < m->nbranches; i++)
+        cJSON_AddItemToArray(names, cJSON_CreateString(m->branches[i]));
+    tp_json_add_i64(o, "numberOfFailingBranches", m->failing);
+    tp_json_add_i64(o, "numberOfFailingPullRequests", 0);
+    tp_json_add_i64(o, "numberOfSuccessfulBranches", m->successful);
+    tp_json_add_i64(o, "numberOfSuccessfulPullRequests", 0);
+    cJSON *scm = cJSON_AddObjectToObject(o, "scmSource");
+    cJSON_AddNullToObject(scm, "apiUrl");
+    cJSON_AddStringToObject(scm, "id", "git");
+    cJSON_AddStringToObject(o, "scriptPath", m->script_path);
+    tp_json_add_i64(o, "totalNumberOfBranches", (int64_t)m->nbranches);
+    tp_json_add_i64(o, "totalNumberOfPullRequests", 0);
+    tp_buf_close(&href);
+    return o;
+}
+
+cJSON *tp_blue_branch_json(cJSON *pipeline, const char *mbp, const char *job_name, bool primary)
+{
+    struct tp_buf href;
+    tp_buf_init(&href);
+    tp_blue_pipeline_href(mbp, &href);
+    tp_buf_puts(&href, "branches/");
+    tp_str_url_encode(job_name, &href);
+    tp_buf_putc(&href, '/');
+    static const char *const rels[] = { "runs", "queue", "actions", "trends", "scm" };
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "_class", "io.jenkins.blueocean.rest.impl.pipeline.BranchImpl");
+    add_links(o, href.data, rels, 5);
+    tp_buf_close(&href);
+    /* the rest as the pipeline has it, but for its display name: the branch's, decoded */
+    for (cJSON *item = pipeline->child; item != NULL; item = pipeline->child) {
+        cJSON_DetachItemViaPointer(pipeline, item);
+        char *key = tp_xstrdup(item->string);
+        if (strcmp(key, "_class") == 0 || strcmp(key, "_links") == 0) {
+            cJSON_Delete(item);
+        } else if (strcmp(key, "displayName") == 0) {
+            struct tp_buf decoded;
+            tp_buf_init(&decoded);
+            if (tp_str_url_decode(job_name, strlen(job_name), false, &decoded) < 0)
+                tp_buf_puts(&decoded, job_name);
+            cJSON_AddStringToObject(o, key, tp_buf_str(&decoded));
+            tp_buf_close(&decoded);
+            cJSON_Delete(item);
+        } else {
+            cJSON_AddItemToObject(o, key, item);
+        }
+        free(key);
+    }
+    cJSON_Delete(pipeline);
+    cJSON *branch = cJSON_AddObjectToObject(o, "branch");
+    cJSON_AddBoolToObject(branch, "isPrimary", primary);
+    cJSON_AddArrayToObject(branch, "issues");
+    cJSON_AddNullToObject(branch, "url");
     return o;
 }
 

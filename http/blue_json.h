@@ -41,6 +41,23 @@ cJSON *tp_blue_organization_json(void);
 cJSON *tp_blue_pipeline_json(const struct tp_pipeline_rec *pipeline,
                              const struct tp_blue_history *history, const cJSON *latest_run,
                              cJSON *parameters);
+
+/* What a multibranch pipeline's JSON needs from its branches. */
+struct tp_blue_multibranch {
+    const char *const *branches; /* branch job names, in the branch list's order */
+    size_t nbranches;
+    int64_t failing, successful; /* branches whose last build failed / succeeded */
+    int weather_score;           /* the primary branch's, 100 when none */
+    int64_t estimated_duration_ms;
+    const char *script_path;
+};
+
+/* A multibranch pipeline (MultiBranchPipelineImpl). */
+cJSON *tp_blue_multibranch_json(const struct tp_pipeline_rec *mbp,
+                                const struct tp_blue_multibranch *m);
+/* A branch job (BranchImpl) of multibranch pipeline `mbp` from its pipeline JSON (taken):
+ * the decoded display name, `branch`, links under ".../branches/<name encoded again>/". */
+cJSON *tp_blue_branch_json(cJSON *pipeline, const char *mbp, const char *job_name, bool primary);
 /* Sets a pipeline's or folder's `permissions` map to what `role` may do. */
 void tp_blue_set_permissions(cJSON *o, enum tp_role role);
 /* A folder (PipelineFolderImpl). `children`: one entry per item inside it, the folder's

@@ -315,7 +315,9 @@ static int add_item(void *ctx, const struct tp_pipeline_status *p)
     }
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "_class",
-                            p->folder ? TP_CLASSIC_FOLDER_CLASS : TP_CLASSIC_JOB_CLASS);
+                            p->multibranch ? TP_CLASSIC_MULTIBRANCH_CLASS
+                            : p->folder    ? TP_CLASSIC_FOLDER_CLASS
+                                           : TP_CLASSIC_JOB_CLASS);
     cJSON_AddStringToObject(o, "name", tp_classic_short_name(p->name));
     struct tp_buf url;
     tp_buf_init(&url);
@@ -936,7 +938,7 @@ static int store_config(struct tp_req *req, struct tp_resp *resp, const char *na
                                     pipeline.folder ? "job" : "folder"));
     }
     if (err == TP_ENOTFOUND && create)
-        err = config.folder ? tp_store_folder_put(req->app->store, name, NULL)
+        err = config.folder ? tp_store_folder_put(req->app->store, name, NULL, false)
                             : tp_engine_pipeline_put(req->app->engine, name, config.script, NULL);
     if (err > 0)
         err = 0;

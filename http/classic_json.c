@@ -48,7 +48,8 @@ static void add_url(cJSON *o, const char *root, const char *job, int64_t number)
 cJSON *tp_classic_folder_json(const char *root, const struct tp_pipeline_rec *folder, cJSON *jobs)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "_class", TP_CLASSIC_FOLDER_CLASS);
+    cJSON_AddStringToObject(
+        o, "_class", folder->multibranch ? TP_CLASSIC_MULTIBRANCH_CLASS : TP_CLASSIC_FOLDER_CLASS);
     cJSON_AddArrayToObject(o, "actions");
     if (folder->description != NULL)
         cJSON_AddStringToObject(o, "description", folder->description);

@@ -31,6 +31,8 @@ struct tp_classic_job {
 
 #define TP_CLASSIC_JOB_CLASS    "org.jenkinsci.plugins.workflow.job.WorkflowJob"
 #define TP_CLASSIC_FOLDER_CLASS "com.cloudbees.hudson.plugins.folder.Folder"
+#define TP_CLASSIC_MULTIBRANCH_CLASS \
+    "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject"
 
 /* An item's URL: <root>job/<name>/, job/<folder>/job/<name>/ inside a folder (each segment
  * percent-encoded). In `out`. */

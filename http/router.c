@@ -74,19 +74,31 @@ bool tp_router_match(const char *pattern, const char *path, struct tp_arena *are
 }
 
 /* Folds "<marker>a<marker>b" from `at` (which points at the first marker) on. */
-static const char *fold_from(const char *path, const char *at, const char *marker,
-                             struct tp_arena *arena)
+/* The length of `marker` or `alias` (NULL: none) when `p` starts with it and a name follows. */
+static size_t marker_at(const char *p, const char *marker, const char *alias)
 {
-    size_t mlen = strlen(marker);
-    const char *p = at + mlen;
+    const char *const both[] = { marker, alias };
+    for (size_t i = 0; i < 2 && both[i] != NULL; i++) {
+        size_t n = strlen(both[i]);
+        if (strncmp(p, both[i], n) == 0 && p[n] != '\0' && p[n] != '/')
+            return n;
+    }
+    return 0;
+}
+
+/* Folds "<marker>a<marker>b" (or "<marker>a<alias>b") from `at`, the first marker, on. */
+static const char *fold_from(const char *path, const char *at, const char *marker,
+                             const char *alias, struct tp_arena *arena)
+{
+    const char *p = at + strlen(marker);
     p += strcspn(p, "/");
-    if (strncmp(p, marker, mlen) != 0 || p[mlen] == '\0' || p[mlen] == '/')
+    if (marker_at(p, marker, alias) == 0)
         return path;
     struct tp_buf out;
     tp_buf_init(&out);
     tp_buf_append(&out, path, (size_t)(p - path));
     /* "<marker>NAME" right after an item's segment: an item inside a folder */
-    while (strncmp(p, marker, mlen) == 0 && p[mlen] != '\0' && p[mlen] != '/') {
+    for (size_t mlen; (mlen = marker_at(p, marker, alias)) > 0;) {
         p += mlen;
         size_t len = strcspn(p, "/");
         tp_buf_puts(&out, "%2F");
@@ -103,11 +115,11 @@ const char *tp_router_fold_items(const char *path, struct tp_arena *arena)
 {
     static const char blue[] = "/blue/rest/organizations/";
     if (strncmp(path, "/job/", 5) == 0)
-        return fold_from(path, path, "/job/", arena);
+        return fold_from(path, path, "/job/", NULL, arena);
     if (strncmp(path, blue, sizeof(blue) - 1) == 0) {
         const char *org_end = path + sizeof(blue) - 1 + strcspn(path + sizeof(blue) - 1, "/");
         if (strncmp(org_end, "/pipelines/", 11) == 0)
-            return fold_from(path, org_end, "/pipelines/", arena);
+            return fold_from(path, org_end, "/pipelines/", "/branches/", arena);
     }
     return path;
 }

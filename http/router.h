@@ -42,8 +42,10 @@ bool tp_router_match(const char *pattern, const char *path, struct tp_arena *are
 /*
  * Folder paths in one segment, so that a `{job}` or `{pipeline}` capture is the item's full
  * name "a/b": Jenkins' "/job/a/job/b/rest" becomes "/job/a%2Fb/rest", Blue Ocean's
- * ".../organizations/O/pipelines/a/pipelines/b/rest" becomes ".../pipelines/a%2Fb/rest" (a
- * folder's own "pipelines/" list stays). Other paths come back as they are. Pure.
+ * ".../organizations/O/pipelines/a/pipelines/b/rest" becomes ".../pipelines/a%2Fb/rest", and a
+ * multibranch pipeline's
+ * ".../pipelines/m/branches/b/rest" the same (a folder's own "pipelines/" and "branches/"
+ * lists stay). Other paths come back as they are. Pure.
  */
 const char *tp_router_fold_items(const char *path, struct tp_arena *arena);
 

@@ -37,6 +37,7 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_PIPELINE_SET_CONFIG] = "UPDATE pipelines SET script = ?2, config = ?3, param_defs = ?4, "
                                 "description = ?5, disabled = ?6, properties = ?7 WHERE id = ?1",
     [SQL_PIPELINE_SET_CRON] = "UPDATE pipelines SET cron = ?2 WHERE id = ?1",
+    [SQL_PIPELINE_SET_PROPERTIES] = "UPDATE pipelines SET properties = ?2 WHERE id = ?1",
     [SQL_RUN_SET_SCRIPT] = "UPDATE runs SET script = ?2 WHERE id = ?1",
     [SQL_PIPELINE_LIST_TIMED] = "SELECT " PIPELINE_COLUMNS " FROM pipelines "
                                 "WHERE cron IS NOT NULL AND disabled = 0 AND folder = 0 "
@@ -53,7 +54,7 @@ static const char *const sql_text[SQL_COUNT] = {
         "WHERE name = (SELECT n FROM t) OR "
         "substr(name, 1, length((SELECT n FROM t)) + 1) = (SELECT n FROM t) || '/'",
     [SQL_FOLDER_PUT] = "INSERT INTO pipelines(name, script, source, created_ms, folder) "
-                       "VALUES(?1, '', ?3, ?2, 1) ON CONFLICT(name) DO NOTHING",
+                       "VALUES(?1, '', ?3, ?2, ?4) ON CONFLICT(name) DO NOTHING",
     [SQL_FAVORITE_ADD] = "INSERT INTO favorites(user, pipeline_id) VALUES(?1, ?2) "
                          "ON CONFLICT DO NOTHING",
     [SQL_FAVORITE_REMOVE] = "DELETE FROM favorites WHERE user = ?1 AND pipeline_id = ?2",
@@ -299,11 +300,13 @@ static void read_pipeline(sqlite3_stmt *stmt, struct tp_arena *arena, struct tp_
     out->param_defs = col_text(stmt, 8, arena);
     out->description = col_text(stmt, 9, arena);
     out->folder = sqlite3_column_int(stmt, 10) != 0;
+    out->multibranch = sqlite3_column_int(stmt, 10) == 2;
     out->properties = col_text(stmt, 11, arena);
     out->cron = col_text(stmt, 12, arena);
 }
 
-int tp_store_folder_put(struct tp_store *store, const char *name, const char *source)
+int tp_store_folder_put(struct tp_store *store, const char *name, const char *source,
+                        bool multibranch)
 {
     sqlite3_stmt *stmt = stmt_get(store, SQL_FOLDER_PUT);
     if (stmt == NULL || batch_begin(store) < 0)
@@ -311,6 +314,7 @@ int tp_store_folder_put(struct tp_store *store, const char *name, const char *so
     bind_text(stmt, 1, name);
     sqlite3_bind_int64(stmt, 2, tp_time_now_ms());
     bind_text(stmt, 3, source);
+    sqlite3_bind_int(stmt, 4, multibranch ? 2 : 1);
     int rc = sqlite3_step(stmt), err = 0;
     if (rc != SQLITE_DONE)
         err = db_error(store, "folder put");
@@ -363,6 +367,16 @@ int tp_store_pipeline_set_cron(struct tp_store *store, int64_t id, const char *c
     return pipeline_write(store, stmt, "pipeline set cron");
 }
 
+int tp_store_pipeline_set_properties(struct tp_store *store, int64_t id, const char *properties)
+{
+    sqlite3_stmt *stmt = stmt_get(store, SQL_PIPELINE_SET_PROPERTIES);
+    if (stmt == NULL || batch_begin(store) < 0)
+        return TP_EDB;
+    sqlite3_bind_int64(stmt, 1, id);
+    bind_text(stmt, 2, properties);
+    return pipeline_write(store, stmt, "pipeline set properties");
+}
+
 int tp_store_run_set_script(struct tp_store *store, int64_t run_id, const char *script)
 {
     sqlite3_stmt *stmt = stmt_get(store, SQL_RUN_SET_SCRIPT);
@@ -405,6 +419,7 @@ int tp_store_pipeline_statuses(struct tp_store *store, struct tp_arena *arena,
             .name = col_text(stmt, 1, arena),
             .disabled = sqlite3_column_int(stmt, 2) != 0,
             .folder = sqlite3_column_int(stmt, 3) != 0,
+            .multibranch = sqlite3_column_int(stmt, 3) == 2,
             .last_result = sqlite3_column_type(stmt, 4) == SQLITE_NULL
                                ? TP_RESULT_NONE
                                : (enum tp_result)sqlite3_column_int(stmt, 4),

@@ -68,6 +68,7 @@ struct tp_pipeline_rec {
     const char *param_defs;  /* parameters its config.xml declared (a Groovy list), or NULL */
     const char *description; /* or NULL */
     bool folder;             /* a folder: it holds the items named "<name>/..." */
+    bool multibranch;        /* (a folder) a multibranch pipeline: its items are branches */
     const char *properties;  /* JSON: job properties from its config.xml, or NULL */
     const char *cron;        /* the timer spec it is built on, or NULL */
 };
@@ -176,12 +177,16 @@ int tp_store_pipeline_get_by_id(struct tp_store *store, int64_t id, struct tp_ar
 int tp_store_pipeline_set_config(struct tp_store *store, int64_t id,
                                  const struct tp_pipeline_config *config);
 int tp_store_pipeline_set_disabled(struct tp_store *store, int64_t id, bool disabled);
+/* Sets pipeline `id`'s properties (JSON, or NULL). Returns 0, TP_ENOTFOUND or TP_EDB. */
+int tp_store_pipeline_set_properties(struct tp_store *store, int64_t id, const char *properties);
 /* Sets the timer spec pipeline `id` is built on (NULL: none). Returns 0, TP_ENOTFOUND or
  * TP_EDB. */
 int tp_store_pipeline_set_cron(struct tp_store *store, int64_t id, const char *cron);
-/* Makes folder `name` ("a" or "a/b") from `source` (its directory, or NULL), when there is no
- * item of that name. Returns 1 when made, 0 when the name was taken already, or TP_EDB. */
-int tp_store_folder_put(struct tp_store *store, const char *name, const char *source);
+/* Makes folder `name` ("a" or "a/b") from `source` (its directory, or NULL) — a multibranch
+ * pipeline when `multibranch` — when there is no item of that name. Returns 1 when made, 0
+ * when the name was taken already, or TP_EDB. */
+int tp_store_folder_put(struct tp_store *store, const char *name, const char *source,
+                        bool multibranch);
 /* Deletes a pipeline with its runs (a folder with every item inside it). Returns 0,
  * TP_ENOTFOUND or TP_EDB. */
 int tp_store_pipeline_delete(struct tp_store *store, int64_t id);
@@ -195,7 +200,7 @@ struct tp_pipeline_status {
     int64_t id;
     const char *name;
     bool disabled;
-    bool folder;
+    bool folder, multibranch;
     enum tp_result last_result;
     bool building;
 };

@@ -170,6 +170,10 @@ TP_TEST(router_folds_folder_paths)
         { "/blue/rest/organizations/jenkins/pipelines/",
           "/blue/rest/organizations/jenkins/pipelines/" },
         { "/blue/rest/search/", "/blue/rest/search/" },
+        { "/blue/rest/organizations/jenkins/pipelines/m/branches/feature%252Fx/runs/",
+          "/blue/rest/organizations/jenkins/pipelines/m%2Ffeature%252Fx/runs/" },
+        { "/blue/rest/organizations/jenkins/pipelines/m/branches/",
+          "/blue/rest/organizations/jenkins/pipelines/m/branches/" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         ASSERT_STR_EQ(cases[i][1], tp_router_fold_items(cases[i][0], &arena));

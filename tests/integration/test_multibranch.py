@@ -1,0 +1,155 @@
+"""Multibranch pipelines from git: a git repository in the jobs dir (or a NAME.git file naming
+one) is a multibranch pipeline; indexing makes a branch job for each branch whose head has a
+Jenkinsfile and builds it ("Branch indexing"); BRANCH_NAME and GIT_COMMIT are set and the
+workspace is a checkout; POST .../{mbp}/runs/ indexes again (new branches built, moved heads
+built again, deleted branches gone); Blue Ocean's MultiBranchPipelineImpl, branches/ (primary
+first, names encoded once and hrefs twice), runs across branches; the classic API's job
+paths."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from tp import ORG, Server, run_tests, wait_until  # noqa: E402
+
+FILE = """pipeline {
+    agent any
+    stages {
+        stage('Show') {
+            steps {
+                sh 'echo "branch=$BRANCH_NAME commit=$GIT_COMMIT"; cat README'
+            }
+        }
+    }
+}
+"""
+
+
+def git(repo, *args):
+    env = dict(os.environ, GIT_AUTHOR_NAME="Ann", GIT_AUTHOR_EMAIL="ann@example.com",
+               GIT_COMMITTER_NAME="Ann", GIT_COMMITTER_EMAIL="ann@example.com")
+    return subprocess.run(["git", "-C", repo] + list(args), check=True, env=env,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def write(repo, name, text):
+    with open(os.path.join(repo, name), "w") as f:
+        f.write(text)
+
+
+def make_repo(path):
+    os.makedirs(path)
+    git(path, "init", "-q", "-b", "main")
+    write(path, "README", "on main\n")
+    write(path, "Jenkinsfile", FILE)
+    git(path, "add", ".")
+    git(path, "commit", "-q", "-m", "main with a pipeline")
+    git(path, "checkout", "-q", "-b", "feature/x")
+    write(path, "README", "on feature/x\n")
+    git(path, "commit", "-q", "-am", "feature work")
+    git(path, "checkout", "-q", "-b", "docs", "main")
+    git(path, "rm", "-q", "Jenkinsfile")
+    git(path, "commit", "-q", "-m", "docs only")
+    git(path, "checkout", "-q", "main")
+
+
+def branch_runs(s, branch):
+    return s.get_json(ORG + "/pipelines/app/branches/%s/runs/" % branch)
+
+
+def finished(s, branch, count):
+    status, _, body = s.request("GET", ORG + "/pipelines/app/branches/%s/runs/" % branch)
+    if status == 404:
+        return False  # not indexed yet
+    runs = json.loads(body)
+    return len(runs) >= count and all(r["state"] == "FINISHED" for r in runs)
+
+
+def test_multibranch_from_a_repository_in_the_jobs_dir():
+    jobs = tempfile.mkdtemp(prefix="tp-it-jobs-")
+    repo = os.path.join(jobs, "app")
+    make_repo(repo)
+    try:
+        with Server(jobs=jobs) as s:
+            # indexing made and built the two branches with a Jenkinsfile
+            wait_until(lambda: finished(s, "main", 1) and finished(s, "feature%252Fx", 1),
+                       timeout=30)
+            mbp = s.get_json(ORG + "/pipelines/app/")
+            assert mbp["_class"] == "io.jenkins.blueocean.rest.impl.pipeline.MultiBranchPipelineImpl"
+            assert mbp["branchNames"] == ["main", "feature%2Fx"], mbp["branchNames"]
+            assert (mbp["totalNumberOfBranches"], mbp["numberOfSuccessfulBranches"],
+                    mbp["numberOfFailingBranches"]) == (2, 2, 0)
+            assert mbp["_links"]["branches"]["href"] == ORG + "/pipelines/app/branches/"
+            assert mbp["scriptPath"] == "Jenkinsfile" and mbp["disabled"] is None
+            branches = s.get_json(ORG + "/pipelines/app/branches/")
+            assert [(b["name"], b["displayName"], b["branch"]["isPrimary"]) for b in branches] == [
+                ("main", "main", True), ("feature%2Fx", "feature/x", False)], branches
+            assert branches[1]["_class"] == "io.jenkins.blueocean.rest.impl.pipeline.BranchImpl"
+            assert branches[1]["_links"]["self"]["href"] == \
+                ORG + "/pipelines/app/branches/feature%252Fx/"
+            assert branches[1]["fullName"] == "app/feature%2Fx"
+            # the run: cause, BRANCH_NAME, GIT_COMMIT, a checked-out workspace
+            run = branch_runs(s, "feature%252Fx")[0]
+            assert run["causes"][0]["shortDescription"] == "Branch indexing"
+            assert run["pipeline"] == "feature%2Fx", run["pipeline"]
+            log = s.request("GET", ORG + "/pipelines/app/branches/feature%252Fx/runs/1/log/")[2]
+            log = log.decode().replace("\r\n", "\n")
+            head = git(repo, "rev-parse", "feature/x")
+            assert "branch=feature/x commit=%s\n" % head in log, log
+            assert "on feature/x\n" in log, log
+            # the same through the classic API and the pipelines/ alias
+            assert s.get_json("/job/app/job/feature%252Fx/1/api/json")["result"] == "SUCCESS"
+            classic = s.get_json("/job/app/api/json")
+            assert classic["_class"] == \
+                "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject"
+            assert [(j["name"], j["url"].split("/job/", 1)[1]) for j in classic["jobs"]] == [
+                ("feature%2Fx", "app/job/feature%252Fx/"), ("main", "app/job/main/")]
+            assert s.get_json(ORG + "/pipelines/app/pipelines/main/runs/1/")["result"] == "SUCCESS"
+            # runs across branches
+            assert len(s.get_json(ORG + "/pipelines/app/runs/")) == 2
+            # a branch job is started like any pipeline
+            s.post_run("app/branches/main")
+            s.wait_run("app/branches/main", 2)
+            # index again after changes: a moved head builds again, a new branch is built, a
+            # deleted branch goes
+            write(repo, "README", "main moved\n")
+            git(repo, "commit", "-q", "-am", "move main")
+            git(repo, "checkout", "-q", "-b", "fresh")
+            git(repo, "checkout", "-q", "main")
+            git(repo, "branch", "-q", "-D", "feature/x")
+            status, _, _ = s.request("POST", ORG + "/pipelines/app/runs/", b"{}",
+                                     {"Content-Type": "application/json"})
+            assert status == 200
+            wait_until(lambda: [b["name"] for b in s.get_json(ORG + "/pipelines/app/branches/")]
+                       == ["main", "fresh"], timeout=30)
+            wait_until(lambda: finished(s, "main", 3) and finished(s, "fresh", 1), timeout=30)
+            log = s.request("GET", ORG + "/pipelines/app/branches/main/runs/3/log/")[2].decode()
+            assert "main moved" in log, log
+            s.get_json(ORG + "/pipelines/app/branches/feature%252Fx/", expect=404)
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+def test_multibranch_from_a_git_file():
+    jobs = tempfile.mkdtemp(prefix="tp-it-jobs-")
+    elsewhere = tempfile.mkdtemp(prefix="tp-it-repo-")
+    repo = os.path.join(elsewhere, "service")
+    make_repo(repo)
+    write(jobs, "svc.git", "file://%s\n" % repo)
+    try:
+        with Server(jobs=jobs) as s:
+            wait_until(lambda: s.get_json(ORG + "/pipelines/svc/branches/"), timeout=30)
+            assert [b["name"] for b in s.get_json(ORG + "/pipelines/svc/branches/")] == [
+                "main", "feature%2Fx"]
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+        shutil.rmtree(elsewhere, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run_tests([test_multibranch_from_a_repository_in_the_jobs_dir,
+               test_multibranch_from_a_git_file])
