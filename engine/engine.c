@@ -87,6 +87,7 @@ static bool maybe_shut_down(struct tp_engine *engine)
 static void on_cron(uv_timer_t *timer);
 static void fetch_script(struct run *run);
 static void run_plan(struct run *run);
+static const char *change_set(struct run *run, const char *path);
 static const char *script_cron(const char *script, struct tp_arena *arena);
 static void frame_continue(struct frame *f);
 static int64_t dynamic_id(struct run *run);
@@ -2607,8 +2608,74 @@ static void on_fetch_exit(void *data, int64_t status, int term_signal)
     }
     run->rec.script = tp_arena_strndup(&run->arena, text.data, text.len);
     tp_buf_close(&text);
-    tp_store_run_set_script(run->engine->store, run->rec.id, run->rec.script);
+    const char *changes =
+        change_set(run, tp_arena_printf(&run->arena, "%s@tmp/changes", run->workspace));
+    tp_store_run_set_script(run->engine->store, run->rec.id, run->rec.script, run->scm_commit,
+                            changes);
     run_plan(run);
+}
+
+/* The commits `git log` wrote to `path` (records "\x1e" + fields split by "\x1f", then the
+ * paths it touched, one per line) as the change set JSON the store keeps, in the arena. */
+static const char *change_set(struct run *run, const char *path)
+{
+    struct tp_buf text;
+    tp_buf_init(&text);
+    cJSON *list = cJSON_CreateArray();
+    if (tp_fs_read_file(path, 1 << 20, &text) == 0) {
+        for (char *rec = strchr(tp_buf_str(&text), '\x1e'); rec != NULL;) {
+            char *next = strchr(rec + 1, '\x1e');
+            if (next != NULL)
+                *next = '\0';
+            char *fields[5] = { 0 };
+            char *p = rec + 1;
+            for (int i = 0; i < 5 && p != NULL; i++) {
+                fields[i] = p;
+                p = strpbrk(p, i < 4 ? "\x1f" : "\n");
+                if (p != NULL)
+                    *p++ = '\0';
+            }
+            if (fields[4] != NULL) {
+                cJSON *c = cJSON_CreateObject();
+                cJSON_AddStringToObject(c, "commitId", fields[0]);
+                cJSON_AddStringToObject(c, "author", fields[1]);
+                cJSON_AddStringToObject(c, "email", fields[2]);
+                cJSON_AddNumberToObject(c, "timestamp", strtod(fields[3], NULL) * 1000);
+                cJSON_AddStringToObject(c, "msg", fields[4]);
+                cJSON *paths = cJSON_AddArrayToObject(c, "paths");
+                for (char *line = p; line != NULL && *line != '\0';) {
+                    char *end = strchr(line, '\n');
+                    if (end != NULL)
+                        *end = '\0';
+                    if (*line != '\0')
+                        cJSON_AddItemToArray(paths, cJSON_CreateString(line));
+                    line = end != NULL ? end + 1 : NULL;
+                }
+                cJSON_AddItemToArray(list, c);
+            }
+            rec = next;
+        }
+    }
+    tp_buf_close(&text);
+    remove(path);
+    char *json = cJSON_PrintUnformatted(list);
+    cJSON_Delete(list);
+    const char *out = tp_arena_strdup(&run->arena, json);
+    free(json);
+    return out;
+}
+
+/* The revision the job's previous run (with one) came from, or "". */
+static const char *previous_commit(struct run *run)
+{
+    for (int64_t n = run->rec.number - 1; n > 0 && n >= run->rec.number - 50; n--) {
+        struct tp_run_rec prev;
+        if (tp_store_run_get(run->engine->store, run->rec.pipeline_id, n, &run->arena, &prev) ==
+                0 &&
+            prev.commit_id != NULL)
+            return prev.commit_id;
+    }
+    return "";
 }
 
 /* Checks the job's repository out into the run's workspace (the declarative default
@@ -2626,6 +2693,8 @@ static void fetch_script(struct run *run)
     tp_shell_quote(&script, run->scm_path);
     tp_buf_puts(&script, "\nOUT=");
     tp_shell_quote(&script, tp_arena_printf(&run->arena, "%s@tmp", run->workspace));
+    tp_buf_puts(&script, "\nPREV=");
+    tp_shell_quote(&script, previous_commit(run));
     tp_buf_puts(
         &script,
         "\nexec 1>&2\n"
@@ -2641,6 +2710,10 @@ static void fetch_script(struct run *run)
         "git show \"$COMMIT:$SCRIPT_PATH\" > \"$OUT/jenkinsfile\" || {\n"
         "  echo \"ERROR: $SCRIPT_PATH not found in $URL ($BRANCH)\"; exit 1; }\n"
         "echo \"$COMMIT\" > \"$OUT/commit\"\n"
+        "if [ -n \"$PREV\" ] && git cat-file -e \"$PREV^{commit}\" 2>/dev/null; then\n"
+        "  git log --no-merges --name-only "
+        "--format='%x1e%H%x1f%an%x1f%ae%x1f%at%x1f%s' \"$PREV..$COMMIT\" > \"$OUT/changes\"\n"
+        "fi\n"
         "echo \"Obtained $SCRIPT_PATH from git $URL\"\n");
     char sh[] = "/bin/sh", c[] = "-c";
     char *argv[] = { sh, c, script.data, NULL };

@@ -814,6 +814,16 @@ static int put_stop(struct tp_req *req, struct tp_resp *resp)
 }
 
 /* GET .../runs/N/artifacts/: what the run archived (ArtifactImpl). */
+static int get_change_set(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run;
+    if (!load_run(req, resp, &pipeline, &run))
+        return 0;
+    link_next(req, resp, 0, DEFAULT_LIMIT);
+    return send_json(req, resp, tp_blue_change_set_json(&run));
+}
+
 static int get_artifacts(struct tp_req *req, struct tp_resp *resp)
 {
     struct tp_pipeline_rec pipeline;
@@ -1496,6 +1506,7 @@ static const struct tp_route blue_routes[] = {
     { HTTP_DELETE, ORG "/pipelines/{pipeline}/queue/{queue}/", delete_queue_item },
     { HTTP_GET, RUN "/log/", get_run_log },
     { HTTP_GET, RUN "/artifacts/", get_artifacts },
+    { HTTP_GET, RUN "/changeSet/", get_change_set },
     { HTTP_GET, RUN "/nodes/", get_nodes },
     { HTTP_GET, RUN "/nodes/{node}/", get_node },
     { HTTP_GET, RUN "/nodes/{node}/log/", get_node_log },

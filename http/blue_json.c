@@ -250,6 +250,43 @@ cJSON *tp_blue_branch_json(cJSON *pipeline, const char *mbp, const char *job_nam
     return o;
 }
 
+cJSON *tp_blue_change_set_json(const struct tp_run_rec *run)
+{
+    cJSON *list = cJSON_CreateArray();
+    cJSON *stored = run->change_set != NULL ? cJSON_Parse(run->change_set) : NULL;
+    struct tp_buf href;
+    tp_buf_init(&href);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, stored)
+    {
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "commitId"));
+        const char *author = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "author"));
+        const cJSON *when = cJSON_GetObjectItemCaseSensitive(c, "timestamp");
+        if (id == NULL || author == NULL)
+            continue;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "_class",
+                                "io.jenkins.blueocean.service.embedded.rest.ChangeSetResource");
+        tp_buf_reset(&href);
+        tp_blue_pipeline_href(run->pipeline, &href);
+        tp_buf_printf(&href, "runs/%lld/changeSet/%s/", (long long)run->number, id);
+        add_links(e, href.data, NULL, 0);
+        cJSON *user = tp_blue_user_json(author, -1);
+        cJSON_AddItemToObject(e, "author", user);
+        cJSON *paths = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c, "paths"), true);
+        cJSON_AddItemToObject(e, "affectedPaths", paths != NULL ? paths : cJSON_CreateArray());
+        tp_json_add_i64(e, "checkoutCount", 0);
+        cJSON_AddStringToObject(e, "commitId", id);
+        tp_json_add_str(e, "msg", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "msg")));
+        tp_json_add_time(e, "timestamp", cJSON_IsNumber(when) ? (int64_t)when->valuedouble : 0);
+        cJSON_AddNullToObject(e, "url");
+        cJSON_AddItemToArray(list, e);
+    }
+    cJSON_Delete(stored);
+    tp_buf_close(&href);
+    return list;
+}
+
 /* Why a queued run waits: what the engine recorded, else for an executor. */
 static const char *blockage(const struct tp_run_rec *run)
 {
@@ -311,7 +348,7 @@ cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_c
     else
         cJSON_AddNullToObject(o, "causeOfBlockage");
     cJSON_AddItemToObject(o, "causes", cause_json(run));
-    cJSON_AddArrayToObject(o, "changeSet");
+    cJSON_AddItemToObject(o, "changeSet", tp_blue_change_set_json(run));
     if (run->description != NULL)
         cJSON_AddStringToObject(o, "description", run->description);
     else
@@ -346,7 +383,7 @@ cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_c
     cJSON_AddStringToObject(o, "type", queued ? "QueuedItem" : "WorkflowRun");
     if (!queued && !summary) {
         cJSON_AddNullToObject(o, "branch");
-        cJSON_AddNullToObject(o, "commitId");
+        tp_json_add_str(o, "commitId", run->commit_id);
         cJSON_AddNullToObject(o, "commitUrl");
         cJSON_AddNullToObject(o, "pullRequest");
     }

@@ -69,6 +69,9 @@ cJSON *tp_blue_folder_json(const struct tp_pipeline_rec *folder, const char *con
 cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_context *ctx,
                         bool summary);
 
+/* A run's change set (ChangeSetResource entries), from what the store kept. */
+cJSON *tp_blue_change_set_json(const struct tp_run_rec *run);
+
 /* A queued run as an item of its pipeline's queue (QueueItemImpl). */
 cJSON *tp_blue_queue_item_json(const struct tp_run_rec *run);
 

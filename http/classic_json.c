@@ -189,7 +189,40 @@ cJSON *tp_classic_build_json(const char *root, const struct tp_run_rec *run,
         cJSON_AddNullToObject(o, "result");
     tp_json_add_i64(o, "timestamp", run->start_ms);
     add_url(o, root, run->pipeline, run->number);
-    cJSON_AddArrayToObject(o, "changeSets");
+    cJSON *change_sets = cJSON_AddArrayToObject(o, "changeSets");
+    cJSON *stored = run->change_set != NULL ? cJSON_Parse(run->change_set) : NULL;
+    if (cJSON_GetArraySize(stored) > 0) {
+        cJSON *set = cJSON_CreateObject();
+        cJSON_AddStringToObject(set, "_class", "hudson.plugins.git.GitChangeSetList");
+        cJSON *items = cJSON_AddArrayToObject(set, "items");
+        const cJSON *c;
+        cJSON_ArrayForEach(c, stored)
+        {
+            cJSON *item = cJSON_CreateObject();
+            cJSON_AddStringToObject(item, "_class", "hudson.plugins.git.GitChangeSet");
+            cJSON *paths = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c, "paths"), true);
+            cJSON_AddItemToObject(item, "affectedPaths",
+                                  paths != NULL ? paths : cJSON_CreateArray());
+            const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "commitId"));
+            const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "msg"));
+            const char *who = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "author"));
+            tp_json_add_str(item, "commitId", id);
+            const cJSON *when = cJSON_GetObjectItemCaseSensitive(c, "timestamp");
+            tp_json_add_i64(item, "timestamp",
+                            cJSON_IsNumber(when) ? (int64_t)when->valuedouble : 0);
+            cJSON *author = cJSON_AddObjectToObject(item, "author");
+            tp_json_add_str(author, "fullName", who);
+            tp_json_add_str(item, "authorEmail",
+                            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "email")));
+            tp_json_add_str(item, "comment", msg);
+            tp_json_add_str(item, "id", id);
+            tp_json_add_str(item, "msg", msg);
+            cJSON_AddItemToArray(items, item);
+        }
+        cJSON_AddStringToObject(set, "kind", "git");
+        cJSON_AddItemToArray(change_sets, set);
+    }
+    cJSON_Delete(stored);
     cJSON_AddArrayToObject(o, "culprits");
     cJSON_AddBoolToObject(o, "inProgress", building(run));
     cJSON_AddItemToObject(o, "nextBuild", build_ref(root, next));

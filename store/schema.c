@@ -107,6 +107,10 @@ static const char *const migrations[] = {
      * Jenkinsfile's triggers { cron() }). */
     "ALTER TABLE pipelines ADD COLUMN properties TEXT;"
     "ALTER TABLE pipelines ADD COLUMN cron TEXT;",
+    /* 12: the revision a run's script came from (Pipeline script from SCM, multibranch) and
+     * the commits since the job's previous run (JSON). */
+    "ALTER TABLE runs ADD COLUMN commit_id TEXT;"
+    "ALTER TABLE runs ADD COLUMN change_set TEXT;",
 };
 
 int tp_store_migrate(struct tp_store *store)

@@ -17,7 +17,7 @@
 #define RUN_COLUMNS                                                                        \
     "r.id, r.pipeline_id, p.name, r.number, r.queue_id, r.state, r.result, r.enqueue_ms, " \
     "r.start_ms, r.end_ms, r.cause, r.cause_user, r.parameters, r.script, r.log_size, "    \
-    "r.log_complete, r.blockage, r.description, r.display_name"
+    "r.log_complete, r.blockage, r.description, r.display_name, r.commit_id, r.change_set"
 #define NODE_COLUMNS                                                                           \
     "run_id, node_id, seq, type, name, first_parent, edges, state, result, start_ms, end_ms, " \
     "parent"
@@ -38,7 +38,8 @@ static const char *const sql_text[SQL_COUNT] = {
                                 "description = ?5, disabled = ?6, properties = ?7 WHERE id = ?1",
     [SQL_PIPELINE_SET_CRON] = "UPDATE pipelines SET cron = ?2 WHERE id = ?1",
     [SQL_PIPELINE_SET_PROPERTIES] = "UPDATE pipelines SET properties = ?2 WHERE id = ?1",
-    [SQL_RUN_SET_SCRIPT] = "UPDATE runs SET script = ?2 WHERE id = ?1",
+    [SQL_RUN_SET_SCRIPT] = "UPDATE runs SET script = ?2, commit_id = ?3, change_set = ?4 "
+                           "WHERE id = ?1",
     [SQL_PIPELINE_LIST_TIMED] = "SELECT " PIPELINE_COLUMNS " FROM pipelines "
                                 "WHERE cron IS NOT NULL AND disabled = 0 AND folder = 0 "
                                 "ORDER BY name",
@@ -377,13 +378,16 @@ int tp_store_pipeline_set_properties(struct tp_store *store, int64_t id, const c
     return pipeline_write(store, stmt, "pipeline set properties");
 }
 
-int tp_store_run_set_script(struct tp_store *store, int64_t run_id, const char *script)
+int tp_store_run_set_script(struct tp_store *store, int64_t run_id, const char *script,
+                            const char *commit_id, const char *change_set)
 {
     sqlite3_stmt *stmt = stmt_get(store, SQL_RUN_SET_SCRIPT);
     if (stmt == NULL || batch_begin(store) < 0)
         return TP_EDB;
     sqlite3_bind_int64(stmt, 1, run_id);
     bind_text(stmt, 2, script);
+    bind_text(stmt, 3, commit_id);
+    bind_text(stmt, 4, change_set);
     return pipeline_write(store, stmt, "run set script");
 }
 
@@ -611,6 +615,8 @@ static void read_run(sqlite3_stmt *stmt, struct tp_arena *arena, struct tp_run_r
     out->blockage = col_text(stmt, 16, arena);
     out->description = col_text(stmt, 17, arena);
     out->display_name = col_text(stmt, 18, arena);
+    out->commit_id = col_text(stmt, 19, arena);
+    out->change_set = col_text(stmt, 20, arena);
 }
 
 int tp_store_run_insert(struct tp_store *store, struct tp_run_rec *rec)

@@ -100,6 +100,8 @@ struct tp_run_rec {
     const char *blockage;     /* QUEUED: why it waits when not for an executor, else NULL */
     const char *description;  /* currentBuild.description, or NULL */
     const char *display_name; /* currentBuild.displayName, or NULL ("#N") */
+    const char *commit_id;    /* the revision its script came from, or NULL */
+    const char *change_set;   /* JSON: the commits since the job's previous run, or NULL */
 };
 
 struct tp_node_rec {
@@ -233,9 +235,11 @@ int tp_store_favorites_list(struct tp_store *store, const char *user, struct tp_
  */
 int tp_store_run_insert(struct tp_store *store, struct tp_run_rec *rec);
 /* Writes state, result, start/end times, log_size and log_complete of run rec->id. */
-/* Sets the script a run runs (read from its job's repository when it started). Returns 0,
- * TP_ENOTFOUND or TP_EDB. */
-int tp_store_run_set_script(struct tp_store *store, int64_t run_id, const char *script);
+/* Sets the script a run runs (read from its job's repository when it started), the revision
+ * it came from and the commits since the job's previous run (JSON: [{"commitId", "author",
+ * "email", "timestamp" (ms), "msg", "paths": [...]}]). Returns 0, TP_ENOTFOUND or TP_EDB. */
+int tp_store_run_set_script(struct tp_store *store, int64_t run_id, const char *script,
+                            const char *commit_id, const char *change_set);
 int tp_store_run_update(struct tp_store *store, const struct tp_run_rec *rec);
 int tp_store_run_get(struct tp_store *store, int64_t pipeline_id, int64_t number,
                      struct tp_arena *arena, struct tp_run_rec *out);

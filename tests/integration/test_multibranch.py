@@ -129,6 +129,20 @@ def test_multibranch_from_a_repository_in_the_jobs_dir():
             wait_until(lambda: finished(s, "main", 3) and finished(s, "fresh", 1), timeout=30)
             log = s.request("GET", ORG + "/pipelines/app/branches/main/runs/3/log/")[2].decode()
             assert "main moved" in log, log
+            # commitId and the change set: the commits since the branch's previous run
+            run3 = s.get_json(ORG + "/pipelines/app/branches/main/runs/3/")
+            moved = git(repo, "rev-parse", "main")
+            assert run3["commitId"] == moved
+            assert [(c["commitId"], c["msg"], c["author"]["id"], c["affectedPaths"])
+                    for c in run3["changeSet"]] == [(moved, "move main", "Ann", ["README"])]
+            assert run3["changeSet"][0]["_class"].endswith("ChangeSetResource")
+            assert s.get_json(ORG + "/pipelines/app/branches/main/runs/3/changeSet/") == \
+                run3["changeSet"]
+            assert s.get_json(ORG + "/pipelines/app/branches/main/runs/1/")["changeSet"] == []
+            build = s.get_json("/job/app/job/main/3/api/json")
+            items = build["changeSets"][0]["items"]
+            assert [(i["commitId"], i["msg"], i["affectedPaths"]) for i in items] == [
+                (moved, "move main", ["README"])]
             s.get_json(ORG + "/pipelines/app/branches/feature%252Fx/", expect=404)
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
