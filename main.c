@@ -177,7 +177,8 @@ static int open_data(struct app *app, const char *data_dir, char *absolute)
     snprintf(db, sizeof(db), "%s/tidepool.db", absolute);
     err = tp_store_open(db, &app->store);
     if (err < 0)
-        fprintf(stderr, "tidepool: cannot open %s: %s\n", db, tp_strerror(err));
+        fprintf(stderr, "tidepool: cannot open %s: %s\n", db,
+                err == TP_ECONFLICT ? "another tidepool is using this data dir" : tp_strerror(err));
     return err;
 }
 

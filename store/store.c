@@ -218,7 +218,7 @@ int tp_store_open(const char *path, struct tp_store **out)
         goto fail;
     }
     sqlite3_extended_result_codes(store->db, 1);
-    sqlite3_busy_timeout(store->db, 5000);
+    sqlite3_busy_timeout(store->db, 200); /* a file another process holds: say so soon */
     /* A file that is still empty holds nothing a crash could lose: create it without
      * syncs (they are most of a first start-up), then sync as usual. */
     bool fresh = is_empty_file(path);
@@ -227,9 +227,15 @@ int tp_store_open(const char *path, struct tp_store **out)
         if (err < 0)
             goto fail;
     }
-    err = tp_store_exec(store, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;");
+    /* One process owns the file: the locks are taken once and kept, not for every read (they
+     * were most of a read's cost), and a second server on the same data dir is refused. */
+    err = tp_store_exec(store, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; "
+                               "PRAGMA foreign_keys=ON;");
+    if (err < 0 && (sqlite3_errcode(store->db) & 0xff) == SQLITE_BUSY)
+        err = TP_ECONFLICT; /* another process has it */
     if (err < 0)
         goto fail;
+    sqlite3_busy_timeout(store->db, 5000);
     err = tp_store_migrate(store);
     if (err == 0)
         err = tp_store_exec(store, "PRAGMA synchronous=NORMAL");

@@ -148,9 +148,10 @@ struct tp_log_chunk {
 
 /*
  * Opens (creating if needed) the database at `path`, applies migrations and prepares the
- * connection (WAL, synchronous=NORMAL, foreign keys).
+ * connection (WAL, synchronous=NORMAL, foreign keys, the file locked for this process alone).
  * Returns 0, or one of: TP_EDB — SQLite failed (logged with its message);
- * TP_ESCHEMA — the file was written by a newer tidepool.
+ * TP_ESCHEMA — the file was written by a newer tidepool; TP_ECONFLICT — another process
+ * (another tidepool) has the file.
  */
 int tp_store_open(const char *path, struct tp_store **out);
 /* Commits any pending batch and closes. NULL is a no-op. */

@@ -216,6 +216,11 @@ def test_sigint_stops_serve_cleanly():
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     line = p.stdout.readline()
     assert b"serving http://127.0.0.1:" in line
+    # a second server on the same data dir is refused, clearly; the first goes on
+    second = subprocess.run([BINARY, "serve", "--port", "0", "--data", data],
+                            capture_output=True, text=True, timeout=30)
+    assert second.returncode == 1
+    assert "another tidepool is using this data dir" in second.stderr, second.stderr
     p.send_signal(signal.SIGINT)
     p.wait(timeout=10)
     assert p.returncode == 0
