@@ -24,6 +24,7 @@
 #include "engine/stubs.h"
 #include "http/api.h"
 #include "http/auth.h"
+#include "http/crypto.h"
 #include "http/jwt.h"
 #include "http/server.h"
 #include "http/sse.h"
@@ -259,8 +260,10 @@ static int load_security(struct app *app, const char *users_file, const char *da
     struct tp_buf text, error;
     tp_buf_init(&text);
     tp_buf_init(&error);
-    int err = tp_fs_read_file(users_file, 1 << 20, &text);
+    int err = tp_crypto_load(&error);
     if (err < 0)
+        fprintf(stderr, "tidepool: --users needs %s\n", tp_buf_str(&error));
+    else if ((err = tp_fs_read_file(users_file, 1 << 20, &text)) < 0)
         fprintf(stderr, "tidepool: cannot read %s: %s\n", users_file, tp_strerror(err));
     else if ((err = tp_users_parse(text.data, text.len, &app->http.users, &error)) < 0)
         fprintf(stderr, "tidepool: %s: %s\n", users_file, tp_buf_str(&error));
@@ -306,8 +309,10 @@ static int cmd_passwd(int argc, char **argv)
     password[strcspn(password, "\r\n")] = '\0';
     struct tp_buf hash;
     tp_buf_init(&hash);
-    int err = tp_password_hash(password, &hash);
-    if (err == 0)
+    int err = tp_crypto_load(&hash);
+    if (err < 0)
+        fprintf(stderr, "tidepool: %s\n", tp_buf_str(&hash));
+    else if ((err = tp_password_hash(password, &hash)) == 0)
         printf("%s:%s:%s\n", argv[0], argv[1], tp_buf_str(&hash));
     else
         fprintf(stderr, "tidepool: an empty password cannot be hashed\n");

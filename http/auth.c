@@ -6,11 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http/crypto.h"
 #include <llhttp.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include "common/buf.h"
 #include "common/err.h"
@@ -174,7 +171,7 @@ void tp_users_free(struct tp_users *users)
         return;
     for (size_t i = 0; i < users->count; i++)
         free(users->items[i].user.name);
-    OPENSSL_cleanse(users->items, users->count * sizeof(*users->items));
+    tp_crypto.OPENSSL_cleanse(users->items, users->count * sizeof(*users->items));
     free(users->items);
     free(users);
 }
@@ -201,13 +198,14 @@ const struct tp_user *tp_users_check(struct tp_users *users, const char *name, c
     if (e == NULL)
         return NULL;
     unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)password, strlen(password), digest);
-    if (e->known && CRYPTO_memcmp(digest, e->checked, sizeof(digest)) == 0)
+    tp_crypto.SHA256((const unsigned char *)password, strlen(password), digest);
+    if (e->known && tp_crypto.CRYPTO_memcmp(digest, e->checked, sizeof(digest)) == 0)
         return &e->user;
     unsigned char hash[HASH_BYTES];
-    if (PKCS5_PBKDF2_HMAC(password, (int)strlen(password), e->salt, SALT_BYTES, (int)e->iterations,
-                          EVP_sha256(), HASH_BYTES, hash) != 1 ||
-        CRYPTO_memcmp(hash, e->hash, HASH_BYTES) != 0)
+    if (tp_crypto.PKCS5_PBKDF2_HMAC(password, (int)strlen(password), e->salt, SALT_BYTES,
+                                    (int)e->iterations, tp_crypto.EVP_sha256(), HASH_BYTES,
+                                    hash) != 1 ||
+        tp_crypto.CRYPTO_memcmp(hash, e->hash, HASH_BYTES) != 0)
         return NULL;
     memcpy(e->checked, digest, sizeof(digest));
     e->known = true;
@@ -223,9 +221,10 @@ static void hex(const unsigned char *data, size_t n, struct tp_buf *out)
 int tp_password_hash(const char *password, struct tp_buf *out)
 {
     unsigned char salt[SALT_BYTES], hash[HASH_BYTES];
-    if (password[0] == '\0' || RAND_bytes(salt, sizeof(salt)) != 1 ||
-        PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, SALT_BYTES, TP_PBKDF2_ITERATIONS,
-                          EVP_sha256(), HASH_BYTES, hash) != 1)
+    if (password[0] == '\0' || tp_crypto.RAND_bytes(salt, sizeof(salt)) != 1 ||
+        tp_crypto.PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, SALT_BYTES,
+                                    TP_PBKDF2_ITERATIONS, tp_crypto.EVP_sha256(), HASH_BYTES,
+                                    hash) != 1)
         return TP_EINVAL;
     tp_buf_printf(out, "pbkdf2-sha256$%d$", TP_PBKDF2_ITERATIONS);
     hex(salt, sizeof(salt), out);
@@ -310,7 +309,7 @@ static bool basic_credentials(const char *value, struct tp_arena *arena, const c
     if (len == 0 || len > MAX_CREDENTIALS * 4 / 3 + 4)
         return false;
     unsigned char *decoded = tp_arena_alloc(arena, len + 1);
-    int n = EVP_DecodeBlock(decoded, (const unsigned char *)b64, (int)len);
+    int n = tp_crypto.EVP_DecodeBlock(decoded, (const unsigned char *)b64, (int)len);
     if (n < 0)
         return false;
     /* EVP_DecodeBlock counts the '=' padding as zero bytes */

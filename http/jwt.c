@@ -8,12 +8,7 @@
 
 #include <cjson/cJSON.h>
 #include <llhttp.h>
-#include <openssl/bio.h>
-#include <openssl/bn.h>
 #include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/rsa.h>
 
 #include "common/buf.h"
@@ -23,6 +18,7 @@
 #include "common/str.h"
 #include "common/timefmt.h"
 #include "http/auth.h"
+#include "http/crypto.h"
 
 struct tp_jwt {
     EVP_PKEY *key;
@@ -35,7 +31,7 @@ static void b64url(const unsigned char *data, size_t len, struct tp_buf *out)
 {
     size_t cap = 4 * ((len + 2) / 3) + 1;
     unsigned char *text = tp_xmalloc(cap);
-    int n = EVP_EncodeBlock(text, data, (int)len);
+    int n = tp_crypto.EVP_EncodeBlock(text, data, (int)len);
     for (int i = 0; i < n; i++) {
         if (text[i] == '=')
             break;
@@ -65,8 +61,8 @@ static bool unb64url(const char *text, size_t len, struct tp_buf *out)
     for (size_t i = 0; i < pad; i++)
         tp_buf_putc(&std, '=');
     tp_buf_reserve(out, std.len);
-    int n = std.len > 0 ? EVP_DecodeBlock((unsigned char *)out->data + out->len,
-                                          (const unsigned char *)std.data, (int)std.len)
+    int n = std.len > 0 ? tp_crypto.EVP_DecodeBlock((unsigned char *)out->data + out->len,
+                                                    (const unsigned char *)std.data, (int)std.len)
                         : 0;
     tp_buf_close(&std);
     if (n < 0)
@@ -80,28 +76,28 @@ static bool unb64url(const char *text, size_t len, struct tp_buf *out)
 
 int tp_jwt_generate(struct tp_buf *pem)
 {
-    EVP_PKEY *key = EVP_RSA_gen(2048);
-    BIO *bio = BIO_new(BIO_s_mem());
+    EVP_PKEY *key = tp_crypto.EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    BIO *bio = tp_crypto.BIO_new(tp_crypto.BIO_s_mem());
     int err = TP_EINVAL;
     if (key != NULL && bio != NULL &&
-        PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL) == 1) {
+        tp_crypto.PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL) == 1) {
         char *data;
-        long n = BIO_get_mem_data(bio, &data);
+        long n = tp_crypto.BIO_ctrl(bio, BIO_CTRL_INFO, 0, (char *)&data);
         tp_buf_append(pem, data, (size_t)n);
         err = 0;
     }
-    BIO_free(bio);
-    EVP_PKEY_free(key);
+    tp_crypto.BIO_free(bio);
+    tp_crypto.EVP_PKEY_free(key);
     return err;
 }
 
 int tp_jwt_new(const char *pem, size_t len, struct tp_jwt **out)
 {
-    BIO *bio = BIO_new_mem_buf(pem, (int)len);
-    EVP_PKEY *key = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-    BIO_free(bio);
-    if (key == NULL || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
-        EVP_PKEY_free(key);
+    BIO *bio = tp_crypto.BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *key = bio != NULL ? tp_crypto.PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    tp_crypto.BIO_free(bio);
+    if (key == NULL || tp_crypto.EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
+        tp_crypto.EVP_PKEY_free(key);
         return TP_EINVAL;
     }
     struct tp_jwt *jwt = tp_xcalloc(1, sizeof(*jwt));
@@ -118,7 +114,7 @@ void tp_jwt_free(struct tp_jwt *jwt)
 {
     if (jwt == NULL)
         return;
-    EVP_PKEY_free(jwt->key);
+    tp_crypto.EVP_PKEY_free(jwt->key);
     free(jwt);
 }
 
@@ -139,7 +135,7 @@ int tp_jwt_issue(struct tp_jwt *jwt, const char *subject, const char *name, int6
     cJSON_AddStringToObject(header, "alg", "RS256");
     cJSON_AddStringToObject(header, "typ", "JWT");
     unsigned char random[16];
-    if (RAND_bytes(random, sizeof(random)) != 1) {
+    if (tp_crypto.RAND_bytes(random, sizeof(random)) != 1) {
         cJSON_Delete(header);
         return TP_EINVAL;
     }
@@ -168,15 +164,17 @@ int tp_jwt_issue(struct tp_jwt *jwt, const char *subject, const char *name, int6
     b64url_json(claims, &signing);
     cJSON_Delete(header);
     cJSON_Delete(claims);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_MD_CTX *ctx = tp_crypto.EVP_MD_CTX_new();
     size_t siglen = 0;
     unsigned char *sig = NULL;
     int err = TP_EINVAL;
-    if (ctx != NULL && EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, jwt->key) == 1 &&
-        EVP_DigestSign(ctx, NULL, &siglen, (const unsigned char *)signing.data, signing.len) == 1) {
+    if (ctx != NULL &&
+        tp_crypto.EVP_DigestSignInit(ctx, NULL, tp_crypto.EVP_sha256(), NULL, jwt->key) == 1 &&
+        tp_crypto.EVP_DigestSign(ctx, NULL, &siglen, (const unsigned char *)signing.data,
+                                 signing.len) == 1) {
         sig = tp_xmalloc(siglen);
-        if (EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)signing.data, signing.len) ==
-            1) {
+        if (tp_crypto.EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)signing.data,
+                                     signing.len) == 1) {
             tp_buf_append(out, signing.data, signing.len);
             tp_buf_putc(out, '.');
             b64url(sig, siglen, out);
@@ -184,7 +182,7 @@ int tp_jwt_issue(struct tp_jwt *jwt, const char *subject, const char *name, int6
         }
     }
     free(sig);
-    EVP_MD_CTX_free(ctx);
+    tp_crypto.EVP_MD_CTX_free(ctx);
     tp_buf_close(&signing);
     return err;
 }
@@ -224,12 +222,14 @@ int tp_jwt_verify(struct tp_jwt *jwt, const char *token, struct tp_arena *arena,
             err = reject(why, NULL);
     }
     if (err == 0) {
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        bool good = ctx != NULL &&
-                    EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, jwt->key) == 1 &&
-                    EVP_DigestVerify(ctx, (const unsigned char *)sig.data, sig.len,
-                                     (const unsigned char *)token, (size_t)(dot2 - token)) == 1;
-        EVP_MD_CTX_free(ctx);
+        EVP_MD_CTX *ctx = tp_crypto.EVP_MD_CTX_new();
+        bool good =
+            ctx != NULL &&
+            tp_crypto.EVP_DigestVerifyInit(ctx, NULL, tp_crypto.EVP_sha256(), NULL, jwt->key) ==
+                1 &&
+            tp_crypto.EVP_DigestVerify(ctx, (const unsigned char *)sig.data, sig.len,
+                                       (const unsigned char *)token, (size_t)(dot2 - token)) == 1;
+        tp_crypto.EVP_MD_CTX_free(ctx);
         if (!good)
             err = reject(why, NULL);
     }
@@ -316,13 +316,13 @@ static cJSON *jwk(struct tp_jwt *jwt)
         BIGNUM *bn = NULL;
         struct tp_buf text;
         tp_buf_init(&text);
-        if (EVP_PKEY_get_bn_param(jwt->key, params[i][1], &bn) == 1) {
-            unsigned char *bytes = tp_xmalloc((size_t)BN_num_bytes(bn) + 1);
-            int n = BN_bn2bin(bn, bytes);
+        if (tp_crypto.EVP_PKEY_get_bn_param(jwt->key, params[i][1], &bn) == 1) {
+            unsigned char *bytes = tp_xmalloc((size_t)((tp_crypto.BN_num_bits(bn) + 7) / 8) + 1);
+            int n = tp_crypto.BN_bn2bin(bn, bytes);
             b64url(bytes, (size_t)n, &text);
             free(bytes);
         }
-        BN_free(bn);
+        tp_crypto.BN_free(bn);
         cJSON_AddStringToObject(o, params[i][0], tp_buf_str(&text));
         tp_buf_close(&text);
     }

@@ -8,6 +8,7 @@
 #include "common/timefmt.h"
 #include "harness/tp_test.h"
 #include "http/auth.h"
+#include "http/crypto.h"
 #include "http/jwt.h"
 
 TP_TEST(users_file_hash_and_check)
@@ -15,6 +16,7 @@ TP_TEST(users_file_hash_and_check)
     struct tp_buf text, error;
     tp_buf_init(&text);
     tp_buf_init(&error);
+    ASSERT_EQ(0, tp_crypto_load(&error));
     tp_buf_puts(&text, "# team\n  alice:admin:");
     ASSERT_EQ(0, tp_password_hash("s3cret", &text));
     tp_buf_puts(&text, "   # the boss\r\nbob:read:");
@@ -61,6 +63,7 @@ TP_TEST(jwt_issue_and_verify)
     tp_buf_init(&pem);
     tp_buf_init(&token);
     tp_buf_init(&why);
+    ASSERT_EQ(0, tp_crypto_load(&why));
     ASSERT_EQ(0, tp_jwt_generate(&pem));
     struct tp_jwt *jwt;
     ASSERT_EQ(0, tp_jwt_new(pem.data, pem.len, &jwt));
