@@ -162,12 +162,20 @@ static void on_sh_exit(void *data, int64_t exit_status, int term_signal)
     tp_frame_step_finished(f, TP_RESULT_FAILURE, message);
 }
 
+/* The largest script given to the shell as an argument (sh -c); a longer one, or one with its
+ * own #! interpreter, is written to its file. Linux takes up to 128 KiB in one argument. */
+enum {
+    SH_INLINE_MAX = 64 << 10
+};
+
 /*
- * Writes the script to <workspace>@tmp/durable-XXXXXXXX/script-N.sh, as durable-task does
+ * The script's path: <workspace>@tmp/durable-XXXXXXXX/script-N.sh, as durable-task names it
  * (one directory per run, made on its first script and removed at its end: a directory per
- * step costs more than the step's own bookkeeping).
+ * step costs more than the step's own bookkeeping). The file is written only when `write` is
+ * set: an inline script is run as `sh -xe -c TEXT PATH`, which gives it the same $0 and the
+ * same error messages ("PATH: 1: x: not found") without creating and removing a file a step.
  */
-static int write_script(struct frame *f, const char *text, char **path_out)
+static int script_path(struct frame *f, const char *text, bool write_file, char **path_out)
 {
     struct run *run = f->run;
     if (run->script_dir == NULL) {
@@ -182,6 +190,9 @@ static int write_script(struct frame *f, const char *text, char **path_out)
     }
     char *path =
         tp_arena_printf(&run->arena, "%s/script-%lld.sh", run->script_dir, (long long)f->step.seq);
+    *path_out = path;
+    if (!write_file)
+        return 0;
     f->script_path = tp_xstrdup(path);
     bool shebang = strncmp(text, "#!", 2) == 0;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, shebang ? 0700 : 0600);
@@ -198,7 +209,6 @@ static int write_script(struct frame *f, const char *text, char **path_out)
         done += (size_t)n;
     }
     close(fd);
-    *path_out = path;
     return 0;
 }
 
@@ -250,17 +260,19 @@ enum tp_step_status tp_frame_run_script(struct frame *f, const char *text,
     f->stdout_json = output == TP_SCRIPT_JSON;
     f->step.result = f->return_status ? TP_RESULT_SUCCESS : TP_RESULT_UNKNOWN;
 
+    bool shebang = strncmp(text, "#!", 2) == 0;
+    bool inline_text = !shebang && strlen(text) <= SH_INLINE_MAX;
     char *path = NULL;
-    int err = write_script(f, text, &path);
+    int err = script_path(f, text, !inline_text, &path);
     if (err < 0) {
         char message[256];
         snprintf(message, sizeof(message), "cannot write the script: %s", tp_strerror(err));
         remove_script(f);
         return fail_now(f, message);
     }
-    bool shebang = strncmp(text, "#!", 2) == 0;
-    char sh_name[] = "sh", sh_flags[] = "-xe";
+    char sh_name[] = "sh", sh_flags[] = "-xe", sh_c[] = "-c";
     char *argv_sh[] = { sh_name, sh_flags, path, NULL };
+    char *argv_inline[] = { sh_name, sh_flags, sh_c, (char *)text, path, NULL };
     char *argv_direct[] = { path, NULL };
     struct tp_envlist env;
     tp_frame_child_env(f, &env);
@@ -271,7 +283,9 @@ enum tp_step_status tp_frame_run_script(struct frame *f, const char *text,
     struct tp_exec_options options = {
         .stdout_path = f->stdout_path,
         .file = shebang ? path : "/bin/sh",
-        .argv = shebang ? argv_direct : argv_sh,
+        .argv = shebang       ? argv_direct
+                : inline_text ? argv_inline
+                              : argv_sh,
         .env = env.items,
         .cwd = f->cwd,
         .on_output = on_sh_output,

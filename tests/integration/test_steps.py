@@ -493,7 +493,8 @@ def test_stash_and_unstash_carry_files_between_stages():
 
 
 def processes_with(marker):
-    """Command lines in the process table that contain `marker`."""
+    """Command lines in the process table that start with `marker` (the processes themselves,
+    not the shells whose inline script names them)."""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -503,7 +504,7 @@ def processes_with(marker):
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if marker in cmd:
+        if cmd.startswith(marker):
             found.append(cmd)
     return found
 
