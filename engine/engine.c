@@ -1973,6 +1973,8 @@ static void absorb(struct frame *p, struct frame *c)
             }
         }
     }
+    if (p->mode == FRAME_BRANCHES && p->parent != NULL && p->parent->mode == FRAME_SCRIPT)
+        tp_script_branch_ended(p->parent, c);
     if (p->mode == FRAME_PARALLEL || p->mode == FRAME_BRANCHES) {
         p->running--;
         if (failed && result == TP_RESULT_FAILURE) {

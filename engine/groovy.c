@@ -3096,6 +3096,20 @@ static int map_method(struct tp_groovy *g, struct tp_gv self, const char *name,
         }
         return OK;
     }
+    if (strcmp(name, "sort") == 0 && body.kind != TP_GV_CLOSURE) {
+        /* a new map, its entries in the natural order of their keys */
+        struct tp_gv keys = tp_gv_list(g);
+        for (size_t i = 0; i < m->count; i++)
+            tp_glist_push(g, keys.u.list, m->keys[i]);
+        rc = sort_list(g, keys.u.list, body);
+        if (rc != OK)
+            return rc;
+        r = tp_gv_map(g);
+        for (size_t i = 0; i < keys.u.list->count; i++)
+            tp_gmap_put(g, r.u.map, keys.u.list->items[i], *tp_gmap_get(m, keys.u.list->items[i]));
+        *out = r;
+        return OK;
+    }
     if (strcmp(name, "keySet") == 0 || strcmp(name, "values") == 0 ||
         strcmp(name, "entrySet") == 0) {
         r = tp_gv_list(g);

@@ -63,6 +63,9 @@ struct tp_script_state {
     size_t cursor;       /* calls of this pass answered from the memo */
     struct frame *child; /* a block step's frame, started once the pass has unwound */
     struct tp_gv result;
+    /* The effects of the branches of a `parallel` this script called, merged as they end
+     * (changed binding entries, changed variables, env writes); NULL before the first. */
+    struct tp_gmap *joined_binding, *joined_vars, *joined_env;
 };
 
 static struct tp_gmap *copy_map(struct tp_arena *a, const struct tp_gmap *m);
@@ -373,6 +376,14 @@ void tp_script_child_ended(struct frame *p, struct frame *c)
                 m->message = tp_arena_strdup(&s->arena, colon + 2);
         }
     }
+    if (c->mode == FRAME_BRANCHES) {
+        /* parallel: what its branches changed, merged */
+        m->binding = s->joined_binding;
+        m->vars = s->joined_vars;
+        m->env = s->joined_env;
+        s->joined_binding = s->joined_vars = s->joined_env = NULL;
+        return;
+    }
     if (cs == NULL || !cs->pass_open)
         return;
     m->value = tp_gv_copy(&s->arena, cs->result);
@@ -389,12 +400,108 @@ void tp_script_child_ended(struct frame *p, struct frame *c)
     }
 }
 
+/*
+ * Three-way merge of a value branches of a parallel changed: `base` as it was before the
+ * parallel (NULL: it did not exist), `mine` as earlier branches left it (NULL: unchanged so
+ * far), `theirs` as this branch left it. In Groovy the branches share their objects, so a map
+ * each branch puts its own keys in, or a list each appends to, ends with every branch's
+ * entries: maps merge key by key, lists keep both appends; anything else, the last branch to
+ * end wins.
+ */
+static struct tp_gv merge3(struct tp_arena *a, const struct tp_gv *base, const struct tp_gv *mine,
+                           struct tp_gv theirs)
+{
+    if (base == NULL || mine == NULL)
+        return tp_gv_copy(a, theirs);
+    struct tp_groovy g;
+    tp_groovy_init(&g, a, NULL, NULL, NULL);
+    if (base->kind == TP_GV_MAP && mine->kind == TP_GV_MAP && theirs.kind == TP_GV_MAP) {
+        struct tp_gv out = tp_gv_copy(a, *mine);
+        const struct tp_gmap *t = theirs.u.map;
+        for (size_t i = 0; i < t->count; i++) {
+            const struct tp_gv *was = tp_gmap_get(base->u.map, t->keys[i]);
+            if (was != NULL && tp_gv_equals(*was, t->values[i]))
+                continue;
+            const struct tp_gv *now = tp_gmap_get(out.u.map, t->keys[i]);
+            struct tp_gv merged = merge3(a, was, now, t->values[i]);
+            tp_gmap_put(&g, out.u.map, tp_gv_copy(a, t->keys[i]), merged);
+        }
+        return out;
+    }
+    if (base->kind == TP_GV_LIST && mine->kind == TP_GV_LIST && theirs.kind == TP_GV_LIST) {
+        const struct tp_glist *b = base->u.list, *m = mine->u.list, *t = theirs.u.list;
+        bool prefix = b->count <= m->count && b->count <= t->count;
+        for (size_t i = 0; prefix && i < b->count; i++)
+            prefix =
+                tp_gv_equals(b->items[i], m->items[i]) && tp_gv_equals(b->items[i], t->items[i]);
+        if (prefix) {
+            struct tp_gv out = tp_gv_copy(a, *mine);
+            for (size_t i = b->count; i < t->count; i++)
+                tp_glist_push(&g, out.u.list, tp_gv_copy(a, t->items[i]));
+            return out;
+        }
+    }
+    return tp_gv_copy(a, theirs);
+}
+
+/* Merges into `*joined` the entries of `after` that differ from `before`. */
+static void join_changes(struct tp_arena *a, struct tp_gmap **joined, const struct tp_gmap *before,
+                         const struct tp_gmap *after)
+{
+    struct tp_groovy g;
+    tp_groovy_init(&g, a, NULL, NULL, NULL);
+    if (*joined == NULL)
+        *joined = tp_gv_map(&g).u.map;
+    for (size_t i = 0; after != NULL && i < after->count; i++) {
+        const struct tp_gv *was = before != NULL ? tp_gmap_get(before, after->keys[i]) : NULL;
+        if (was != NULL && tp_gv_equals(*was, after->values[i]))
+            continue;
+        const struct tp_gv *now = tp_gmap_get(*joined, after->keys[i]);
+        struct tp_gv merged = merge3(a, was, now, after->values[i]);
+        tp_gmap_put(&g, *joined, tp_gv_copy(a, after->keys[i]), merged);
+    }
+}
+
+void tp_script_branch_ended(struct frame *p, struct frame *branch)
+{
+    struct tp_script_state *s = p->script, *bs = branch->script;
+    if (s == NULL || bs == NULL || !bs->pass_open)
+        return;
+    join_changes(&s->arena, &s->joined_binding, bs->binding0, bs->g.binding);
+    struct tp_groovy g;
+    tp_groovy_init(&g, &bs->pass, NULL, NULL, NULL);
+    struct tp_gmap *vars = tp_gv_map(&g).u.map;
+    for (size_t i = 0; bs->vars0 != NULL && i < bs->vars0->count; i++) {
+        struct tp_gv now;
+        if (tp_groovy_lookup(bs->scope, bs->vars0->keys[i].u.s, &now))
+            tp_gmap_put(&g, vars, bs->vars0->keys[i], now);
+    }
+    join_changes(&s->arena, &s->joined_vars, bs->vars0, vars);
+    join_changes(&s->arena, &s->joined_env, NULL, bs->env);
+}
+
 static int throw_memo(struct tp_groovy *g, const struct memo *m)
 {
     struct tp_gexc x = { .class_name = m->exc_class,
                          .message = m->message,
                          .interrupt = m->interrupt };
     return tp_groovy_rethrow(g, &x);
+}
+
+/* Assigns a variable the call's closure sees: its trailing closure's, or (parallel) those of
+ * the closures among its arguments. */
+static void set_closure_var(struct tp_groovy *g, const struct tp_gcall *c, const char *name,
+                            struct tp_gv value)
+{
+    if (c->closure.kind == TP_GV_CLOSURE) {
+        tp_groovy_closure_set(c->closure, name, tp_gv_copy(g->arena, value));
+        return;
+    }
+    const struct tp_gmap *named = c->named;
+    if (named == NULL && c->nargs == 1 && c->args[0].kind == TP_GV_MAP)
+        named = c->args[0].u.map;
+    for (size_t i = 0; named != NULL && i < named->count; i++)
+        tp_groovy_closure_set(named->values[i], name, tp_gv_copy(g->arena, value));
 }
 
 /* Answers a call from the memo: its effects, then its value or its exception. */
@@ -406,8 +513,7 @@ static int replay(struct tp_script_state *s, struct tp_groovy *g, const struct m
             tp_gmap_put(g, g->binding, tp_gv_copy(g->arena, m->binding->keys[i]),
                         tp_gv_copy(g->arena, m->binding->values[i]));
         for (size_t i = 0; m->vars != NULL && i < m->vars->count; i++)
-            tp_groovy_closure_set(c->closure, m->vars->keys[i].u.s,
-                                  tp_gv_copy(g->arena, m->vars->values[i]));
+            set_closure_var(g, c, m->vars->keys[i].u.s, m->vars->values[i]);
         for (size_t i = 0; m->env != NULL && i < m->env->count; i++)
             tp_gmap_put(g, s->env, tp_gv_copy(g->arena, m->env->keys[i]),
                         tp_gv_copy(g->arena, m->env->values[i]));

@@ -53,6 +53,10 @@ enum tp_script_progress tp_script_advance(struct frame *f);
 void tp_script_step_ended(struct frame *f, enum tp_result result, const char *error, cJSON *value);
 /* Whether the block's value (its `return`, or its last expression) is Groovy-true. */
 bool tp_script_result_truth(const struct tp_script_state *script);
+/* Branch `branch` of a parallel script frame `p` called has ended: what it changed (binding,
+ * variables, env writes) is merged with the other branches', for `p` to see after the
+ * parallel. */
+void tp_script_branch_ended(struct frame *p, struct frame *branch);
 /* Child frame `c` of script frame `p` ended: records its outcome for `p`'s next pass. */
 void tp_script_child_ended(struct frame *p, struct frame *c);
 

@@ -497,6 +497,67 @@ def test_current_build_description_and_display_name_are_kept():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+SHARED = pipeline("""
+        stage('Fan') {
+            parallel {
+                stage('a') { steps { script { fromA = 'A1'; env.FROM_A = 'envA' } } }
+                stage('b') { steps { script { fromB = 'B1'; env.FROM_B = 'envB' } } }
+            }
+        }
+        stage('Groovy') {
+            steps {
+                script {
+                    def results = [:]
+                    def failed = []
+                    def count = 0
+                    try {
+                        parallel one: {
+                                     results['one'] = sh(returnStdout: true, script: 'echo r1').trim()
+                                     failed << 'none'
+                                     env.FROM_ONE = 'e1'
+                                     count = 1
+                                 },
+                                 two: {
+                                     sh 'sleep 0.2'
+                                     results['two'] = 'r2'
+                                     fromTwo = 'T'
+                                     sh 'exit 3'
+                                 },
+                                 three: { results.three = 'r3'; failed << 'three' }
+                    } catch (e) {
+                        echo "caught ${e.message}"
+                    }
+                    echo "results ${results.sort()} failed ${failed.sort()} count ${count}"
+                }
+            }
+        }
+        stage('After') {
+            steps {
+                echo "binding ${fromA} ${fromB} ${fromTwo}"
+                sh 'echo "env $FROM_A $FROM_B $FROM_ONE"'
+            }
+        }
+""")
+
+
+def test_what_parallel_branches_change_is_seen_after_them():
+    # Branches share the script's objects in Jenkins: a map or list each branch adds to holds
+    # every branch's entries afterwards; binding variables and env writes outlive the branch.
+    jobs = write_jobs({"shared": SHARED})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("shared")
+            run = s.wait_run("shared", 1)
+            log = console(s, "shared")
+            assert run["result"] == "SUCCESS", log
+            assert "caught script returned exit code 3" in lines(log), log
+            assert "results [one:r1, three:r3, two:r2] failed [none, three] count 1" in lines(log), log
+            assert "binding A1 B1 T" in lines(log), log
+            assert "env envA envB e1" in lines(log), log
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_a_script_branches_on_what_its_steps_return,
@@ -509,4 +570,5 @@ if __name__ == "__main__":
         test_parallel_in_groovy_makes_branch_nodes,
         test_a_stage_inside_script_belongs_to_its_stage,
         test_current_build_description_and_display_name_are_kept,
+        test_what_parallel_branches_change_is_seen_after_them,
     ])

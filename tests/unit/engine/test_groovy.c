@@ -166,6 +166,7 @@ TP_TEST(numbers_lists_and_maps)
            "=> [1, null, true, true, true]");
     EXPECT("[a: [1, 2]] == [a: [1, 2]] && [1, 2] != [2, 1]", "=> true");
     EXPECT("[x: 1].collectEntries { k, v -> [(k): v + 1] }", "=> [x:2]");
+    EXPECT("[b: 2, a: 1, c: 3].sort()", "=> [a:1, b:2, c:3]");
     EXPECT("def e = [:]; e.isEmpty() ? 'empty' : 'full'", "=> empty");
     EXPECT("def n = null; n?.size() ?: 'none'", "=> none");
     EXPECT("(1..4).collect { it }.reverse()", "=> [4, 3, 2, 1]");
