@@ -22,6 +22,7 @@
 #include "common/str.h"
 #include "engine/engine.h"
 #include "engine/stubs.h"
+#include "engine/tools.h"
 #include "http/api.h"
 #include "http/auth.h"
 #include "http/crypto.h"
@@ -44,7 +45,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  serve [--port N] [--bind ADDR] [--data DIR] [--jobs DIR] [--executors N]\n"
-    "        [--stubs FILE] [--users FILE]\n"
+    "        [--stubs FILE] [--tools FILE] [--users FILE]\n"
     "        Serve the Jenkins and Blue Ocean APIs. Defaults: port 8080, bind\n"
     "        127.0.0.1, data ./tidepool-data, no jobs dir, 2 executors. In the jobs\n"
     "        dir, NAME.Jenkinsfile or NAME/Jenkinsfile becomes pipeline NAME and\n"
@@ -54,12 +55,14 @@ static const char usage[] =
     "        SIGINT or SIGTERM stop it cleanly.\n"
     "  passwd NAME ROLE\n"
     "        Read a password on stdin; print the users-file line for it.\n"
-    "  run FILE [--param K=V]... [--data DIR] [--stubs FILE]\n"
+    "  run FILE [--param K=V]... [--data DIR] [--stubs FILE] [--tools FILE]\n"
     "        Run one Jenkinsfile without a server and stream its console log to\n"
     "        stdout. Exit status 0 when the run ends SUCCESS, 1 otherwise.\n"
     "        Without --data, a temporary data dir is used and removed.\n"
     "  --stubs FILE: one line per step tidepool does not have, what it does\n"
     "        instead: `NAME noop`, `NAME shell:COMMAND` or `NAME fail`.\n"
+    "  --tools FILE: the tool installations `tools {}` and `tool` use, one\n"
+    "        `TYPE NAME HOME` line each (jdk jdk17 /usr/lib/jvm/java-17...).\n"
     "  lint [--plan] FILE...\n"
     "        Check Jenkinsfiles; print FILE:LINE:COL: message for each problem.\n"
     "        Exit status 0 valid, 1 invalid, 2 unreadable. --plan also prints the\n"
@@ -78,16 +81,28 @@ __attribute__((format(printf, 1, 2))) static int die_usage(const char *fmt, ...)
     return 2;
 }
 
-/* Reads --stubs FILE into `out`; on a problem prints it and returns false. */
-static bool load_stubs(const char *path, struct tp_stubs *out)
+static int parse_stubs(const char *text, void *out, struct tp_buf *error)
+{
+    return tp_stubs_parse(text, out, error);
+}
+
+static int parse_tools(const char *text, void *out, struct tp_buf *error)
+{
+    return tp_tools_parse(text, out, error);
+}
+
+/* Reads a config file (--stubs, --tools) of at most `max` bytes into `out` with `parse`; on
+ * a problem prints it and returns false. */
+static bool load_config(const char *path, size_t max,
+                        int (*parse)(const char *text, void *out, struct tp_buf *error), void *out)
 {
     struct tp_buf text, error;
     tp_buf_init(&text);
     tp_buf_init(&error);
-    int err = tp_fs_read_file(path, TP_STUBS_MAX_FILE, &text);
+    int err = tp_fs_read_file(path, max, &text);
     if (err < 0)
         fprintf(stderr, "tidepool: cannot read %s: %s\n", path, tp_strerror(err));
-    else if (tp_stubs_parse(tp_buf_str(&text), out, &error) < 0)
+    else if (parse(tp_buf_str(&text), out, &error) < 0)
         fprintf(stderr, "tidepool: %s: %s\n", path, tp_buf_str(&error));
     bool ok = err == 0 && error.len == 0;
     tp_buf_close(&text);
@@ -324,7 +339,7 @@ static int cmd_serve(int argc, char **argv)
 {
     long port = 8080, executors = 2;
     const char *bind = "127.0.0.1", *data = "./tidepool-data", *jobs = NULL, *stubs_file = NULL,
-               *users_file = NULL;
+               *users_file = NULL, *tools_file = NULL;
     for (int i = 0; i < argc; i += 2) {
         const char *opt = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -346,13 +361,17 @@ static int cmd_serve(int argc, char **argv)
             stubs_file = value;
         } else if (strcmp(opt, "--users") == 0) {
             users_file = value;
+        } else if (strcmp(opt, "--tools") == 0) {
+            tools_file = value;
         } else {
             return die_usage("unknown option: %s", opt);
         }
     }
 
     static struct tp_stubs stubs; /* for the process's life */
-    if (stubs_file != NULL && !load_stubs(stubs_file, &stubs))
+    static struct tp_tools tools;
+    if ((stubs_file != NULL && !load_config(stubs_file, TP_STUBS_MAX_FILE, parse_stubs, &stubs)) ||
+        (tools_file != NULL && !load_config(tools_file, TP_TOOLS_MAX_FILE, parse_tools, &tools)))
         return 2;
     struct app app = { .loop = uv_default_loop() };
     char absolute[PATH_MAX];
@@ -380,9 +399,11 @@ static int cmd_serve(int argc, char **argv)
         snprintf(root_url, sizeof(root_url), "http://[%s]:%d/", bind, tp_server_port(app.server));
     else
         snprintf(root_url, sizeof(root_url), "http://%s:%d/", bind, tp_server_port(app.server));
-    struct tp_engine_options options = {
-        .data_dir = absolute, .executors = (int)executors, .root_url = root_url, .stubs = &stubs
-    };
+    struct tp_engine_options options = { .data_dir = absolute,
+                                         .executors = (int)executors,
+                                         .root_url = root_url,
+                                         .stubs = &stubs,
+                                         .tools = &tools };
     /* tests look at the timer triggers more often than once a minute */
     const char *tick = getenv("TP_CRON_TICK_MS");
     long tick_ms = 0;
@@ -446,16 +467,18 @@ static void on_run_change(void *ctx, const struct tp_run_rec *run)
 
 static int cmd_run(int argc, char **argv)
 {
-    const char *file = NULL, *data = NULL, *stubs_file = NULL;
+    const char *file = NULL, *data = NULL, *stubs_file = NULL, *tools_file = NULL;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--param") == 0 || strcmp(argv[i], "--data") == 0 ||
-            strcmp(argv[i], "--stubs") == 0) {
+            strcmp(argv[i], "--stubs") == 0 || strcmp(argv[i], "--tools") == 0) {
             if (i + 1 >= argc)
                 return die_usage("option %s needs a value", argv[i]);
             if (argv[i][2] == 'd') {
                 data = argv[i + 1];
             } else if (argv[i][2] == 's') {
                 stubs_file = argv[i + 1];
+            } else if (argv[i][2] == 't') {
+                tools_file = argv[i + 1];
             } else {
                 if (strchr(argv[i + 1], '=') == NULL)
                     return die_usage("--param needs K=V, got %s", argv[i + 1]);
@@ -472,7 +495,9 @@ static int cmd_run(int argc, char **argv)
     if (file == NULL)
         return die_usage("%s", "run needs a FILE");
     static struct tp_stubs stubs;
-    if (stubs_file != NULL && !load_stubs(stubs_file, &stubs))
+    static struct tp_tools tools;
+    if ((stubs_file != NULL && !load_config(stubs_file, TP_STUBS_MAX_FILE, parse_stubs, &stubs)) ||
+        (tools_file != NULL && !load_config(tools_file, TP_TOOLS_MAX_FILE, parse_tools, &tools)))
         return 2;
     struct tp_buf text;
     tp_buf_init(&text);
@@ -500,7 +525,8 @@ static int cmd_run(int argc, char **argv)
                                          .executors = 1,
                                          .root_url = "http://127.0.0.1:8080/",
                                          .no_answers = true,
-                                         .stubs = &stubs };
+                                         .stubs = &stubs,
+                                         .tools = &tools };
     err = tp_engine_new(app.loop, app.store, &options, &app.engine);
     if (err < 0) {
         fprintf(stderr, "tidepool: cannot start the engine: %s\n", tp_strerror(err));

@@ -174,6 +174,23 @@ bool tp_str_in(const char *s, const char *const *list)
     return false;
 }
 
+char *tp_str_next_line(char **cursor)
+{
+    char *line = *cursor;
+    if (line == NULL || *line == '\0')
+        return NULL;
+    char *next = strchr(line, '\n');
+    if (next != NULL)
+        *next++ = '\0';
+    *cursor = next;
+    while (*line == ' ' || *line == '\t' || *line == '\r')
+        line++;
+    size_t end = strlen(line);
+    while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t' || line[end - 1] == '\r'))
+        line[--end] = '\0';
+    return line;
+}
+
 static bool chars_equal(char a, char b, bool case_sensitive)
 {
     return case_sensitive ? a == b : tolower((unsigned char)a) == tolower((unsigned char)b);

@@ -42,6 +42,11 @@ bool tp_str_is_identifier(const char *s);
 /* Whether `s` is one of the strings of the NULL-terminated `list`. */
 bool tp_str_in(const char *s, const char *const *list);
 
+/* Line-oriented config files (--stubs, --users, --tools): the next line of the text at
+ * *cursor, cut in place and trimmed of blanks and '\r' at both ends, *cursor moved past it; NULL
+ * at the end. A blank line is "" and a comment is the caller's to skip. */
+char *tp_str_next_line(char **cursor);
+
 /* Ant's path matching: `*` within a path segment, `**` across segments, `?` one character
  * (never '/'). */
 bool tp_str_glob(const char *pattern, const char *text, bool case_sensitive);

@@ -23,6 +23,7 @@
 #include "engine/runstate.h"
 #include "engine/script.h"
 #include "engine/stubs.h"
+#include "engine/tools.h"
 #include "engine/when.h"
 
 extern char **environ;
@@ -65,6 +66,7 @@ struct tp_engine {
     struct tp_envlist base_env; /* the server's own environment */
     bool no_answers;            /* inputs cannot be answered: they fail */
     const struct tp_stubs *stubs;
+    const struct tp_tools *tools;
     int recovered_running; /* runs a killed server left RUNNING, found at start */
     int indexing;          /* branch indexings going (the shutdown waits for them) */
 };
@@ -1333,29 +1335,94 @@ static int enter_with_env(struct frame *f)
         err = tp_frame_eval(f, list->args.items[i], &item);
         if (err < 0)
             break;
-        if (item.len == 0)
-            continue;
-        char *text = item.data; /* NUL-terminated by tp_buf */
-        char *eq = strchr(text, '=');
-        if (eq == NULL || eq == text)
-            continue; /* Jenkins ignores entries that are not KEY=VALUE */
-        *eq = '\0';
-        char *plus = strchr(text, '+');
-        if (plus == NULL) {
-            tp_env_set(&f->env, text, eq + 1);
-            continue;
-        }
-        *plus = '\0';
-        const char *old = eval_env(f, text);
-        if (old == NULL || *old == '\0') {
-            tp_env_set(&f->env, text, eq + 1);
-        } else {
-            char *joined = tp_arena_printf(&f->run->arena, "%s:%s", eq + 1, old);
-            tp_env_set(&f->env, text, joined);
-        }
+        if (item.len > 0)
+            tp_frame_env_entry(f, item.data); /* NUL-terminated by tp_buf */
     }
     tp_buf_close(&item);
     return err;
+}
+
+void tp_frame_env_entry(struct frame *f, char *entry)
+{
+    char *eq = strchr(entry, '=');
+    if (eq == NULL || eq == entry)
+        return; /* Jenkins ignores entries that are not KEY=VALUE */
+    *eq = '\0';
+    char *plus = strchr(entry, '+');
+    if (plus == NULL) {
+        tp_env_set(&f->env, entry, eq + 1);
+        return;
+    }
+    *plus = '\0';
+    const char *old = eval_env(f, entry);
+    if (old == NULL || *old == '\0') {
+        tp_env_set(&f->env, entry, eq + 1);
+    } else {
+        char *joined = tp_arena_printf(&f->run->arena, "%s:%s", eq + 1, old);
+        tp_env_set(&f->env, entry, joined);
+    }
+}
+
+const struct tp_tools *tp_engine_tools(const struct tp_engine *engine)
+{
+    return engine->tools;
+}
+
+static void tool_env_entry(void *ctx, const char *entry)
+{
+    struct frame *f = ctx;
+    char *copy = tp_arena_strdup(&f->run->arena, entry);
+    tp_frame_env_entry(f, copy);
+}
+
+/* Installs one entry of a `tools` directive: `maven 'M3'` gives the installation's
+ * environment (tools.h). One --tools does not have is logged, and the host's PATH serves. */
+static void install_tool(struct frame *f, const struct tp_plan_call *entry)
+{
+    const struct tp_expr *call = entry->call;
+    const char *version = NULL;
+    if (call->args.count != 1 || tp_frame_eval_text(f, call->args.items[0], &version) < 0 ||
+        version == NULL)
+        return;
+    tp_run_puts(f->run, "[Pipeline] tool\n");
+    const struct tp_tool *tool = tp_tools_find(f->run->engine->tools, entry->name, version);
+    if (tool == NULL) {
+        struct tp_buf why;
+        tp_buf_init(&why);
+        tp_tools_missing(f->run->engine->tools, entry->name, version, &why);
+        tp_run_logf(f->run, "tidepool: %s (no such line in --tools): the host's PATH is used\n",
+                    tp_buf_str(&why));
+        tp_buf_close(&why);
+        return;
+    }
+    tp_run_puts(f->run, "[Pipeline] envVarsForTool\n");
+    tp_tools_env(tool, tool_env_entry, f);
+}
+
+/*
+ * `tools {}` of the pipeline (`root` NULL: in the synthetic stage "Declarative: Tool Install")
+ * or of a stage, which also installs the pipeline's tools of the types it does not name, as
+ * Jenkins merges them. The steps after run in a withEnv of the installations' variables.
+ */
+static void open_tools(struct frame *f, const struct tp_plan_call *own, size_t nown,
+                       const struct tp_plan_call *root, size_t nroot)
+{
+    bool synthetic = f->stage == NULL;
+    if (synthetic)
+        tp_run_puts(f->run, "[Pipeline] stage\n[Pipeline] { (Declarative: Tool Install)\n");
+    for (size_t i = 0; i < nown && !f->failed; i++)
+        install_tool(f, &own[i]);
+    for (size_t i = 0; i < nroot && !f->failed; i++) {
+        bool named = false;
+        for (size_t j = 0; j < nown; j++)
+            named = named || strcmp(own[j].name, root[i].name) == 0;
+        if (!named)
+            install_tool(f, &root[i]);
+    }
+    if (synthetic)
+        tp_run_puts(f->run, "[Pipeline] }\n[Pipeline] // stage\n");
+    tp_run_puts(f->run, "[Pipeline] withEnv\n[Pipeline] {\n");
+    f->tools_open = true;
 }
 
 /* dir('sub'): later steps run in <cwd>/sub, created when missing. */
@@ -1499,6 +1566,8 @@ static void enter_frame(struct frame *f)
     }
     if (stage == NULL) {
         open_options(f);
+        if (run->plan->ntools > 0 && !f->failed)
+            open_tools(f, run->plan->tools, run->plan->ntools, NULL, 0);
         return;
     }
     if (!when_allows(f)) {
@@ -1538,6 +1607,8 @@ static void enter_frame(struct frame *f)
         tp_run_puts(run, "[Pipeline] withEnv\n[Pipeline] {\n");
         apply_environment(f, stage->env, stage->nenv);
     }
+    if (stage->ntools > 0 && !f->failed)
+        open_tools(f, stage->tools, stage->ntools, run->plan->tools, run->plan->ntools);
 }
 
 static void leave_frame(struct frame *f)
@@ -1548,6 +1619,8 @@ static void leave_frame(struct frame *f)
         leave_block(f);
         return;
     }
+    if (f->tools_open)
+        tp_run_puts(run, "[Pipeline] }\n[Pipeline] // withEnv\n");
     if (stage == NULL) {
         close_options(f);
         return;
@@ -2537,8 +2610,6 @@ static void refuse_options(const struct tp_plan_call *options, size_t n, struct 
 
 static void check_stage(const struct tp_plan_stage *st, struct tp_buf *out)
 {
-    if (st->ntools > 0)
-        why_not(out, "tools", st->tools[0].line);
     refuse_options(st->options, st->noptions, out);
     for (size_t i = 0; i < st->nchildren; i++)
         check_stage(st->children[i], out);
@@ -2546,8 +2617,6 @@ static void check_stage(const struct tp_plan_stage *st, struct tp_buf *out)
 
 bool tp_engine_can_run(const struct tp_plan *plan, struct tp_buf *why)
 {
-    if (plan->ntools > 0)
-        why_not(why, "tools", plan->tools[0].line);
     if (plan->nlibraries > 0)
         why_not(why, "libraries", plan->libraries[0].line);
     if (plan->agent.kind > TP_AGENT_NODE)
@@ -2954,6 +3023,7 @@ int tp_engine_new(uv_loop_t *loop, struct tp_store *store, const struct tp_engin
     engine->executors = opts->executors;
     engine->no_answers = opts->no_answers;
     engine->stubs = opts->stubs;
+    engine->tools = opts->tools;
     engine->slot_busy = tp_xcalloc((size_t)opts->executors, sizeof(bool));
     tp_env_init(&engine->base_env);
     for (char **e = environ; *e != NULL; e++) {

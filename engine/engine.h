@@ -26,6 +26,7 @@ struct tp_arena;
 struct tp_buf;
 struct tp_engine;
 struct tp_stubs;
+struct tp_tools;
 
 struct tp_engine_options {
     const char *data_dir; /* absolute path; workspaces live in <data_dir>/workspace */
@@ -34,6 +35,8 @@ struct tp_engine_options {
     bool no_answers;      /* nobody can answer an input (tidepool run): input steps fail */
     /* What steps tidepool does not have do instead (stubs.h); borrowed, may be NULL. */
     const struct tp_stubs *stubs;
+    /* The tool installations `tools {}` and `tool` use (tools.h); borrowed, may be NULL. */
+    const struct tp_tools *tools;
     /* How often the timer triggers are looked at: 0 at each minute's start (tests set a
      * shorter tick, which looks at the current minute each time, the one the server starts in
      * too; each minute still starts a timed job at most once). */

@@ -133,9 +133,10 @@ struct frame {
     size_t index; /* next step or child */
     int running;  /* PARALLEL: branches not finished yet */
     bool entered, started, busy, kick, aborting, body_done;
-    bool opened;  /* a stage's node and environment blocks are open */
-    bool skipped; /* `when` did not hold: the stage (and all inside it) is SKIPPED */
-    bool failed;  /* a step or a child failed: later stages of a sequence are skipped */
+    bool opened;     /* a stage's node and environment blocks are open */
+    bool tools_open; /* the withEnv of its `tools` is open */
+    bool skipped;    /* `when` did not hold: the stage (and all inside it) is SKIPPED */
+    bool failed;     /* a step or a child failed: later stages of a sequence are skipped */
     enum tp_result result;
     enum tp_result marked; /* the stage's result as shown, raised by tp_frame_mark */
     enum abort_reason abort_reason;
@@ -326,6 +327,11 @@ struct frame *tp_frame_new_branches(struct frame *parent, const struct tp_plan_s
 const char *tp_engine_env(const struct tp_engine *engine, const char *name);
 struct tp_store *tp_engine_store(const struct tp_engine *engine);
 
+/* The --tools installations (may be NULL). */
+const struct tp_tools *tp_engine_tools(const struct tp_engine *engine);
+/* Applies a withEnv entry "KEY=VALUE" (or "PATH+X=dir", put in front of PATH) to f's
+ * environment; `entry` is cut in place. Entries without '=' are ignored, as Jenkins does. */
+void tp_frame_env_entry(struct frame *f, char *entry);
 /* The --stubs stub for step `name`, or NULL. */
 struct tp_stub;
 const struct tp_stub *tp_engine_stub(const struct tp_engine *engine, const char *name);

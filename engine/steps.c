@@ -14,6 +14,7 @@
 #include "common/str.h"
 #include "common/timefmt.h"
 #include "engine/engine_int.h"
+#include "engine/tools.h"
 
 const struct tp_expr *tp_step_arg(const struct tp_expr *call, const char *name)
 {
@@ -530,6 +531,31 @@ static enum tp_step_status start_is_unix(struct frame *f, const struct tp_plan_s
     return TP_STEP_DONE;
 }
 
+/* tool 'M3' or tool(name: 'M3', type: 'maven'): the home of that installation (--tools). */
+static enum tp_step_status start_tool(struct frame *f, const struct tp_plan_step *step)
+{
+    const struct tp_expr *name_arg = step_arg(step, "name");
+    const struct tp_expr *type_arg = tp_ast_named_arg(step->call, "type");
+    const char *name = NULL, *type_text = NULL, *type = NULL;
+    if (name_arg == NULL)
+        return fail_now(f, "tool requires a name");
+    if (tp_frame_eval_text(f, name_arg, &name) < 0 ||
+        (type_arg != NULL && tp_frame_eval_text(f, type_arg, &type_text) < 0)) {
+        f->step.result = TP_RESULT_FAILURE;
+        return TP_STEP_DONE;
+    }
+    f->step.description = describe(f, name);
+    if (type_text != NULL && (type = tp_tools_type(type_text)) == NULL)
+        return fail_now(f, tp_arena_printf(&f->run->arena, "No such tool type %s", type_text));
+    const struct tp_tool *tool = tp_tools_find(tp_engine_tools(f->run->engine), type, name);
+    if (tool == NULL)
+        return fail_now(f, tp_arena_printf(&f->run->arena, "No %s named %s found",
+                                           type_text != NULL ? type_text : "tool", name));
+    f->step_value = cJSON_CreateString(tool->home);
+    f->step.result = TP_RESULT_SUCCESS;
+    return TP_STEP_DONE;
+}
+
 static const struct tp_step_def steps[] = {
     { "echo", "Print Message", false, start_echo },
     { "sh", "Shell Script", true, start_sh },
@@ -551,6 +577,7 @@ static const struct tp_step_def steps[] = {
     { "git", "Git", true, tp_step_git },
     { "checkout", "Check out from version control", true, tp_step_checkout },
     { "cleanWs", "Delete workspace when build is done", true, start_clean_ws },
+    { "tool", "Use a tool from a predefined Tool Installation", false, start_tool },
 };
 
 /* The block steps: each runs its body as a frame (see engine.c). */
@@ -568,7 +595,7 @@ bool tp_steps_is_block(const char *name)
 static const char *const jenkins_steps[] = { "bat",        "build", "emailext",  "load",
                                              "lock",       "mail",  "milestone", "parallel",
                                              "powershell", "pwsh",  "sshagent",  "step",
-                                             "tool",       "ws",    NULL };
+                                             "ws",         NULL };
 
 bool tp_steps_is_jenkins(const char *name)
 {

@@ -25,22 +25,10 @@ int tp_stubs_parse(const char *text, struct tp_stubs *out, struct tp_buf *error)
 {
     out->items = NULL;
     out->count = 0;
-    int line = 0;
-    for (const char *p = text; *p != '\0';) {
-        line++;
-        size_t len = strcspn(p, "\n");
-        char *row = tp_xstrndup(p, len);
-        p += len + (p[len] == '\n');
-        char *s = row;
-        while (isspace((unsigned char)*s))
-            s++;
-        size_t n = strlen(s);
-        while (n > 0 && isspace((unsigned char)s[n - 1]))
-            s[--n] = '\0';
-        if (*s == '\0' || *s == '#') {
-            free(row);
+    char *copy = tp_xstrdup(text), *cursor = copy, *s;
+    for (int line = 1; (s = tp_str_next_line(&cursor)) != NULL; line++) {
+        if (*s == '\0' || *s == '#')
             continue;
-        }
         size_t name_len = strcspn(s, " \t");
         char *what = s + name_len;
         while (isspace((unsigned char)*what))
@@ -63,7 +51,7 @@ int tp_stubs_parse(const char *text, struct tp_stubs *out, struct tp_buf *error)
         if (error->len == 0 && out->count >= TP_STUBS_MAX)
             tp_buf_printf(error, "line %d: more than %d stubs", line, TP_STUBS_MAX);
         if (error->len > 0) {
-            free(row);
+            free(copy);
             tp_stubs_close(out);
             return TP_EINVAL;
         }
@@ -71,8 +59,8 @@ int tp_stubs_parse(const char *text, struct tp_stubs *out, struct tp_buf *error)
         stub.command = stub.kind == TP_STUB_SHELL ? tp_xstrdup(what + 6) : NULL;
         out->items = tp_xrealloc(out->items, (out->count + 1) * sizeof(*out->items));
         out->items[out->count++] = stub;
-        free(row);
     }
+    free(copy);
     return 0;
 }
 

@@ -117,14 +117,10 @@ int tp_users_parse(const char *text, size_t len, struct tp_users **out, struct t
     copy[len] = '\0';
     size_t cap = 0, number = 0;
     int err = 0;
-    for (char *line = copy, *next; line != NULL && err == 0; line = next) {
-        next = strchr(line, '\n');
-        if (next != NULL)
-            *next++ = '\0';
+    char *cursor = copy, *line;
+    while (err == 0 && (line = tp_str_next_line(&cursor)) != NULL) {
         number++;
-        line[strcspn(line, "#\r")] = '\0';
-        while (*line == ' ' || *line == '\t')
-            line++;
+        line[strcspn(line, "#")] = '\0'; /* a comment may follow an entry */
         for (size_t end = strlen(line); end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t');)
             line[--end] = '\0';
         if (*line == '\0')

@@ -246,6 +246,9 @@ struct tp_plan {
     int64_t last_id; /* the flow-end node id */
 };
 
+/* The tool types `tools {}` takes (jdk, maven, gradle, ...), NULL-terminated. */
+extern const char *const tp_plan_tool_types[];
+
 /*
  * Compiles src[0..len). Always sets `*out` to a new plan (free with tp_plan_free); when the
  * text is not a valid pipeline the plan holds the diagnostics (every one found, in the order

@@ -527,8 +527,8 @@ void tp_lower_triggers(struct lower *lw, const struct tp_expr *call, struct tp_p
     lower_call_list(lw, call, &spec, out, nout);
 }
 
-static const char *const tool_types[] = { "ant",   "dotnetsdk", "go",     "gradle",    "jdk",
-                                          "maven", "msbuild",   "nodejs", "terraform", NULL };
+const char *const tp_plan_tool_types[] = { "ant",   "dotnetsdk", "go",     "gradle",    "jdk",
+                                           "maven", "msbuild",   "nodejs", "terraform", NULL };
 
 void tp_lower_tools(struct lower *lw, const struct tp_expr *call, struct tp_plan_call **out,
                     size_t *nout)
@@ -537,7 +537,7 @@ void tp_lower_tools(struct lower *lw, const struct tp_expr *call, struct tp_plan
         .section = "tools",
         .empty_message = "No tools specified",
         .duplicate_word = "tool",
-        .valid = tool_types,
+        .valid = tp_plan_tool_types,
     };
     lower_call_list(lw, call, &spec, out, nout);
     for (size_t i = 0; i < *nout; i++) {

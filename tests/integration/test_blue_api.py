@@ -356,7 +356,7 @@ def test_unknown_step_fails_like_jenkins():
                    "dir, echo, " \
                    "error, fileExists, git, input, isUnix, junit, pwd, readFile, retry, script, " \
                    "sh, sleep, " \
-                   "stash, timeout, timestamps, unstable, unstash, waitUntil, warnError, " \
+                   "stash, timeout, timestamps, tool, unstable, unstash, waitUntil, warnError, " \
                    "withCredentials, " \
                    "withEnv, writeFile]" in log, log
             nodes = s.get_json("%s/pipelines/unknown/runs/1/nodes/" % ORG)

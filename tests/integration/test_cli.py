@@ -1,6 +1,7 @@
 """The command line: run, lint, serve options, version and help."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -229,6 +230,75 @@ def test_sigint_stops_serve_cleanly():
     assert os.path.exists(os.path.join(data, "tidepool.db"))
 
 
+TOOLS_PIPELINE = """pipeline {
+    agent any
+    tools { jdk 'jdk17' }
+    stages {
+        stage('Build') {
+            tools { maven 'M3' }
+            steps {
+                sh 'java -version; mvn -v; echo "homes $JAVA_HOME $M2_HOME $MAVEN_HOME"'
+                script {
+                    echo "maven at ${tool(name: 'M3', type: 'maven')}, jdk at ${tool('jdk17')}"
+                }
+            }
+        }
+        stage('Gradle') {
+            tools { gradle 'g7' }
+            steps { sh 'echo "gradle home: ${GRADLE_HOME:-none}"' }
+        }
+        stage('Missing') {
+            steps { script { tool name: 'M4', type: 'maven' } }
+        }
+    }
+    post { always { sh 'java from-post' } }
+}
+"""
+
+
+def test_run_with_tool_installations():
+    # tools {} and tool take their installations from --tools: JAVA_HOME, M2_HOME... and each
+    # home's bin in front of PATH, as envVarsForTool gives them.
+    home = tempfile.mkdtemp(prefix="tp-it-tools-")
+    for tool, command in (("jdk", "java"), ("maven", "mvn")):
+        os.makedirs(os.path.join(home, tool, "bin"))
+        path = os.path.join(home, tool, "bin", command)
+        with open(path, "w") as f:
+            f.write('#!/bin/sh\necho "%s from %s: $*"\n' % (command, tool))
+        os.chmod(path, 0o755)
+    tools = write("# TYPE NAME HOME\njdk jdk17 %s/jdk\nmaven M3 %s/maven/\n" % (home, home),
+                  suffix=".tools")
+    jenkinsfile = write(TOOLS_PIPELINE)
+    bad = write("maven M3 relative/path\n", suffix=".tools")
+    try:
+        r = tidepool("run", jenkinsfile, "--tools", tools)
+        out = r.stdout.decode()
+        lines = out.split("\n")
+        assert r.returncode == 1 and out.endswith("Finished: FAILURE\n"), out
+        assert ("[Pipeline] { (Declarative: Tool Install)\n[Pipeline] tool\n"
+                "[Pipeline] envVarsForTool\n[Pipeline] }\n[Pipeline] // stage\n"
+                "[Pipeline] withEnv\n[Pipeline] {\n[Pipeline] stage\n[Pipeline] { (Build)\n") in out
+        for line in ["java from jdk: -version", "mvn from maven: -v",
+                     "homes %s/jdk %s/maven %s/maven" % (home, home, home),
+                     "maven at %s/maven, jdk at %s/jdk" % (home, home),
+                     'tidepool: Tool type "gradle" does not have an install of "g7" configured - '
+                     'did you mean "null"? (no such line in --tools): the host\'s PATH is used',
+                     "gradle home: none", "ERROR: No maven named M4 found",
+                     "java from jdk: from-post"]:
+            assert line in lines, (line, out)
+        r = tidepool("run", jenkinsfile, "--tools", bad)
+        assert r.returncode == 2
+        assert b"line 1: the home of maven M3 is not an absolute path" in r.stderr, r.stderr
+        # without --tools: the declarative tools fall back to the host's PATH, tool fails
+        r = tidepool("run", jenkinsfile)
+        out = r.stdout.decode()
+        assert "ERROR: No maven named M3 found" in out.split("\n"), out
+    finally:
+        for path in (jenkinsfile, tools, bad):
+            os.unlink(path)
+        shutil.rmtree(home, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_version_and_help,
@@ -236,6 +306,7 @@ if __name__ == "__main__":
         test_run_streams_log_and_exits_with_result,
         test_run_uses_real_shell_semantics,
         test_run_with_stubbed_plugin_steps,
+        test_run_with_tool_installations,
         test_run_with_a_broken_jenkinsfile,
         test_agent_none_leaves_stages_without_a_node,
         test_lint_reports_file_line_col_and_exit_codes,

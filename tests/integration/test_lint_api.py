@@ -83,7 +83,7 @@ def test_validate_jenkinsfile_answers_json():
 def test_runs_of_what_the_engine_cannot_run_yet_fail_clearly():
     jobs = write_jobs({"fork": """pipeline {
     agent any
-    tools { maven 'M3' }
+    libraries { lib('shared@1.0') }
     stages {
         stage('a') {
             when { branch 'main' }
@@ -98,7 +98,7 @@ def test_runs_of_what_the_engine_cannot_run_yet_fail_clearly():
             run = s.wait_run("fork", 1)
             assert run["result"] == "FAILURE"
             log = s.request("GET", "%s/pipelines/fork/runs/1/log/" % ORG)[2].decode()
-            assert "ERROR: tidepool cannot run this pipeline yet: tools (line 3)\r\n" in log, log
+            assert "ERROR: tidepool cannot run this pipeline yet: libraries (line 3)\r\n" in log, log
             assert "\r\nx\r\n" not in log
             assert log.endswith("Finished: FAILURE\r\n")
             assert "[Pipeline] Start of Pipeline" not in log
