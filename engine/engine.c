@@ -727,6 +727,15 @@ static void kill_leftovers(struct run *run)
                run->rec.pipeline, (long long)run->rec.number, killed);
 }
 
+/* A build step waits for `run`: it ends with it (the run is out of the engine's lists). */
+static void tell_waiter(struct run *run)
+{
+    struct frame *waiter = run->waiter;
+    run->waiter = NULL;
+    if (waiter != NULL && waiter->downstream == run->rec.id)
+        tp_build_ended(waiter, &run->rec);
+}
+
 static void run_end(struct run *run)
 {
     struct tp_engine *engine = run->engine;
@@ -770,6 +779,7 @@ static void run_end(struct run *run)
     *link = run->next;
     engine->nactive--;
     engine->slot_busy[run->executor] = false;
+    tell_waiter(run);
     run_free(run);
     if (maybe_shut_down(engine))
         return;
@@ -2362,6 +2372,8 @@ static void frame_continue(struct frame *f)
  * steps end ABORTED (on a later callback, never from here) and the frames unwind as usual.
  */
 static void on_input_stopped(uv_timer_t *handle);
+static void on_build_stopped(uv_timer_t *handle);
+static int stop_run(struct tp_engine *engine, int64_t run_id, const char *message);
 
 static void abort_frame(struct frame *f, enum abort_reason reason)
 {
@@ -2381,9 +2393,24 @@ static void abort_frame(struct frame *f, enum abort_reason reason)
     } else if (f->input_pending) {
         f->kill_sent = true;
         f->sleep_timer = start_timer(f, 0, on_input_stopped);
+    } else if (f->downstream != 0) {
+        /* the run a build step waits for is stopped too; its end ends the step */
+        f->kill_sent = true;
+        f->sleep_timer = start_timer(f, 0, on_build_stopped);
     }
     for (struct frame *c = f->first_child; c != NULL; c = c->next_sibling)
         abort_frame(c, reason);
+}
+
+static void on_build_stopped(uv_timer_t *handle)
+{
+    struct frame *f = timer_fired(handle);
+    if (f != NULL && f->downstream != 0 &&
+        stop_run(f->run->engine, f->downstream, "Calling Pipeline was cancelled") < 0) {
+        /* it is gone already: nothing will end the step but this */
+        f->downstream = 0;
+        tp_frame_step_finished(f, TP_RESULT_ABORTED, NULL);
+    }
 }
 
 static bool input_waits_in(const struct frame *f)
@@ -2820,6 +2847,8 @@ static void run_begin(struct run *run)
     tp_log(TP_LOG_INFO, "engine", "run started pipeline=%s number=%lld executor=%d",
            run->rec.pipeline, (long long)run->rec.number, run->executor);
     tp_run_logf(run, "%s\n", run->rec.cause ? run->rec.cause : "Started");
+    if (run->waiter != NULL && !run->resuming)
+        tp_build_started(run->waiter, &run->rec);
     /* Pipeline script from SCM: the Jenkinsfile is read from the repository first (a replay
      * brings its own script) */
     if (run->scm_url != NULL && run->rec.script[0] == '\0' && !run->resuming) {
@@ -3320,10 +3349,92 @@ int tp_engine_start(struct tp_engine *engine, const char *pipeline, const char *
                           error);
 }
 
+int tp_engine_trigger(struct frame *f, const char *job, const cJSON *parameters,
+                      struct tp_run_rec *queued, struct tp_buf *error)
+{
+    struct run *run = f->run;
+    struct tp_engine *engine = run->engine;
+    if (engine->shutting_down) {
+        tp_buf_puts(error, "tidepool is shutting down");
+        return TP_ECONFLICT;
+    }
+    /* as Jenkins resolves an item name against the calling job's folder: "sibling",
+     * "../other", "sub/job", or "/absolute/path" */
+    struct tp_buf name;
+    tp_buf_init(&name);
+    const char *slash = strrchr(run->rec.pipeline, '/');
+    if (job[0] == '/') {
+        tp_buf_puts(&name, job + 1);
+    } else {
+        if (slash != NULL)
+            tp_buf_append(&name, run->rec.pipeline, (size_t)(slash - run->rec.pipeline));
+        const char *rest = job;
+        while (strncmp(rest, "../", 3) == 0) {
+            rest += 3;
+            char *up = strrchr(tp_buf_str(&name), '/');
+            name.len = up != NULL ? (size_t)(up - name.data) : 0;
+        }
+        if (name.len > 0)
+            tp_buf_putc(&name, '/');
+        tp_buf_puts(&name, rest);
+    }
+    struct tp_pipeline_rec p;
+    int err = tp_store_pipeline_get(engine->store, tp_buf_str(&name), &run->arena, &p);
+    if (err == TP_ENOTFOUND && job[0] != '/' && strncmp(job, "../", 3) != 0)
+        err = tp_store_pipeline_get(engine->store, job, &run->arena, &p);
+    tp_buf_close(&name);
+    if (err == TP_ENOTFOUND) {
+        tp_buf_printf(error, "No item named %s found", job);
+        return err;
+    }
+    if (err < 0) {
+        tp_buf_printf(error, "cannot look up %s: %s", job, tp_strerror(err));
+        return err;
+    }
+    if (p.folder) {
+        tp_buf_printf(error, "The item named %s is a %s which is not something that can be built",
+                      job, p.multibranch ? "Multibranch Pipeline" : "Folder");
+        return TP_EINVAL;
+    }
+    struct tp_buf display;
+    tp_buf_init(&display);
+    tp_str_job_display(p.name, &display);
+    tp_run_logf(run, "Scheduling project: %s\n", tp_buf_str(&display));
+    tp_buf_close(&display);
+    const char *cause =
+        tp_arena_printf(&run->arena, "Started by upstream project \"%s\" build number %lld",
+                        run->rec.pipeline, (long long)run->rec.number);
+    err = start_pipeline(engine, &p, parameters, cause, NULL, &run->arena, queued, error);
+    if (err < 0)
+        return err;
+    if (f->build_wait) {
+        for (struct run *r = engine->queue_head; r != NULL; r = r->next) {
+            if (r->rec.id == queued->id)
+                r->waiter = f;
+        }
+    }
+    return 0;
+}
+
+bool tp_engine_upstream(const char *cause, struct tp_buf *project, long long *number)
+{
+    if (cause == NULL || !tp_str_starts_with(cause, TP_UPSTREAM_CAUSE))
+        return false;
+    const char *name = cause + strlen(TP_UPSTREAM_CAUSE);
+    const char *end = strstr(name, "\" build number ");
+    if (end == NULL)
+        return false;
+    tp_buf_append(project, name, (size_t)(end - name));
+    *number = strtoll(end + strlen("\" build number "), NULL, 10);
+    return true;
+}
+
 const char *tp_engine_cause_class(const char *cause, const char *user)
 {
     if (cause != NULL && strcmp(cause, TP_TIMER_CAUSE) == 0)
         return "hudson.triggers.TimerTrigger$TimerTriggerCause";
+    if (cause != NULL && tp_str_starts_with(cause, TP_UPSTREAM_CAUSE))
+        return "hudson.model.Cause$UpstreamCause";
     return user != NULL ? "hudson.model.Cause$UserIdCause"
                         : "org.jenkinsci.plugins.workflow.cps.replay.ReplayCause";
 }
@@ -3364,7 +3475,9 @@ static int start_if_due(void *ctx, const struct tp_pipeline_rec *p)
     tp_arena_init(&arena);
     struct tp_run_rec queued;
     tp_buf_init(&error);
-    err = start_pipeline(engine, p, NULL, TP_TIMER_CAUSE, NULL, &arena, &queued, &error);
+    cJSON *defaults = cJSON_CreateArray(); /* a timer gives none: the defaults */
+    err = start_pipeline(engine, p, defaults, TP_TIMER_CAUSE, NULL, &arena, &queued, &error);
+    cJSON_Delete(defaults);
     if (err < 0)
         tp_log(TP_LOG_WARN, "engine", "timer could not start pipeline=%s: %s %s", p->name,
                tp_strerror(err), tp_buf_str(&error));
@@ -3441,11 +3554,12 @@ int tp_engine_replay(struct tp_engine *engine, const char *pipeline, int64_t num
                      queued);
 }
 
-int tp_engine_stop(struct tp_engine *engine, int64_t run_id, const char *user)
+/* Stops run `run_id`: an active one is aborted with `message`, a queued one cancelled. */
+static int stop_run(struct tp_engine *engine, int64_t run_id, const char *message)
 {
     for (struct run *run = engine->active; run != NULL; run = run->next) {
         if (run->rec.id == run_id) {
-            abort_run(run, tp_arena_printf(&run->arena, "Aborted by %s", user));
+            abort_run(run, tp_arena_strdup(&run->arena, message));
             return 0;
         }
     }
@@ -3466,10 +3580,18 @@ int tp_engine_stop(struct tp_engine *engine, int64_t run_id, const char *user)
         save_run(run);
         tp_log(TP_LOG_INFO, "engine", "queued run cancelled pipeline=%s number=%lld",
                run->rec.pipeline, (long long)run->rec.number);
+        tell_waiter(run);
         run_free(run);
         return 0;
     }
     return TP_ENOTFOUND;
+}
+
+int tp_engine_stop(struct tp_engine *engine, int64_t run_id, const char *user)
+{
+    char message[300];
+    snprintf(message, sizeof(message), "Aborted by %s", user);
+    return stop_run(engine, run_id, message);
 }
 
 void tp_engine_shutdown(struct tp_engine *engine, void (*done)(void *ctx), void *ctx)
@@ -3505,7 +3627,9 @@ int tp_engine_start_pipeline(struct tp_engine *engine, const struct tp_pipeline_
     struct tp_run_rec queued;
     struct tp_buf error;
     tp_buf_init(&error);
-    int err = start_pipeline(engine, pipeline, NULL, cause, NULL, arena, &queued, &error);
+    cJSON *defaults = cJSON_CreateArray(); /* indexing gives none: the defaults */
+    int err = start_pipeline(engine, pipeline, defaults, cause, NULL, arena, &queued, &error);
+    cJSON_Delete(defaults);
     tp_buf_close(&error);
     return err;
 }

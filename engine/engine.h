@@ -45,6 +45,9 @@ struct tp_engine_options {
 
 /* The cause of runs a timer started, as Jenkins writes it. */
 #define TP_TIMER_CAUSE "Started by timer"
+/* The start of the cause of runs another run's build step started:
+ * `Started by upstream project "team/app" build number 7`. */
+#define TP_UPSTREAM_CAUSE "Started by upstream project \""
 
 /* What the engine tells its listeners, after the store has the change. */
 struct tp_engine_events {
@@ -97,6 +100,9 @@ int tp_engine_pipeline_configure(struct tp_engine *engine, int64_t id,
  * libuv error.
  */
 int tp_engine_index(struct tp_engine *engine, const char *mbp);
+/* For a cause TP_UPSTREAM_CAUSE starts: the upstream job's full name (appended to `project`)
+ * and its run's number. False for any other cause. */
+bool tp_engine_upstream(const char *cause, struct tp_buf *project, long long *number);
 /* Jenkins' class for a run's cause: timer, user or replay. */
 const char *tp_engine_cause_class(const char *cause, const char *user);
 /* Whether item `name` (a job, or any job inside folder `name`) has a run queued or going. */

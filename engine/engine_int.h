@@ -77,6 +77,8 @@ struct run {
     int64_t steps_started;   /* numbers the steps in the order they start */
     int64_t next_dynamic_id; /* ids for steps run again (retry), after the plan's */
 
+    struct frame *waiter; /* the build step of another run that waits for this one, or NULL */
+
     struct tp_envlist env; /* build env: core variables + pipeline environment */
     /* The script binding (variables set without `def`), shared by the run's script blocks;
      * NULL while empty. */
@@ -135,8 +137,11 @@ struct frame {
     bool entered, started, busy, kick, aborting, body_done;
     bool opened;     /* a stage's node and environment blocks are open */
     bool tools_open; /* the withEnv of its `tools` is open */
-    bool skipped;    /* `when` did not hold: the stage (and all inside it) is SKIPPED */
-    bool failed;     /* a step or a child failed: later stages of a sequence are skipped */
+    /* build step: the run it waits for (0: none), and its wait/propagate */
+    int64_t downstream;
+    bool build_wait, build_propagate;
+    bool skipped; /* `when` did not hold: the stage (and all inside it) is SKIPPED */
+    bool failed;  /* a step or a child failed: later stages of a sequence are skipped */
     enum tp_result result;
     enum tp_result marked; /* the stage's result as shown, raised by tp_frame_mark */
     enum abort_reason abort_reason;
@@ -251,6 +256,18 @@ enum tp_step_status tp_step_archive(struct frame *f, const struct tp_plan_step *
 long tp_files_each(struct frame *f, const char *root, const char *includes, const char *excludes,
                    bool case_sensitive, int (*visit)(void *ctx, const char *path, const char *rel),
                    void *ctx);
+/* build (build.c): queues a run of another pipeline; with wait, the step ends with it. */
+enum tp_step_status tp_step_build(struct frame *f, const struct tp_plan_step *step);
+/* The run build step `f` waits for started, or ended (its result decides the step's). */
+void tp_build_started(struct frame *f, const struct tp_run_rec *run);
+void tp_build_ended(struct frame *f, const struct tp_run_rec *run);
+/* Queues a run of pipeline `job` (relative to f's job's folder, or absolute with a leading
+ * '/') caused by f's run, with `parameters` ([{"name":..,"value":..}]: the job's defaults fill
+ * in the rest); when
+ * f->build_wait, the run reports its start and end to `f`. Logs "Scheduling project: X".
+ * Returns 0, or an error with Jenkins' message in `error`. */
+int tp_engine_trigger(struct frame *f, const char *job, const cJSON *parameters,
+                      struct tp_run_rec *queued, struct tp_buf *error);
 /* junit (junit.c): reads JUnit XML reports; failures make the stage and build UNSTABLE. */
 enum tp_step_status tp_step_junit(struct frame *f, const struct tp_plan_step *step);
 

@@ -578,6 +578,7 @@ static const struct tp_step_def steps[] = {
     { "checkout", "Check out from version control", true, tp_step_checkout },
     { "cleanWs", "Delete workspace when build is done", true, start_clean_ws },
     { "tool", "Use a tool from a predefined Tool Installation", false, start_tool },
+    { "build", "Build a job", false, tp_step_build },
 };
 
 /* The block steps: each runs its body as a frame (see engine.c). */
@@ -592,10 +593,10 @@ bool tp_steps_is_block(const char *name)
 }
 
 /* Steps Jenkins has (core and the common plugins) that tidepool does not run yet. */
-static const char *const jenkins_steps[] = { "bat",        "build", "emailext",  "load",
-                                             "lock",       "mail",  "milestone", "parallel",
-                                             "powershell", "pwsh",  "sshagent",  "step",
-                                             "ws",         NULL };
+static const char *const jenkins_steps[] = { "bat",  "emailext",  "load",     "lock",
+                                             "mail", "milestone", "parallel", "powershell",
+                                             "pwsh", "sshagent",  "step",     "ws",
+                                             NULL };
 
 bool tp_steps_is_jenkins(const char *name)
 {

@@ -105,6 +105,19 @@ static cJSON *causes_json(const struct tp_run_rec *run)
         cJSON_AddStringToObject(c, "userId", run->cause_user);
         cJSON_AddStringToObject(c, "userName", run->cause_user);
     }
+    struct tp_buf project;
+    tp_buf_init(&project);
+    long long number;
+    if (tp_engine_upstream(run->cause, &project, &number)) {
+        cJSON_AddNumberToObject(c, "upstreamBuild", (double)number);
+        cJSON_AddStringToObject(c, "upstreamProject", tp_buf_str(&project));
+        struct tp_buf url;
+        tp_buf_init(&url);
+        tp_str_job_path(tp_buf_str(&project), &url);
+        cJSON_AddStringToObject(c, "upstreamUrl", tp_buf_str(&url));
+        tp_buf_close(&url);
+    }
+    tp_buf_close(&project);
     cJSON_AddItemToArray(causes, c);
     return causes;
 }

@@ -344,7 +344,7 @@ def test_unknown_step_fails_like_jenkins():
         stage('A') { steps { echo 'before'; fooBar 'x' } }
         stage('B') { steps { echo 'after' } }
 """), "later": pipeline("""
-        stage('A') { steps { build job: 'other' } }
+        stage('A') { steps { milestone 1 } }
 """)})
     try:
         with Server(jobs=jobs) as s:
@@ -352,7 +352,7 @@ def test_unknown_step_fails_like_jenkins():
             assert s.wait_run("unknown", 1)["result"] == "FAILURE"
             log = s.request("GET", "%s/pipelines/unknown/runs/1/log/" % ORG)[2].decode()
             assert "java.lang.NoSuchMethodError: No such DSL method 'fooBar' found among " \
-                   "steps [ansiColor, archiveArtifacts, catchError, checkout, cleanWs, deleteDir, " \
+                   "steps [ansiColor, archiveArtifacts, build, catchError, checkout, cleanWs, deleteDir, " \
                    "dir, echo, " \
                    "error, fileExists, git, input, isUnix, junit, pwd, readFile, retry, script, " \
                    "sh, sleep, " \
@@ -366,7 +366,7 @@ def test_unknown_step_fails_like_jenkins():
             s.post_run("later")
             assert s.wait_run("later", 1)["result"] == "FAILURE"
             log = s.request("GET", "%s/pipelines/later/runs/1/log/" % ORG)[2].decode()
-            assert "ERROR: tidepool does not support the 'build' step yet (line 5)\r\n" in log, log
+            assert "ERROR: tidepool does not support the 'milestone' step yet (line 5)\r\n" in log, log
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
 

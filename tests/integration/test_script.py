@@ -231,7 +231,7 @@ ERRORS = {
     "missing": pipeline("stage('S') { steps { script { echo \"${undefinedName}\" } } }"),
     "unknown": pipeline("stage('S') { steps { script { frobnicate 'x' } } }"),
     "endless": pipeline("stage('S') { steps { script { def i = 0; while (true) { i++ } } } }"),
-    "unsupported": pipeline("stage('S') { steps { script { build job: 'other' } } }"),
+    "unsupported": pipeline("stage('S') { steps { script { milestone(1) } } }"),
 }
 
 
@@ -248,10 +248,11 @@ def test_groovy_errors_read_as_in_jenkins():
             assert ("groovy.lang.MissingPropertyException: No such property: undefinedName for "
                     "class: groovy.lang.Binding\n") in logs["missing"]
             assert "java.lang.NoSuchMethodError: No such DSL method 'frobnicate' found among " \
-                "steps [ansiColor, archiveArtifacts, catchError, checkout, cleanWs, deleteDir, dir, echo" in \
+                "steps [ansiColor, archiveArtifacts, build, catchError, checkout, cleanWs, deleteDir, dir, " \
+                "echo" in \
                 logs["unknown"]
             assert "the script ran more than 20 million operations" in logs["endless"]
-            assert "ERROR: tidepool does not support the 'build' step yet" in logs["unsupported"]
+            assert "ERROR: tidepool does not support the 'milestone' step yet" in logs["unsupported"]
             # the server is still serving
             assert s.get_json("%s/pipelines/endless/" % ORG)["name"] == "endless"
     finally:
