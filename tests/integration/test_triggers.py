@@ -15,7 +15,8 @@ from tp import ORG, Server, run_tests, wait_until, write_jobs  # noqa: E402
 TIMED = """pipeline {
     agent any
     triggers { cron('* * * * *') }
-    stages { stage('Tick') { steps { echo 'tick' } } }
+    parameters { string(name: 'WHAT', defaultValue: 'tick') }
+    stages { stage('Tick') { steps { echo "${params.WHAT}" } } }
 }
 """
 
@@ -74,6 +75,7 @@ def test_timer_triggers():
                 "hudson.triggers.TimerTrigger$TimerTriggerCause"
             log = s.request("GET", ORG + "/pipelines/timed/runs/%s/log/" % run["id"])[2].decode()
             assert "not scheduled" not in log, log
+            assert "\r\ntick\r\n" in log, log  # a parameterized job runs with its defaults
             # once per minute: no second run within this minute
             time.sleep(0.5)
             minute = time.time() // 60
