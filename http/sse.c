@@ -347,7 +347,7 @@ static void track_drop(struct tp_sse *sse, struct track *gone)
 /* The remembered entry for `id` in `*list` (added with state NONE when new). */
 static struct seen *seen_of(struct seen **list, size_t *n, size_t *cap, int64_t id)
 {
-    for (size_t i = 0; i < *n; i++) {
+    for (size_t i = *n; i-- > 0;) { /* the newest first: the one most often asked for */
         if ((*list)[i].id == id)
             return &(*list)[i];
     }
