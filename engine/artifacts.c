@@ -85,6 +85,20 @@ int tp_engine_artifacts(struct tp_engine *engine, const char *pipeline, int64_t 
     return 0;
 }
 
+bool tp_engine_has_artifacts(struct tp_engine *engine, const char *pipeline, int64_t number)
+{
+    char *dir = run_dir(engine, pipeline, number);
+    DIR *d = opendir(dir);
+    free(dir);
+    if (d == NULL)
+        return false;
+    bool any = false;
+    for (struct dirent *e; !any && (e = readdir(d)) != NULL;)
+        any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return any;
+}
+
 int tp_engine_artifact_open(struct tp_engine *engine, const char *pipeline, int64_t number,
                             const char *path, int *fd, int64_t *size)
 {

@@ -179,6 +179,8 @@ struct tp_artifact {
  * Returns 0 (none is not an error). */
 int tp_engine_artifacts(struct tp_engine *engine, const char *pipeline, int64_t number,
                         struct tp_arena *arena, struct tp_artifact **out, size_t *n);
+/* Whether run `number` of `pipeline` archived anything (one directory read, no walk). */
+bool tp_engine_has_artifacts(struct tp_engine *engine, const char *pipeline, int64_t number);
 /* Opens artifact `path` of a run for reading: `*fd` (the caller closes it) and its size.
  * Returns 0, or TP_ENOTFOUND — no such file, or a path that leaves the run's artifacts. */
 int tp_engine_artifact_open(struct tp_engine *engine, const char *pipeline, int64_t number,

@@ -260,6 +260,7 @@ static cJSON *run_json(struct tp_req *req, const struct tp_run_rec *run, int64_t
         ctx.next_number = is_build(req, run->pipeline_id, run->number + 1) ? run->number + 1 : 0;
         if (run->state == TP_STATE_FINISHED)
             ctx.run_summary = run_summary(req, run);
+        ctx.has_artifacts = tp_engine_has_artifacts(req->app->engine, run->pipeline, run->number);
     }
     return tp_blue_run_json(run, &ctx, summary);
 }

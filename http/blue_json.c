@@ -342,7 +342,15 @@ cJSON *tp_blue_run_json(const struct tp_run_rec *run, const struct tp_blue_run_c
         add_link(links, "nextRun", href.data);
     }
     cJSON_AddArrayToObject(o, "actions");
-    cJSON_AddNullToObject(o, "artifactsZipFile");
+    if (ctx->has_artifacts) {
+        tp_buf_reset(&href);
+        tp_buf_putc(&href, '/');
+        tp_str_job_path(run->pipeline, &href);
+        tp_buf_printf(&href, "%lld/artifact/*zip*/archive.zip", (long long)run->number);
+        cJSON_AddStringToObject(o, "artifactsZipFile", href.data);
+    } else {
+        cJSON_AddNullToObject(o, "artifactsZipFile");
+    }
     if (queued)
         cJSON_AddStringToObject(o, "causeOfBlockage", blockage(run));
     else

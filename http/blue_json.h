@@ -30,6 +30,7 @@ struct tp_blue_run_context {
     int64_t prev_number;           /* 0 when none */
     int64_t next_number;           /* 0 when none */
     int64_t estimated_duration_ms; /* the pipeline's, -1 when unknown */
+    bool has_artifacts;            /* artifactsZipFile is the link to their zip */
 };
 
 /* Appends "/blue/rest/organizations/jenkins/pipelines/<name>/" (name encoded; for an item in a

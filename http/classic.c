@@ -4,12 +4,14 @@
 #include <llhttp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/err.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/str.h"
+#include "common/zip.h"
 #include "engine/engine.h"
 #include "engine/params.h"
 #include "http/auth.h"
@@ -1144,13 +1146,120 @@ static void file_free(struct tp_body_source *base)
     free(src);
 }
 
-/* /job/N/B/artifact/PATH: the archived file, as Jenkins serves it. */
+/* A directory of artifacts as Jenkins zips it: its files under one top folder ("archive" for
+ * them all), made and sent as the client reads. */
+struct zip_source {
+    struct tp_body_source base;
+    struct tp_engine *engine;
+    char *pipeline;
+    int64_t number;
+    struct tp_arena arena;
+    struct tp_artifact *items;
+    size_t count, next;
+    size_t skip;     /* the length of the directory's path before its files' (with its '/') */
+    const char *top; /* the folder the entries are in */
+    int fd;          /* the file being added, or -1 */
+    struct tp_zip *zip;
+};
+
+static int zip_read(struct tp_body_source *base, struct tp_buf *out, size_t max)
+{
+    struct zip_source *src = (struct zip_source *)base;
+    size_t before = out->len;
+    char chunk[64 * 1024];
+    while (out->len - before < max) {
+        if (src->fd < 0) {
+            if (src->next == src->count)
+                return tp_zip_finish(src->zip, out) == 0 ? 1 : -1;
+            const struct tp_artifact *a = &src->items[src->next++];
+            int64_t size;
+            struct stat st;
+            if (tp_engine_artifact_open(src->engine, src->pipeline, src->number, a->path, &src->fd,
+                                        &size) < 0)
+                continue; /* gone since the listing */
+            char *name = tp_arena_printf(&src->arena, "%s/%s", src->top, a->path + src->skip);
+            if (fstat(src->fd, &st) < 0 || tp_zip_begin(src->zip, name, st.st_mtime, out) < 0)
+                return -1;
+        }
+        ssize_t n = read(src->fd, chunk, sizeof(chunk));
+        if (n < 0)
+            return -1;
+        if (tp_zip_write(src->zip, chunk, (size_t)n, n == 0, out) < 0)
+            return -1;
+        if (n == 0) {
+            close(src->fd);
+            src->fd = -1;
+        }
+    }
+    return 0;
+}
+
+static void zip_free(struct tp_body_source *base)
+{
+    struct zip_source *src = (struct zip_source *)base;
+    if (src->fd >= 0)
+        close(src->fd);
+    tp_zip_free(src->zip);
+    tp_arena_close(&src->arena);
+    free(src->pipeline);
+    free(src);
+}
+
+/* .../artifact/[DIR/]*zip*\/NAME.zip: the run's artifacts (under DIR) as one zip, its length
+ * unknown until it is made (the response ends with the connection). 404 when there is none. */
+static int send_artifact_zip(struct tp_req *req, struct tp_resp *resp, const struct build *b,
+                             const char *path)
+{
+    const char *marker = strstr(path, "*zip*/");
+    size_t dir_len = (size_t)(marker - path); /* "" or "dir/" */
+    struct zip_source *src = tp_xcalloc(1, sizeof(*src));
+    tp_arena_init(&src->arena);
+    src->engine = req->app->engine;
+    src->pipeline = tp_xstrdup(b->pipeline.name);
+    src->number = b->run->number;
+    src->fd = -1;
+    struct tp_artifact *all;
+    size_t n;
+    tp_engine_artifacts(src->engine, src->pipeline, src->number, &src->arena, &all, &n);
+    src->items = tp_arena_alloc(&src->arena, (n + 1) * sizeof(*src->items));
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(all[i].path, path, dir_len) == 0)
+            src->items[src->count++] = all[i];
+    }
+    src->skip = dir_len;
+    if (dir_len == 0) {
+        src->top = "archive";
+    } else {
+        char *dir = tp_arena_strndup(&src->arena, path, dir_len - 1);
+        const char *slash = strrchr(dir, '/');
+        src->top = slash != NULL ? slash + 1 : dir; /* a/b/dir/x is dir/x in the zip */
+    }
+    if (src->count == 0) {
+        zip_free(&src->base);
+        return not_found(resp);
+    }
+    src->zip = tp_zip_new();
+    src->base.read = zip_read;
+    src->base.free = zip_free;
+    resp->content_type = "application/zip";
+    resp->source = &src->base;
+    resp->source_length = -1;
+    return 0;
+}
+
+/* /job/N/B/artifact/PATH: the archived file, as Jenkins serves it; a directory's zip for
+ * [DIR/]*zip*\/NAME.zip. */
 static int get_artifact(struct tp_req *req, struct tp_resp *resp)
 {
     struct build b;
     if (!build_of(req, resp, &b))
         return 0;
     const struct tp_run_rec *run = b.run;
+    const char *path = param(req, 2);
+    const char *marker = strstr(path, "*zip*/");
+    if (marker != NULL && (marker == path || marker[-1] == '/') &&
+        strchr(marker + 6, '/') == NULL && tp_str_ends_with(marker + 6, ".zip"))
+        return send_artifact_zip(req, resp, &b, path);
     int fd;
     int64_t size;
     if (tp_engine_artifact_open(req->app->engine, b.pipeline.name, run->number, param(req, 2), &fd,

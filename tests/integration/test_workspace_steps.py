@@ -3,10 +3,12 @@ empty-archive failure), cleanWs, junit (reports read, failures make the stage an
 UNSTABLE, the summary is the step's value), and options { timestamps() } stamping every log
 line."""
 
+import io
 import os
 import re
 import shutil
 import sys
+import zipfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from tp import Server, pipeline, run_tests, write_jobs  # noqa: E402
@@ -146,6 +148,57 @@ def test_artifacts_are_archived_and_the_workspace_cleaned():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+ZIPPED = pipeline("""
+        stage('Build') {
+            steps {
+                sh 'mkdir -p out/sub/deep && echo one > out/one.txt && echo two > out/sub/two.txt && head -c 300000 /dev/urandom > out/sub/deep/big.bin && : > out/empty'
+                archiveArtifacts 'out/**'
+            }
+        }
+""")
+
+
+def test_artifacts_download_as_a_zip():
+    # Jenkins' .../artifact/*zip*/archive.zip: every artifact under "archive/"; a directory's
+    # DIR/*zip*/NAME.zip under its own name; Blue Ocean's artifactsZipFile links the first.
+    jobs = write_jobs({"zipped": ZIPPED, "plain": pipeline(
+        "        stage('S') { steps { echo 'nothing kept' } }\n")})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("zipped")
+            run = s.wait_run("zipped", 1)
+            assert run["result"] == "SUCCESS", s.run_log("zipped")
+            assert run["artifactsZipFile"] == "/job/zipped/1/artifact/*zip*/archive.zip"
+            root = os.path.join(s.data, "artifacts", "zipped", "1")
+            status, headers, body = s.request("GET", run["artifactsZipFile"])
+            assert status == 200 and headers["content-type"] == "application/zip", headers
+            archive = zipfile.ZipFile(io.BytesIO(body))
+            assert archive.testzip() is None
+            assert sorted(archive.namelist()) == [
+                "archive/out/empty", "archive/out/one.txt", "archive/out/sub/deep/big.bin",
+                "archive/out/sub/two.txt"], archive.namelist()
+            for name in archive.namelist():
+                with open(os.path.join(root, name[len("archive/"):]), "rb") as f:
+                    assert archive.read(name) == f.read(), name
+            big = archive.getinfo("archive/out/sub/deep/big.bin")
+            assert big.file_size == 300000 and big.compress_type == zipfile.ZIP_DEFLATED
+            status, _, body = s.request("GET", "/job/zipped/1/artifact/out/sub/*zip*/sub.zip")
+            assert status == 200
+            sub = zipfile.ZipFile(io.BytesIO(body))
+            assert sorted(sub.namelist()) == ["sub/deep/big.bin", "sub/two.txt"], sub.namelist()
+            assert sub.read("sub/two.txt") == b"two\n"
+            for path in ["/job/zipped/1/artifact/nowhere/*zip*/nowhere.zip",
+                         "/job/zipped/9/artifact/*zip*/archive.zip"]:
+                assert s.request("GET", path)[0] == 404, path
+            # the server goes on after a streamed zip (it ended its connection)
+            s.post_run("plain")
+            plain = s.wait_run("plain", 1)
+            assert plain["artifactsZipFile"] is None
+            assert s.request("GET", "/job/plain/1/artifact/*zip*/archive.zip")[0] == 404
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 def test_timestamps_stamp_every_line():
     jobs = write_jobs({"stamped": STAMPED})
     try:
@@ -195,6 +248,7 @@ def test_wrapper_steps_run_their_bodies():
 if __name__ == "__main__":
     run_tests([
         test_artifacts_are_archived_and_the_workspace_cleaned,
+        test_artifacts_download_as_a_zip,
         test_timestamps_stamp_every_line,
         test_junit_reports_make_the_build_unstable,
         test_wrapper_steps_run_their_bodies,
