@@ -84,7 +84,8 @@ static const char *indexed_head(const struct tp_pipeline_rec *job, struct tp_are
     return out;
 }
 
-static char *branch_properties(const struct indexing *ix, const char *branch, const char *head)
+static char *branch_properties(const struct indexing *ix, const char *branch, const char *head,
+                               bool primary)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON *scm = cJSON_AddObjectToObject(o, "scm");
@@ -93,6 +94,7 @@ static char *branch_properties(const struct indexing *ix, const char *branch, co
     cJSON_AddStringToObject(scm, "scriptPath", ix->script_path);
     cJSON_AddStringToObject(o, "branch", branch);
     cJSON_AddStringToObject(o, "head", head);
+    cJSON_AddBoolToObject(o, "primary", primary);
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return text;
@@ -111,6 +113,7 @@ static void apply_listing(struct indexing *ix, const char *listing)
     int branches = 0;
     struct tp_buf name;
     tp_buf_init(&name);
+    const char *primary = ""; /* the repository's default branch: its HEAD */
     for (const char *p = listing; *p != '\0' && branches < MAX_BRANCHES;) {
         size_t len = strcspn(p, "\n");
         char *line = tp_arena_strndup(&arena, p, len);
@@ -120,6 +123,10 @@ static void apply_listing(struct indexing *ix, const char *listing)
             continue;
         *tab = '\0';
         const char *head = line, *branch = tab + 1;
+        if (strcmp(head, "HEAD") == 0) {
+            primary = branch;
+            continue;
+        }
         branches++;
         tp_buf_reset(&name);
         tp_branch_job_name(ix->mbp, branch, &name);
@@ -130,13 +137,18 @@ static void apply_listing(struct indexing *ix, const char *listing)
                 seen[i] = true;
             }
         }
-        if (job != NULL && strcmp(indexed_head(job, &arena), head) == 0)
-            continue; /* nothing new on this branch */
+        char *props = branch_properties(ix, branch, head, strcmp(branch, primary) == 0);
+        if (job != NULL && strcmp(indexed_head(job, &arena), head) == 0) {
+            /* nothing new on this branch (its being the default one may have changed) */
+            if (job->properties == NULL || strcmp(job->properties, props) != 0)
+                tp_store_pipeline_set_properties(store, job->id, props);
+            free(props);
+            continue;
+        }
         struct tp_pipeline_rec rec;
         int err = job == NULL ? tp_engine_pipeline_put(engine, tp_buf_str(&name), "", NULL) : 0;
         if (err == 0)
             err = tp_store_pipeline_get(store, tp_buf_str(&name), &arena, &rec);
-        char *props = branch_properties(ix, branch, head);
         if (err == 0)
             err = tp_store_pipeline_set_properties(store, rec.id, props);
         free(props);
@@ -222,6 +234,9 @@ int tp_engine_index(struct tp_engine *engine, const char *mbp)
     tp_buf_puts(&script,
                 "\n[ -f HEAD ] || git init -q --bare .\n"
                 "git fetch -q --prune --force --no-tags -- \"$URL\" '+refs/heads/*:refs/heads/*'\n"
+                "git ls-remote --symref -- \"$URL\" HEAD 2>/dev/null |\n"
+                "  awk '$1 == \"ref:\" && $3 == \"HEAD\" { sub(\"^refs/heads/\", \"\", $2);"
+                " print \"HEAD\\t\" $2 }'\n"
                 "git for-each-ref --format='%(objectname) %(refname:strip=2)' refs/heads |\n"
                 "while read -r sha branch; do\n"
                 "  if git cat-file -e \"$sha:$SCRIPT_PATH\" 2>/dev/null; then\n"

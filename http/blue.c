@@ -314,22 +314,26 @@ static cJSON *folder_json(struct tp_req *req, const struct tp_pipeline_rec *fold
 
 static cJSON *item_json(struct tp_req *req, const struct tp_pipeline_rec *pipeline);
 
-/* A branch job's branch (from its properties), or NULL for any other job. */
-static const char *branch_of(struct tp_req *req, const struct tp_pipeline_rec *pipeline)
+/* A branch job's branch (from its properties), or NULL for any other job; `*primary` tells
+ * whether it is the repository's default branch (branch indexing found it HEAD; an older
+ * index did not say: main or master then). */
+static const char *branch_of(struct tp_req *req, const struct tp_pipeline_rec *pipeline,
+                             bool *primary)
 {
+    *primary = false;
     if (pipeline->properties == NULL || strstr(pipeline->properties, "\"branch\"") == NULL)
         return NULL;
     cJSON *props = cJSON_Parse(pipeline->properties);
     const cJSON *branch = cJSON_GetObjectItemCaseSensitive(props, "branch");
+    const cJSON *is_primary = cJSON_GetObjectItemCaseSensitive(props, "primary");
     const char *out =
         cJSON_IsString(branch) ? tp_arena_strdup(req->arena, branch->valuestring) : NULL;
+    if (cJSON_IsBool(is_primary))
+        *primary = cJSON_IsTrue(is_primary);
+    else
+        *primary = out != NULL && (strcmp(out, "main") == 0 || strcmp(out, "master") == 0);
     cJSON_Delete(props);
     return out;
-}
-
-static bool primary_branch(const char *branch)
-{
-    return branch != NULL && (strcmp(branch, "main") == 0 || strcmp(branch, "master") == 0);
 }
 
 static void pipeline_history(struct tp_req *req, int64_t pipeline_id, struct tp_blue_history *out);
@@ -337,20 +341,30 @@ static void pipeline_history(struct tp_req *req, int64_t pipeline_id, struct tp_
 static cJSON *pipeline_json(struct tp_req *req, const struct tp_pipeline_rec *pipeline)
 {
     cJSON *o = item_json(req, pipeline);
-    const char *branch = pipeline->folder ? NULL : branch_of(req, pipeline);
+    bool primary = false;
+    const char *branch = pipeline->folder ? NULL : branch_of(req, pipeline, &primary);
     const char *slash = strrchr(pipeline->name, '/');
     if (branch != NULL && slash != NULL)
         o = tp_blue_branch_json(
             o, tp_arena_strndup(req->arena, pipeline->name, (size_t)(slash - pipeline->name)),
-            slash + 1, primary_branch(branch));
+            slash + 1, primary);
     tp_blue_set_permissions(o, tp_req_role(req));
     return o;
 }
 
 /* --- multibranch --- */
 
-/* The branch jobs of multibranch pipeline `mbp`, in Blue Ocean's branch-list order (the
- * primary branch first, then by name). */
+/* The branch jobs of multibranch pipeline `mbp`, in Blue Ocean's branch-list order: the
+ * primary branch first; then the caller's favorites; then those with a run before those
+ * without; running before finished; finished by end time, running by start time, newest
+ * first; then by name. */
+struct branch_key {
+    bool primary, favorite, has_run, running;
+    int64_t when;
+    const char *name;
+    size_t index;
+};
+
 struct branches_ctx {
     struct tp_req *req;
     const char *mbp;
@@ -370,19 +384,69 @@ static int add_branch_job(void *ctx, const struct tp_pipeline_rec *rec)
     return 0;
 }
 
+struct favorite_ids {
+    int64_t *ids;
+    size_t count, cap;
+    struct tp_arena *arena;
+};
+
+static int add_favorite_id(void *ctx, const struct tp_pipeline_rec *rec)
+{
+    struct favorite_ids *f = ctx;
+    f->ids = tp_arena_grow(f->arena, f->ids, f->count, &f->cap, sizeof(*f->ids));
+    f->ids[f->count++] = rec->id;
+    return 0;
+}
+
+static int branch_order(const void *a, const void *b)
+{
+    const struct branch_key *x = a, *y = b;
+    if (x->primary != y->primary)
+        return x->primary ? -1 : 1;
+    if (x->favorite != y->favorite)
+        return x->favorite ? -1 : 1;
+    if (x->has_run != y->has_run)
+        return x->has_run ? -1 : 1;
+    if (x->running != y->running)
+        return x->running ? -1 : 1;
+    if (x->when != y->when)
+        return x->when > y->when ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
 static int branches_of(struct tp_req *req, const char *mbp, struct branches_ctx *out)
 {
     *out = (struct branches_ctx){ .req = req, .mbp = mbp, .len = strlen(mbp) };
     int err = tp_store_pipeline_list(req->app->store, req->arena, add_branch_job, out);
+    if (err < 0 || out->count < 2)
+        return err;
+    struct favorite_ids favorites = { .arena = req->arena };
+    if (req->user != NULL)
+        tp_store_favorites_list(req->app->store, req->user->name, req->arena, add_favorite_id,
+                                &favorites);
+    struct branch_key *keys = tp_arena_alloc(req->arena, out->count * sizeof(*keys));
     for (size_t i = 0; i < out->count; i++) {
-        if (primary_branch(branch_of(req, &out->items[i])) && i > 0) {
-            struct tp_pipeline_rec primary = out->items[i];
-            memmove(&out->items[1], &out->items[0], i * sizeof(*out->items));
-            out->items[0] = primary;
-            break;
+        const struct tp_pipeline_rec *p = &out->items[i];
+        struct branch_key *k = &keys[i];
+        *k = (struct branch_key){ .name = p->name, .index = i };
+        branch_of(req, p, &k->primary);
+        for (size_t j = 0; j < favorites.count; j++)
+            k->favorite = k->favorite || favorites.ids[j] == p->id;
+        struct tp_run_rec last;
+        k->has_run =
+            p->next_number > 1 &&
+            tp_store_run_get(req->app->store, p->id, p->next_number - 1, req->arena, &last) == 0;
+        if (k->has_run) {
+            k->running = last.state != TP_STATE_FINISHED;
+            k->when = k->running ? last.start_ms : last.end_ms;
         }
     }
-    return err;
+    qsort(keys, out->count, sizeof(*keys), branch_order);
+    struct tp_pipeline_rec *sorted = tp_arena_alloc(req->arena, out->count * sizeof(*sorted));
+    for (size_t i = 0; i < out->count; i++)
+        sorted[i] = out->items[keys[i].index];
+    out->items = sorted;
+    return 0;
 }
 
 static cJSON *multibranch_json(struct tp_req *req, const struct tp_pipeline_rec *mbp)
@@ -706,12 +770,36 @@ static int add_queue_item(void *ctx, const struct tp_run_rec *rec)
     return 0;
 }
 
-/* GET .../queue/: the pipeline's queued runs, newest first. */
+static int later_queued_first(const void *a, const void *b)
+{
+    const struct tp_run_rec *x = a, *y = b;
+    return x->enqueue_ms < y->enqueue_ms ? 1 : x->enqueue_ms > y->enqueue_ms ? -1 : 0;
+}
+
+/* GET .../queue/: the pipeline's queued runs, newest first (a multibranch pipeline's: its
+ * branches'). */
 static int get_queue(struct tp_req *req, struct tp_resp *resp)
 {
     struct tp_pipeline_rec pipeline;
     if (!load_pipeline(req, resp, &pipeline))
         return 0;
+    if (pipeline.multibranch) {
+        /* the queued runs of every branch, the latest queued first */
+        struct branches_ctx b;
+        int err = branches_of(req, pipeline.name, &b);
+        struct mbp_runs runs = { .arena = req->arena };
+        for (size_t i = 0; i < b.count && err == 0; i++)
+            err = tp_store_run_list(req->app->store, b.items[i].id, TP_RUNS_QUEUED, 0, INT64_MAX,
+                                    req->arena, collect_mbp_run, &runs);
+        if (err < 0)
+            return err;
+        if (runs.count > 1)
+            qsort(runs.items, runs.count, sizeof(*runs.items), later_queued_first);
+        cJSON *list = cJSON_CreateArray();
+        for (size_t i = 0; i < runs.count; i++)
+            cJSON_AddItemToArray(list, tp_blue_queue_item_json(&runs.items[i]));
+        return send_json(req, resp, list);
+    }
     struct list_ctx ctx = { .req = req, .list = cJSON_CreateArray() };
     int err = tp_store_run_list(req->app->store, pipeline.id, TP_RUNS_QUEUED, 0, INT64_MAX,
                                 req->arena, add_queue_item, &ctx);
@@ -1169,6 +1257,19 @@ static int put_favorite(struct tp_req *req, struct tp_resp *resp)
         return 0;
     if (req->user == NULL)
         return tp_resp_error(resp, 403, "Must be logged in to use set favorites");
+    if (pipeline.multibranch) {
+        /* a multibranch pipeline's favorite is its default branch */
+        struct branches_ctx b;
+        bool primary = false;
+        int err = branches_of(req, pipeline.name, &b);
+        if (err < 0)
+            return err;
+        if (b.count > 0)
+            branch_of(req, &b.items[0], &primary);
+        if (!primary)
+            return tp_resp_error(resp, 400, "no default branch to favorite");
+        pipeline = b.items[0];
+    }
     if (pipeline.folder)
         return tp_resp_error(resp, 405, "Cannot favorite a folder");
     cJSON *body = cJSON_ParseWithLength(req->body, req->body_len);

@@ -541,7 +541,14 @@ cJSON *tp_blue_favorite_json(const char *pipeline, cJSON *item)
 {
     struct tp_buf href;
     tp_buf_init(&href);
-    tp_blue_pipeline_href(pipeline, &href);
+    /* under the item's own link (a branch's is .../branches/<name>/) */
+    const cJSON *self = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "_links"), "self"),
+        "href");
+    if (cJSON_IsString(self))
+        tp_buf_puts(&href, self->valuestring);
+    else
+        tp_blue_pipeline_href(pipeline, &href);
     tp_buf_puts(&href, "favorite/");
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "_class", "io.jenkins.blueocean.service.embedded.rest.FavoriteImpl");

@@ -164,6 +164,101 @@ def test_multibranch_from_a_git_file():
         shutil.rmtree(elsewhere, ignore_errors=True)
 
 
+ORDERED = """pipeline {
+    agent any
+    stages { stage('S') { steps { sh 'sleep "$(cat DELAY)"' } } }
+}
+"""
+
+
+def test_branch_order_favorites_and_queue():
+    # The repository's default branch (its HEAD, here "trunk") is the primary one; then the
+    # caller's favorites; then by the last run's end, newest first. Favoriting the multibranch
+    # pipeline favorites its primary branch. Its queue lists every branch's queued runs.
+    from test_auth import auth, users_file  # noqa: E402
+    jobs = tempfile.mkdtemp(prefix="tp-it-jobs-")
+    repo = os.path.join(jobs, "app")
+    os.makedirs(repo)
+    git(repo, "init", "-q", "-b", "trunk")
+    write(repo, "Jenkinsfile", ORDERED)
+    write(repo, "DELAY", "0\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "trunk")
+    for branch, delay in (("alpha", "2"), ("beta", "1"), ("gamma", "0.0")):
+        git(repo, "checkout", "-q", "-b", branch, "trunk")
+        write(repo, "DELAY", delay + "\n")
+        git(repo, "commit", "-q", "-am", branch)
+    git(repo, "checkout", "-q", "trunk")
+    other = os.path.join(jobs, "nodefault")  # its default branch has no Jenkinsfile
+    os.makedirs(other)
+    git(other, "init", "-q", "-b", "main")
+    write(other, "README", "no pipeline here\n")
+    git(other, "add", ".")
+    git(other, "commit", "-q", "-m", "docs")
+    git(other, "checkout", "-q", "-b", "work")
+    write(other, "Jenkinsfile", ORDERED)
+    write(other, "DELAY", "0\n")
+    git(other, "add", ".")
+    git(other, "commit", "-q", "-m", "pipeline")
+    git(other, "checkout", "-q", "main")
+    users = users_file()
+    alice = auth("alice")
+    try:
+        with Server(jobs=jobs, executors=4, extra=["--users", users]) as s:
+            def names(path="app"):
+                status, _, body = s.request("GET", ORG + "/pipelines/%s/branches/" % path,
+                                            None, alice)
+                return [b["name"] for b in json.loads(body)] if status == 200 else []
+
+            def all_done():
+                status, _, body = s.request("GET", ORG + "/pipelines/app/runs/", None, alice)
+                runs = json.loads(body) if status == 200 else []
+                return len(runs) == 4 and all(r["state"] == "FINISHED" for r in runs)
+
+            wait_until(all_done, timeout=30)
+            # all four started together; gamma ended first, alpha last
+            assert names() == ["trunk", "alpha", "beta", "gamma"], names()
+            status, _, body = s.request("GET", ORG + "/pipelines/app/branches/trunk/", None,
+                                        alice)
+            assert json.loads(body)["branch"]["isPrimary"] is True
+            json_headers = dict(alice, **{"Content-Type": "application/json"})
+            status, _, body = s.request("PUT", ORG + "/pipelines/app/favorite/",
+                                        b'{"favorite": true}', json_headers)
+            assert status == 200, body
+            favorite = json.loads(body)
+            assert favorite["item"]["name"] == "trunk"
+            assert favorite["_links"]["self"]["href"] == \
+                ORG + "/pipelines/app/branches/trunk/favorite/"
+            status, _, body = s.request("PUT", ORG + "/pipelines/app/branches/gamma/favorite/",
+                                        b'{"favorite": true}', json_headers)
+            assert status == 200, body
+            assert names() == ["trunk", "gamma", "alpha", "beta"], names()
+            status, _, body = s.request("GET", "/blue/rest/users/alice/favorites/", None, alice)
+            assert sorted(f["item"]["name"] for f in json.loads(body)) == ["gamma", "trunk"]
+            # no default branch job: nothing to favorite
+            wait_until(lambda: names("nodefault") == ["work"], timeout=30)
+            status, _, body = s.request("PUT", ORG + "/pipelines/nodefault/favorite/",
+                                        b'{"favorite": true}', json_headers)
+            assert status == 400 and json.loads(body)["message"] == \
+                "no default branch to favorite", body
+            # the queue across branches (4 executors, alpha's runs take 2 s): the latest first
+            for _ in range(5):
+                s.request("POST", ORG + "/pipelines/app/branches/alpha/runs/", b"{}",
+                          json_headers)
+            s.request("POST", ORG + "/pipelines/app/branches/beta/runs/", b"{}", json_headers)
+            status, _, body = s.request("GET", ORG + "/pipelines/app/queue/", None, alice)
+            assert status == 200
+            queue = json.loads(body)
+            assert queue, queue
+            assert all(q["_class"].endswith("QueueItemImpl") for q in queue), queue
+            times = [q["queuedTime"] for q in queue]
+            assert times == sorted(times, reverse=True), times
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+        os.unlink(users)
+
+
 if __name__ == "__main__":
     run_tests([test_multibranch_from_a_repository_in_the_jobs_dir,
-               test_multibranch_from_a_git_file])
+               test_multibranch_from_a_git_file,
+               test_branch_order_favorites_and_queue])
