@@ -525,19 +525,33 @@ static int collect_mbp_run(void *ctx, const struct tp_run_rec *rec)
 static int get_mbp_runs(struct tp_req *req, struct tp_resp *resp, const struct tp_pipeline_rec *mbp,
                         int64_t start, int64_t limit)
 {
+    /* As Blue Ocean pages them: `start` runs skipped and `limit` taken in each branch (of its
+     * newest 250), merged newest first, cut to `limit`; ?branch=NAME for one branch only. */
+    enum {
+        MAX_MBP_RUNS_ROWS = 250
+    };
+
+    const char *only = NULL;
+    tp_req_query(req, "branch", &only);
     struct branches_ctx b;
     int err = branches_of(req, mbp->name, &b);
     struct mbp_runs runs = { .arena = req->arena };
-    for (size_t i = 0; i < b.count && err == 0; i++)
-        err = tp_store_run_list(req->app->store, b.items[i].id, TP_RUNS_ALL, 0,
-                                start + limit < 250 ? start + limit : 250, req->arena,
-                                collect_mbp_run, &runs);
+    for (size_t i = 0; i < b.count && err == 0; i++) {
+        const char *name = strrchr(b.items[i].name, '/') + 1;
+        if (only != NULL && strcmp(only, name) != 0)
+            continue;
+        if (start >= MAX_MBP_RUNS_ROWS)
+            continue;
+        int64_t take = start + limit < MAX_MBP_RUNS_ROWS ? limit : MAX_MBP_RUNS_ROWS - start;
+        err = tp_store_run_list(req->app->store, b.items[i].id, TP_RUNS_ALL, start, take,
+                                req->arena, collect_mbp_run, &runs);
+    }
     if (err < 0)
         return err;
     if (runs.count > 1)
         qsort(runs.items, runs.count, sizeof(*runs.items), newer_first);
     cJSON *list = cJSON_CreateArray();
-    for (int64_t i = start; i < (int64_t)runs.count && i - start < limit; i++)
+    for (int64_t i = 0; i < (int64_t)runs.count && i < limit; i++)
         cJSON_AddItemToArray(list, run_json(req, &runs.items[i], -1, false));
     link_next(req, resp, start, limit);
     return send_json(req, resp, list);

@@ -218,6 +218,15 @@ def test_branch_order_favorites_and_queue():
             wait_until(all_done, timeout=30)
             # all four started together; gamma ended first, alpha last
             assert names() == ["trunk", "alpha", "beta", "gamma"], names()
+            # runs across branches, paged per branch as Blue Ocean pages them
+            def runs(query):
+                status, _, body = s.request("GET", ORG + "/pipelines/app/runs/" + query, None,
+                                            alice)
+                return [(r["pipeline"], r["id"]) for r in json.loads(body)]
+
+            assert len(runs("?limit=2")) == 2
+            assert runs("?branch=beta") == [("beta", "1")]
+            assert runs("?start=1") == []  # one run each: skipping one in every branch
             status, _, body = s.request("GET", ORG + "/pipelines/app/branches/trunk/", None,
                                         alice)
             assert json.loads(body)["branch"]["isPrimary"] is True
