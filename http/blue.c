@@ -20,6 +20,7 @@
 #include "http/classic_json.h"
 #include "http/logview.h"
 #include "http/sse.h"
+#include "http/tree.h"
 #include "jenkinsfile/plan.h"
 #include "store/store.h"
 
@@ -32,7 +33,17 @@ enum {
 
 static int send_json(struct tp_req *req, struct tp_resp *resp, cJSON *json)
 {
-    const char *pretty;
+    const char *pretty, *tree_text;
+    /* ?tree= prunes any answer (Jenkins' syntax; a malformed one is the servlet's 500);
+     * ?depth= is accepted: every answer is already whole */
+    if (tp_req_query(req, "tree", &tree_text) && tree_text[0] != '\0') {
+        struct tp_tree *tree;
+        if (tp_tree_parse(tree_text, req->arena, &tree) < 0) {
+            cJSON_Delete(json);
+            return tp_resp_error(resp, 500, "Malformed tree expression: %s", tree_text);
+        }
+        tp_tree_apply(json, tree);
+    }
     resp->content_type = "application/json;charset=UTF-8";
     if (tp_req_query(req, "pretty", &pretty)) {
         char *text = cJSON_Print(json);

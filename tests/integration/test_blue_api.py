@@ -274,6 +274,21 @@ def test_pipelines_and_runs_listing():
         assert hello["latestRun"]["_class"] == \
             "io.jenkins.blueocean.rest.impl.pipeline.PipelineImpl$PipelineRunSummary"
         assert hello["estimatedDurationInMillis"] >= 0
+        # ?tree= prunes any answer, as Jenkins' tree syntax does; ?depth= is accepted
+        assert s.get_json(ORG + "/pipelines/hello/runs/2/?tree=id,result,changeSet") == {
+            "_class": "io.jenkins.blueocean.rest.impl.pipeline.PipelineRunImpl", "id": "2",
+            "result": "SUCCESS", "changeSet": []}
+        assert [r["id"] for r in s.get_json(ORG + "/pipelines/hello/runs/?tree=id&limit=2")] \
+            == ["3", "2"]
+        pipeline = s.get_json(ORG + "/pipelines/hello/?tree=name,latestRun[id,state]&depth=1")
+        assert pipeline == {"_class": "io.jenkins.blueocean.rest.impl.pipeline.PipelineImpl",
+                            "name": "hello",
+                            "latestRun": {"_class": pipeline["latestRun"]["_class"], "id": "3",
+                                          "state": "FINISHED"}}, pipeline
+        nodes = s.get_json(ORG + "/pipelines/hello/runs/3/nodes/?tree=displayName")
+        assert all(set(n) == {"_class", "displayName"} for n in nodes), nodes
+        status, _, body = s.request("GET", ORG + "/pipelines/hello/runs/3/?tree=id[")
+        assert status == 500 and b"Malformed tree expression" in body
 
 
 def test_queue_and_executors():
