@@ -25,6 +25,7 @@
 #include "engine/tools.h"
 #include "http/api.h"
 #include "http/auth.h"
+#include "http/cache.h"
 #include "http/crypto.h"
 #include "http/jwt.h"
 #include "http/server.h"
@@ -433,11 +434,15 @@ static int cmd_serve(int argc, char **argv)
     printf("tidepool %s serving %s (Blue Ocean API: %sblue/rest/organizations/jenkins/)\n",
            TP_VERSION, root_url, root_url);
     fflush(stdout);
+    /* TP_NO_CACHE: every answer made afresh (the benchmarks' "before") */
+    if (getenv("TP_NO_CACHE") == NULL)
+        app.http.cache = tp_cache_new();
     uv_run(app.loop, UV_RUN_DEFAULT);
     close_app(&app);
     tp_sse_free(app.http.sse);
     tp_users_free(app.http.users);
     tp_jwt_free(app.http.jwt);
+    tp_cache_free(app.http.cache);
     tp_log(TP_LOG_INFO, "main", "stopped");
     return 0;
 }

@@ -22,6 +22,8 @@ struct tp_user;
 struct tp_jwt;
 
 /* What handlers can reach. Borrowed by every connection. */
+struct tp_cache;
+
 struct tp_app {
     struct tp_store *store;
     struct tp_engine *engine;
@@ -30,6 +32,7 @@ struct tp_app {
     struct tp_sse *sse;     /* the SSE gateway's dispatchers, or NULL */
     struct tp_users *users; /* serve --users: security is on; NULL: everyone may do anything */
     struct tp_jwt *jwt;     /* Blue Ocean JWT signer (with users), or NULL */
+    struct tp_cache *cache; /* answers of read-only routes (http/cache.h), or NULL */
 };
 
 struct tp_header {

@@ -195,6 +195,11 @@ int tp_store_flush(struct tp_store *store)
     return tp_store_exec(store, "COMMIT");
 }
 
+uint64_t tp_store_generation(const struct tp_store *store)
+{
+    return (uint64_t)sqlite3_total_changes64(store->db);
+}
+
 bool tp_store_dirty(const struct tp_store *store)
 {
     return store->in_batch;

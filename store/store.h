@@ -160,6 +160,9 @@ void tp_store_close(struct tp_store *store);
 int tp_store_flush(struct tp_store *store);
 /* True when a write batch is open (something to flush). */
 bool tp_store_dirty(const struct tp_store *store);
+/* A number that changes whenever a row is written (inserted, updated or deleted): what was
+ * read at one generation holds until it moves. */
+uint64_t tp_store_generation(const struct tp_store *store);
 
 /* --- pipelines --- */
 

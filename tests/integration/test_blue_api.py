@@ -291,6 +291,53 @@ def test_pipelines_and_runs_listing():
         assert status == 500 and b"Malformed tree expression" in body
 
 
+def test_kept_answers_follow_every_change():
+    # Reads are answered from what was made for the same request while the store has not
+    # moved and no run is queued or running: every write, run and caller shows at once.
+    from test_auth import auth, users_file  # noqa: E402
+    users = users_file()
+    jobs = write_jobs({"kept": pipeline("        stage('S') { steps { echo 'kept' } }\n")})
+    try:
+        with Server(jobs=jobs, extra=["--users", users]) as s:
+            alice, carol = auth("alice"), auth("carol")
+            path = ORG + "/pipelines/kept/"
+
+            def get(p, who=alice):
+                status, headers, body = s.request("GET", p, None, who)
+                assert status == 200, (p, status, body)
+                return headers, json.loads(body)
+
+            for _ in range(2):  # made, then kept
+                headers, kept = get(path)
+                assert kept["latestRun"] is None and kept["disabled"] is False
+                assert headers["x-jenkins"] and headers["cache-control"]
+            # a run: its queue and end move the store
+            s.request("POST", path + "runs/", b"{}", dict(alice, **{"Content-Type":
+                                                                     "application/json"}))
+            deadline = time.time() + 10
+            while get(path + "runs/1/")[1]["state"] != "FINISHED" and time.time() < deadline:
+                time.sleep(0.02)
+            assert get(path)[1]["latestRun"]["id"] == "1"
+            assert [r["id"] for r in get(path + "runs/")[1]] == ["1"]
+            headers, _ = get(path + "runs/?limit=1")
+            assert 'rel="next"' in headers["link"]
+            # a write through the API
+            status, _, _ = s.request("PUT", path + "disable/", b"{}",
+                                     dict(alice, **{"Content-Type": "application/json"}))
+            assert status == 200
+            assert get(path)[1]["disabled"] is True
+            # the caller is part of what an answer is for
+            assert get(path, alice)[1]["permissions"]["configure"] is True
+            assert get(path, carol)[1]["permissions"]["configure"] is False
+            assert get(path, alice)[1]["permissions"]["configure"] is True
+            # the classic API's too
+            status, _, body = s.request("GET", "/job/kept/api/json", None, alice)
+            assert status == 200 and json.loads(body)["lastBuild"]["number"] == 1
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+        os.unlink(users)
+
+
 def test_queue_and_executors():
     jobs = write_jobs({"slow": SLOW})
     try:
@@ -424,6 +471,7 @@ if __name__ == "__main__":
         test_run_interrupted_by_shutdown_is_aborted,
         test_run_cut_off_by_a_crash_is_aborted_on_restart,
         test_pipelines_and_runs_listing,
+        test_kept_answers_follow_every_change,
         test_queue_and_executors,
         test_invalid_jenkinsfile_fails_the_run_with_jenkins_messages,
         test_environment_reaches_steps,
