@@ -324,6 +324,16 @@ static int on_message_complete(llhttp_t *parser)
     bool close = !llhttp_should_keep_alive(parser);
     write_response(conn, &resp, req.head, close);
     resp_close(&resp);
+    if (conn->phase == TP_CONN_STREAMING) {
+        /* A streamed body owns what it reads: the request's memory goes now, not when the
+         * next request comes (an event stream may last for days with nothing after it). */
+        tp_arena_close(&conn->arena);
+        tp_arena_init(&conn->arena);
+        conn->headers = NULL;
+        conn->nheaders = conn->cap_headers = 0;
+        tp_buf_close(&conn->url);
+        tp_buf_close(&conn->body);
+    }
     if (conn->phase == TP_CONN_STREAMING || conn->phase == TP_CONN_CLOSING)
         return HPE_PAUSED;
     return 0;

@@ -65,6 +65,8 @@ struct tp_req {
  * `read` appends up to about `max` bytes to `out` and returns 0, 1 when the body is
  * complete, or a negative error (the connection is then closed).
  *
+ * A source owns everything it reads: the request (its arena) is gone once the body starts.
+ *
  * An endless body (source_length < 0: an event stream) has no Content-Length and ends with
  * the connection. Its `read` may append nothing; the source then calls `wake(wake_ctx)`
  * (set by the server when the stream starts) once it has more, and `read` is called again.
