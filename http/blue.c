@@ -262,6 +262,53 @@ static bool is_build(struct tp_req *req, int64_t pipeline_id, int64_t number)
            other.state != TP_STATE_QUEUED;
 }
 
+/* Asked with ?tree=, a run lists its actions as Blue Ocean's proxies: each action's own
+ * fields between the proxy's _class and the action's (the key is there twice, as Jenkins
+ * writes it), its link under the run's, and its urlName. */
+static void run_actions(cJSON *o, const struct tp_run_rec *run)
+{
+    const cJSON *self = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "_links"), "self"),
+        "href");
+    cJSON *actions = tp_classic_run_actions(run), *proxies = cJSON_CreateArray();
+    const cJSON *action;
+    cJSON_ArrayForEach(action, actions)
+    {
+        const char *class_name = cJSON_GetObjectItemCaseSensitive(action, "_class")->valuestring;
+        const char *url_name =
+            strcmp(class_name, "hudson.model.ParametersAction") == 0 ? "parameters" : NULL;
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "_class",
+                                "io.jenkins.blueocean.service.embedded.rest.ActionProxiesImpl");
+        cJSON *links = cJSON_AddObjectToObject(p, "_links");
+        if (url_name != NULL && cJSON_IsString(self)) {
+            cJSON *link = cJSON_AddObjectToObject(links, "self");
+            cJSON_AddStringToObject(link, "_class", "io.jenkins.blueocean.rest.hal.Link");
+            struct tp_buf href;
+            tp_buf_init(&href);
+            tp_buf_printf(&href, "%s%s/", self->valuestring, url_name);
+            cJSON_AddStringToObject(link, "href", tp_buf_str(&href));
+            tp_buf_close(&href);
+        } else {
+            cJSON_AddNullToObject(links, "self");
+        }
+        const cJSON *field;
+        cJSON_ArrayForEach(field, action)
+        {
+            if (strcmp(field->string, "_class") != 0)
+                cJSON_AddItemToObject(p, field->string, cJSON_Duplicate(field, true));
+        }
+        if (url_name != NULL)
+            cJSON_AddStringToObject(p, "urlName", url_name);
+        else
+            cJSON_AddNullToObject(p, "urlName");
+        cJSON_AddStringToObject(p, "_class", class_name);
+        cJSON_AddItemToArray(proxies, p);
+    }
+    cJSON_Delete(actions);
+    cJSON_ReplaceItemInObjectCaseSensitive(o, "actions", proxies);
+}
+
 static cJSON *run_json(struct tp_req *req, const struct tp_run_rec *run, int64_t estimate,
                        bool summary)
 {
@@ -273,7 +320,11 @@ static cJSON *run_json(struct tp_req *req, const struct tp_run_rec *run, int64_t
             ctx.run_summary = run_summary(req, run);
         ctx.has_artifacts = tp_engine_has_artifacts(req->app->engine, run->pipeline, run->number);
     }
-    return tp_blue_run_json(run, &ctx, summary);
+    cJSON *o = tp_blue_run_json(run, &ctx, summary);
+    const char *tree;
+    if (tp_req_query(req, "tree", &tree) && tree[0] != '\0')
+        run_actions(o, run);
+    return o;
 }
 
 /* --- organizations and pipelines --- */

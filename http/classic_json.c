@@ -123,7 +123,7 @@ static cJSON *causes_json(const struct tp_run_rec *run)
 }
 
 /* [{ParametersAction}, {CauseAction}]: what a build and a queue item carry. */
-static cJSON *actions_json(const struct tp_run_rec *run)
+cJSON *tp_classic_run_actions(const struct tp_run_rec *run)
 {
     cJSON *actions = cJSON_CreateArray();
     cJSON *values = run->parameters != NULL ? cJSON_Parse(run->parameters) : NULL;
@@ -161,7 +161,7 @@ cJSON *tp_classic_build_json(const char *root, const struct tp_run_rec *run,
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "_class", RUN_CLASS);
-    cJSON_AddItemToObject(o, "actions", actions_json(run));
+    cJSON_AddItemToObject(o, "actions", tp_classic_run_actions(run));
     cJSON *list = cJSON_AddArrayToObject(o, "artifacts");
     for (size_t i = 0; i < nartifacts; i++) {
         cJSON *a = cJSON_CreateObject();
@@ -407,7 +407,7 @@ cJSON *tp_classic_queue_item_json(const char *root, const struct tp_run_rec *run
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(
         o, "_class", waiting ? "hudson.model.Queue$BuildableItem" : "hudson.model.Queue$LeftItem");
-    cJSON_AddItemToObject(o, "actions", actions_json(run));
+    cJSON_AddItemToObject(o, "actions", tp_classic_run_actions(run));
     cJSON_AddBoolToObject(o, "blocked", waiting && run->blockage != NULL);
     cJSON_AddBoolToObject(o, "buildable", waiting && run->blockage == NULL);
     tp_json_add_i64(o, "id", run->queue_id);

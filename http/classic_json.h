@@ -50,6 +50,9 @@ const char *tp_classic_color_of(bool disabled, enum tp_result last, bool buildin
 /* A build; `previous`/`next` (may be NULL) are its neighbours; `artifacts` its archived
  * artifacts (may be NULL). */
 struct tp_artifact;
+/* A run's actions as Jenkins exports them: its ParametersAction (when it has parameters),
+ * then its CauseAction. */
+cJSON *tp_classic_run_actions(const struct tp_run_rec *run);
 cJSON *tp_classic_build_json(const char *root, const struct tp_run_rec *run,
                              const struct tp_run_rec *previous, const struct tp_run_rec *next,
                              const struct tp_artifact *artifacts, size_t nartifacts);

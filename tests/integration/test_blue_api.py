@@ -287,6 +287,16 @@ def test_pipelines_and_runs_listing():
                                           "state": "FINISHED"}}, pipeline
         nodes = s.get_json(ORG + "/pipelines/hello/runs/3/nodes/?tree=displayName")
         assert all(set(n) == {"_class", "displayName"} for n in nodes), nodes
+        # asked with a tree, a run lists its actions as proxies (their _class twice: the
+        # proxy's, then the action's, which a JSON reader keeps)
+        status, _, body = s.request("GET", ORG + "/pipelines/hello/runs/3/?tree=id,actions[*[*]]")
+        assert body.count(b'"_class":"io.jenkins.blueocean.service.embedded.rest.'
+                          b'ActionProxiesImpl"') == 1, body
+        actions = json.loads(body)["actions"]
+        assert [(a["_class"], a["urlName"]) for a in actions] == [
+            ("hudson.model.CauseAction", None)], actions
+        assert actions[0]["causes"][0]["shortDescription"] == "Started by user anonymous"
+        assert s.get_json(ORG + "/pipelines/hello/runs/3/")["actions"] == []
         status, _, body = s.request("GET", ORG + "/pipelines/hello/runs/3/?tree=id[")
         assert status == 500 and b"Malformed tree expression" in body
 
