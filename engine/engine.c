@@ -321,6 +321,8 @@ static struct run *run_new(struct tp_engine *engine, const struct tp_run_rec *re
     run->rec.description = rec->description ? tp_arena_strdup(&run->arena, rec->description) : NULL;
     run->rec.display_name =
         rec->display_name ? tp_arena_strdup(&run->arena, rec->display_name) : NULL;
+    run->rec.restart_from =
+        rec->restart_from ? tp_arena_strdup(&run->arena, rec->restart_from) : NULL;
     run->executor = -1;
     run->result = TP_RESULT_SUCCESS;
     run->rec.blockage = NULL; /* the pump says again why it waits */
@@ -1090,8 +1092,10 @@ static bool when_allows(struct frame *f)
     if (stage->when == NULL)
         return true;
     struct tp_when_ctx ctx = { .eval = eval_ctx(f),
-                               .cause_class = "UserIdCause",
+                               .cause_class =
+                                   tp_engine_cause_class(f->run->rec.cause, f->run->rec.cause_user),
                                .cause_user = f->run->rec.cause_user,
+                               .restarted = f->run->rec.restart_from != NULL,
                                .truth = when_truth,
                                .truth_ctx = f };
     struct tp_buf error;
@@ -1565,6 +1569,39 @@ static bool retry_again(struct frame *f)
     return true;
 }
 
+/* A stage that is not entered: its line in the log, and its node (and its children's)
+ * SKIPPED / NOT_BUILT. */
+static void skip_stage(struct frame *f, const char *why)
+{
+    const struct tp_plan_stage *stage = f->stage;
+    struct run *run = f->run;
+    f->skipped = true;
+    if (is_branch(stage))
+        tp_run_logf(run, "[Pipeline] { (Branch: %s)\n", stage->name);
+    tp_run_logf(run, "[Pipeline] stage\n[Pipeline] { (%s)\n%s\n[Pipeline] }\n[Pipeline] // stage\n",
+                stage->name, why);
+    if (is_branch(stage))
+        tp_run_puts(run, "[Pipeline] }\n");
+    struct frame scratch = { .run = run };
+    put_node(&scratch, stage, parent_node(f), TP_STATE_SKIPPED, TP_RESULT_NOT_BUILT);
+    for (size_t i = 0; i < stage->nchildren; i++)
+        skip_tree(f, stage->children[i], stage->id, NULL);
+}
+
+/* A run restarted from a top-level stage skips the top-level stages before it. */
+static bool restart_skips(struct frame *f)
+{
+    struct run *run = f->run;
+    if (run->rec.restart_from == NULL || run->restart_reached || f->parent == NULL ||
+        f->parent->stage != NULL || f->parent->block != NULL)
+        return false;
+    if (strcmp(f->stage->name, run->rec.restart_from) == 0) {
+        run->restart_reached = true;
+        return false;
+    }
+    return true;
+}
+
 static void enter_frame(struct frame *f)
 {
     const struct tp_plan_stage *stage = f->stage;
@@ -1580,20 +1617,16 @@ static void enter_frame(struct frame *f)
             open_tools(f, run->plan->tools, run->plan->ntools, NULL, 0);
         return;
     }
+    if (restart_skips(f)) {
+        skip_stage(f, tp_arena_printf(&run->arena,
+                                      "Stage \"%s\" skipped due to this build restarting at stage "
+                                      "\"%s\"",
+                                      stage->name, run->rec.restart_from));
+        return;
+    }
     if (!when_allows(f)) {
-        f->skipped = true;
-        if (is_branch(stage))
-            tp_run_logf(run, "[Pipeline] { (Branch: %s)\n", stage->name);
-        tp_run_logf(run,
-                    "[Pipeline] stage\n[Pipeline] { (%s)\nStage \"%s\" skipped due to when "
-                    "conditional\n[Pipeline] }\n[Pipeline] // stage\n",
-                    stage->name, stage->name);
-        if (is_branch(stage))
-            tp_run_puts(run, "[Pipeline] }\n");
-        struct frame scratch = { .run = run };
-        put_node(&scratch, stage, parent_node(f), TP_STATE_SKIPPED, TP_RESULT_NOT_BUILT);
-        for (size_t i = 0; i < stage->nchildren; i++)
-            skip_tree(f, stage->children[i], stage->id, NULL);
+        skip_stage(f, tp_arena_printf(&run->arena, "Stage \"%s\" skipped due to when conditional",
+                                      stage->name));
         return;
     }
     put_node(f, stage, parent_node(f), TP_STATE_RUNNING, TP_RESULT_UNKNOWN);
@@ -3271,7 +3304,7 @@ int tp_engine_recover(struct tp_engine *engine)
  * of resolved values, or NULL), and puts it in the queue. */
 static int queue_run(struct tp_engine *engine, const struct tp_pipeline_rec *p, const char *script,
                      const char *parameters, const char *cause, const char *user,
-                     struct tp_arena *arena, struct tp_run_rec *queued)
+                     const char *restart_from, struct tp_arena *arena, struct tp_run_rec *queued)
 {
     struct tp_run_rec rec = {
         .pipeline_id = p->id,
@@ -3283,6 +3316,7 @@ static int queue_run(struct tp_engine *engine, const struct tp_pipeline_rec *p, 
         .cause_user = user,
         .parameters = parameters != NULL ? tp_arena_strdup(arena, parameters) : NULL,
         .script = script,
+        .restart_from = restart_from,
     };
     int err = tp_store_run_insert(engine->store, &rec);
     if (err < 0)
@@ -3327,7 +3361,7 @@ static int start_pipeline(struct tp_engine *engine, const struct tp_pipeline_rec
     if (values != NULL && cJSON_GetArraySize(values) > 0)
         values_text = cJSON_PrintUnformatted(values);
     cJSON_Delete(values);
-    err = queue_run(engine, &p, p.script, values_text, cause, user, arena, queued);
+    err = queue_run(engine, &p, p.script, values_text, cause, user, NULL, arena, queued);
     free(values_text);
     return err;
 }
@@ -3435,6 +3469,11 @@ const char *tp_engine_cause_class(const char *cause, const char *user)
         return "hudson.triggers.TimerTrigger$TimerTriggerCause";
     if (cause != NULL && tp_str_starts_with(cause, TP_UPSTREAM_CAUSE))
         return "hudson.model.Cause$UpstreamCause";
+    if (cause != NULL && tp_str_starts_with(cause, TP_RESTART_CAUSE))
+        return "org.jenkinsci.plugins.pipeline.modeldefinition.causes."
+               "RestartDeclarativePipelineCause";
+    if (cause != NULL && strcmp(cause, "Branch indexing") == 0)
+        return "jenkins.branch.BranchIndexingCause";
     return user != NULL ? "hudson.model.Cause$UserIdCause"
                         : "org.jenkinsci.plugins.workflow.cps.replay.ReplayCause";
 }
@@ -3550,7 +3589,7 @@ int tp_engine_replay(struct tp_engine *engine, const char *pipeline, int64_t num
     if (original.state == TP_STATE_QUEUED)
         return TP_EINVAL; /* nothing ran yet: there is no script of its own to replay */
     return queue_run(engine, &p, original.script, original.parameters,
-                     tp_arena_printf(arena, "Replayed #%lld", (long long)number), user, arena,
+                     tp_arena_printf(arena, "Replayed #%lld", (long long)number), user, NULL, arena,
                      queued);
 }
 
@@ -3585,6 +3624,63 @@ static int stop_run(struct tp_engine *engine, int64_t run_id, const char *messag
         return 0;
     }
     return TP_ENOTFOUND;
+}
+
+/* Whether `plan` lets its runs be restarted from a stage (declarative, and no
+ * options { disableRestartFromStage() }). */
+static bool plan_restartable(const struct tp_plan *plan)
+{
+    return plan->nstages > 0 && !has_option(plan, "disableRestartFromStage");
+}
+
+int tp_engine_restart_points(const struct tp_run_rec *run, struct tp_arena *arena, int64_t **ids,
+                             size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    if (run->state != TP_STATE_FINISHED || run->script == NULL || run->script[0] == '\0')
+        return 0;
+    struct tp_plan *plan;
+    if (tp_plan_compile(run->script, strlen(run->script), &plan) == 0 && plan_restartable(plan)) {
+        *ids = tp_arena_alloc(arena, plan->nstages * sizeof(**ids));
+        for (size_t i = 0; i < plan->nstages; i++)
+            (*ids)[(*n)++] = plan->stages[i]->id;
+    }
+    tp_plan_free(plan);
+    return 0;
+}
+
+int tp_engine_restart_stage(struct tp_engine *engine, const char *pipeline, int64_t number,
+                            int64_t node_id, const char *user, struct tp_arena *arena,
+                            struct tp_run_rec *queued)
+{
+    if (engine->shutting_down)
+        return TP_ECONFLICT;
+    struct tp_pipeline_rec p;
+    struct tp_run_rec original;
+    int err = tp_store_pipeline_get(engine->store, pipeline, arena, &p);
+    if (err == 0)
+        err = tp_store_run_get(engine->store, p.id, number, arena, &original);
+    if (err < 0)
+        return err;
+    if (original.state != TP_STATE_FINISHED)
+        return TP_EINVAL;
+    struct tp_plan *plan;
+    const char *stage = NULL;
+    if (tp_plan_compile(original.script, strlen(original.script), &plan) == 0 &&
+        plan_restartable(plan)) {
+        for (size_t i = 0; i < plan->nstages && stage == NULL; i++) {
+            if (plan->stages[i]->id == node_id)
+                stage = tp_arena_strdup(arena, plan->stages[i]->name);
+        }
+    }
+    tp_plan_free(plan);
+    if (stage == NULL)
+        return TP_ENOTFOUND;
+    return queue_run(
+        engine, &p, original.script, original.parameters,
+        tp_arena_printf(arena, "%s%lld, stage %s", TP_RESTART_CAUSE, (long long)number, stage),
+        user, stage, arena, queued);
 }
 
 int tp_engine_stop(struct tp_engine *engine, int64_t run_id, const char *user)

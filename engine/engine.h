@@ -45,6 +45,8 @@ struct tp_engine_options {
 
 /* The cause of runs a timer started, as Jenkins writes it. */
 #define TP_TIMER_CAUSE "Started by timer"
+/* The start of the cause of a run restarted from a stage: "Restarted from build #3, stage Test". */
+#define TP_RESTART_CAUSE "Restarted from build #"
 /* The start of the cause of runs another run's build step started:
  * `Started by upstream project "team/app" build number 7`. */
 #define TP_UPSTREAM_CAUSE "Started by upstream project \""
@@ -150,6 +152,22 @@ int tp_engine_input(struct tp_engine *engine, int64_t run_id, int64_t step_id, c
  * and ends FINISHED/ABORTED once they are gone (a later loop turn).
  * Returns 0, or TP_ENOTFOUND — the run is neither queued nor running (nothing to stop).
  */
+/*
+ * Restarts run `number` of `pipeline` from its top-level stage `node_id` (Blue Ocean's
+ * "restart stage"): a new QUEUED run of the same script and parameters, by `user`, whose
+ * top-level stages before that one are skipped; its cause "Restarted from build #N, stage X".
+ * Returns 0, or TP_ENOTFOUND — no such pipeline, run or top-level stage, or a pipeline that
+ * cannot restart (not declarative, or options { disableRestartFromStage() }); TP_EINVAL — the
+ * run has not finished; TP_ECONFLICT — shutting down; TP_EDB.
+ */
+int tp_engine_restart_stage(struct tp_engine *engine, const char *pipeline, int64_t number,
+                            int64_t node_id, const char *user, struct tp_arena *arena,
+                            struct tp_run_rec *queued);
+/* The node ids of the top-level stages finished run `run` may be restarted from (none for a
+ * run still going, or one that cannot restart), in `arena`. Returns 0. */
+int tp_engine_restart_points(const struct tp_run_rec *run, struct tp_arena *arena, int64_t **ids,
+                             size_t *n);
+
 int tp_engine_stop(struct tp_engine *engine, int64_t run_id, const char *user);
 
 /*

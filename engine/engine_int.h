@@ -78,6 +78,7 @@ struct run {
     int64_t next_dynamic_id; /* ids for steps run again (retry), after the plan's */
 
     struct frame *waiter; /* the build step of another run that waits for this one, or NULL */
+    bool restart_reached; /* restarted from a stage: that stage was reached */
 
     struct tp_envlist env; /* build env: core variables + pipeline environment */
     /* The script binding (variables set without `def`), shared by the run's script blocks;

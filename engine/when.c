@@ -217,7 +217,7 @@ int tp_when_holds(const struct tp_plan_when *w, const struct tp_when_ctx *ctx, b
         *holds = false;
         return 0;
     case TP_WHEN_IS_RESTARTED_RUN:
-        *holds = false; /* restarting from a stage is not supported */
+        *holds = ctx->restarted;
         return 0;
     }
     return 0;

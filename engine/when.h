@@ -15,8 +15,9 @@ struct tp_buf;
 
 struct tp_when_ctx {
     struct tp_eval_ctx eval;
-    const char *cause_class; /* the simple class name of the run's cause: "UserIdCause" */
+    const char *cause_class; /* the class of the run's cause: "hudson.model.Cause$UserIdCause" */
     const char *cause_user;  /* the user of a user cause, or NULL */
+    bool restarted;          /* the run restarted from a stage (isRestartedRun()) */
     /* Judges an `expression {}` body (Groovy-lite with the run's binding); NULL: the plain
      * evaluator of eval.h. */
     int (*truth)(void *ctx, const struct tp_block *body, bool *out, struct tp_buf *error);

@@ -1074,6 +1074,18 @@ static const struct tp_node_rec *find_node(struct tp_req *req, struct tp_resp *r
     return NULL;
 }
 
+/* A top-level stage of a finished run that ran (not skipped): a run may restart from it. */
+static bool restartable(const struct tp_node_rec *node, const int64_t *points, size_t n)
+{
+    if (node->state != TP_STATE_FINISHED)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (points[i] == node->node_id)
+            return true;
+    }
+    return false;
+}
+
 static int get_nodes(struct tp_req *req, struct tp_resp *resp)
 {
     struct tp_pipeline_rec pipeline;
@@ -1082,12 +1094,17 @@ static int get_nodes(struct tp_req *req, struct tp_resp *resp)
     if (!load_run(req, resp, &pipeline, &run) || !load_nodes(req, resp, &run, true, &nodes))
         return 0;
     int64_t now = tp_time_now_ms();
+    int64_t *points;
+    size_t npoints;
+    tp_engine_restart_points(&run, req->arena, &points, &npoints);
     cJSON *list = cJSON_CreateArray();
     for (size_t i = 0; i < nodes.count; i++) {
         struct tp_blue_edge *edges;
         size_t nedges = tp_blue_graph_edges(&nodes, &nodes.items[i], req->arena, &edges);
-        cJSON_AddItemToArray(list, tp_blue_node_json(&run, &nodes.items[i], edges, nedges,
-                                                     nodes.future != NULL && nodes.future[i], now));
+        cJSON_AddItemToArray(list,
+                             tp_blue_node_json(&run, &nodes.items[i], edges, nedges,
+                                               nodes.future != NULL && nodes.future[i],
+                                               restartable(&nodes.items[i], points, npoints), now));
     }
     return send_json(req, resp, list);
 }
@@ -1104,8 +1121,42 @@ static int get_node(struct tp_req *req, struct tp_resp *resp)
         return 0;
     struct tp_blue_edge *edges;
     size_t nedges = tp_blue_graph_edges(&nodes, node, req->arena, &edges);
+    int64_t *points;
+    size_t npoints;
+    tp_engine_restart_points(&run, req->arena, &points, &npoints);
     return send_json(req, resp,
-                     tp_blue_node_json(&run, node, edges, nedges, false, tp_time_now_ms()));
+                     tp_blue_node_json(&run, node, edges, nedges, false,
+                                       restartable(node, points, npoints), tp_time_now_ms()));
+}
+
+/* POST .../nodes/N/restart/ {"restart": true}: a new run from that top-level stage (5.7). */
+static int post_restart(struct tp_req *req, struct tp_resp *resp)
+{
+    struct tp_pipeline_rec pipeline;
+    struct tp_run_rec run, queued;
+    if (!load_run(req, resp, &pipeline, &run))
+        return 0;
+    int64_t node_id;
+    const char *node = param(req, 3);
+    if (tp_str_to_i64(node, strlen(node), &node_id) < 0)
+        return tp_resp_error(resp, 404, "Node %s not found", node);
+    cJSON *body = cJSON_ParseWithLength(req->body, req->body_len);
+    bool restart = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "restart"));
+    cJSON_Delete(body);
+    if (!restart)
+        return tp_resp_error(resp, 400, "restart: true is expected");
+    int err = tp_engine_restart_stage(req->app->engine, pipeline.name, run.number, node_id,
+                                      tp_req_user(req), req->arena, &queued);
+    if (err == TP_ENOTFOUND)
+        return tp_resp_error(resp, 400, "Stage %s of run %lld cannot be restarted", node,
+                             (long long)run.number);
+    if (err == TP_EINVAL)
+        return tp_resp_error(resp, 400, "Run %lld has not finished", (long long)run.number);
+    if (err == TP_ECONFLICT)
+        return tp_resp_error(resp, 503, "tidepool is shutting down");
+    if (err < 0)
+        return err;
+    return send_json(req, resp, run_json(req, &queued, -1, false));
 }
 
 /* --- steps --- */
@@ -1688,6 +1739,7 @@ static const struct tp_route blue_routes[] = {
     { HTTP_GET, RUN "/nodes/", get_nodes },
     { HTTP_GET, RUN "/nodes/{node}/", get_node },
     { HTTP_GET, RUN "/nodes/{node}/log/", get_node_log },
+    { HTTP_POST, RUN "/nodes/{node}/restart/", post_restart },
     { HTTP_GET, RUN "/nodes/{node}/steps/", get_node_steps },
     { HTTP_GET, RUN "/nodes/{node}/steps/{step}/", get_node_step },
     { HTTP_GET, RUN "/nodes/{node}/steps/{step}/log/", get_node_step_log },

@@ -411,7 +411,7 @@ static int64_t duration(enum tp_state state, int64_t start_ms, int64_t end_ms, i
 
 cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec *node,
                          const struct tp_blue_edge *edges, size_t nedges, bool future,
-                         int64_t now_ms)
+                         bool restartable, int64_t now_ms)
 {
     static const char *const rels[] = { "actions", "steps" };
     struct tp_buf href;
@@ -448,8 +448,7 @@ cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec 
     tp_json_add_str(o, "state", future ? NULL : tp_state_name(node->state));
     cJSON_AddStringToObject(o, "type", node->type == TP_NODE_PARALLEL ? "PARALLEL" : "STAGE");
     cJSON_AddNullToObject(o, "causeOfBlockage");
-    /* Restarting stages is not supported yet, so no stage offers it. */
-    tp_json_add_bool(o, "restartable", false);
+    tp_json_add_bool(o, "restartable", restartable && !future);
     tp_buf_close(&href);
     return o;
 }

@@ -88,9 +88,10 @@ struct tp_blue_edge {
  * `future` node (one the last successful run had and this one has not reached) has null
  * state, result and startTime, and no duration.
  */
+/* `restartable`: a run may restart from it (5.7). */
 cJSON *tp_blue_node_json(const struct tp_run_rec *run, const struct tp_node_rec *node,
                          const struct tp_blue_edge *edges, size_t nedges, bool future,
-                         int64_t now_ms);
+                         bool restartable, int64_t now_ms);
 /* A step, its self link under `container_href` (".../runs/N/" or ".../nodes/M/"). */
 cJSON *tp_blue_step_json(const struct tp_step_rec *step, const char *container_href, bool has_log,
                          int64_t now_ms);

@@ -111,6 +111,9 @@ static const char *const migrations[] = {
      * the commits since the job's previous run (JSON). */
     "ALTER TABLE runs ADD COLUMN commit_id TEXT;"
     "ALTER TABLE runs ADD COLUMN change_set TEXT;",
+    /* 13: the top-level stage a run restarted from (Blue Ocean's "restart stage"): the
+     * stages before it are skipped. */
+    "ALTER TABLE runs ADD COLUMN restart_from TEXT;",
 };
 
 int tp_store_migrate(struct tp_store *store)

@@ -14,10 +14,11 @@
 #define PIPELINE_COLUMNS                                                                \
     "id, name, script, source, disabled, next_number, created_ms, config, param_defs, " \
     "description, folder, properties, cron"
-#define RUN_COLUMNS                                                                        \
-    "r.id, r.pipeline_id, p.name, r.number, r.queue_id, r.state, r.result, r.enqueue_ms, " \
-    "r.start_ms, r.end_ms, r.cause, r.cause_user, r.parameters, r.script, r.log_size, "    \
-    "r.log_complete, r.blockage, r.description, r.display_name, r.commit_id, r.change_set"
+#define RUN_COLUMNS                                                                          \
+    "r.id, r.pipeline_id, p.name, r.number, r.queue_id, r.state, r.result, r.enqueue_ms, "   \
+    "r.start_ms, r.end_ms, r.cause, r.cause_user, r.parameters, r.script, r.log_size, "      \
+    "r.log_complete, r.blockage, r.description, r.display_name, r.commit_id, r.change_set, " \
+    "r.restart_from"
 #define NODE_COLUMNS                                                                           \
     "run_id, node_id, seq, type, name, first_parent, edges, state, result, start_ms, end_ms, " \
     "parent"
@@ -72,8 +73,8 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_PIPELINE_TAKE_NUMBER] = "UPDATE pipelines SET next_number = next_number + 1 "
                                  "WHERE id = ?1 RETURNING next_number - 1",
     [SQL_RUN_INSERT] = "INSERT INTO runs(pipeline_id, number, queue_id, state, result, "
-                       "enqueue_ms, cause, cause_user, parameters, script) "
-                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+                       "enqueue_ms, cause, cause_user, parameters, script, restart_from) "
+                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
     [SQL_RUN_UPDATE] = "UPDATE runs SET state = ?2, result = ?3, start_ms = ?4, end_ms = ?5, "
                        "log_size = ?6, log_complete = ?7, blockage = ?8, description = ?9, "
                        "display_name = ?10 WHERE id = ?1",
@@ -628,6 +629,7 @@ static void read_run(sqlite3_stmt *stmt, struct tp_arena *arena, struct tp_run_r
     out->display_name = col_text(stmt, 18, arena);
     out->commit_id = col_text(stmt, 19, arena);
     out->change_set = col_text(stmt, 20, arena);
+    out->restart_from = col_text(stmt, 21, arena);
 }
 
 int tp_store_run_insert(struct tp_store *store, struct tp_run_rec *rec)
@@ -658,6 +660,7 @@ int tp_store_run_insert(struct tp_store *store, struct tp_run_rec *rec)
     bind_text(insert, 8, rec->cause_user);
     bind_text(insert, 9, rec->parameters);
     bind_text(insert, 10, rec->script);
+    bind_text(insert, 11, rec->restart_from);
     int err = 0;
     if (sqlite3_step(insert) == SQLITE_ROW)
         rec->id = sqlite3_column_int64(insert, 0);

@@ -102,6 +102,7 @@ struct tp_run_rec {
     const char *display_name; /* currentBuild.displayName, or NULL ("#N") */
     const char *commit_id;    /* the revision its script came from, or NULL */
     const char *change_set;   /* JSON: the commits since the job's previous run, or NULL */
+    const char *restart_from; /* the top-level stage it restarted from, or NULL */
 };
 
 struct tp_node_rec {

@@ -28,7 +28,7 @@ TP_TEST(node_edges_carry_their_target_type)
                                 .start_ms = 1714557600000,
                                 .end_ms = 1714557600250 };
     struct tp_blue_edge edges[] = { { 14, TP_NODE_PARALLEL }, { 49, TP_NODE_STAGE } };
-    char *text = print(tp_blue_node_json(&run, &node, edges, 2, false, 0));
+    char *text = print(tp_blue_node_json(&run, &node, edges, 2, false, false, 0));
     ASSERT_STR_EQ(
         "{\"_class\":\"io.jenkins.blueocean.rest.impl.pipeline.PipelineNodeImpl\",\"_links\":{"
         "\"self\":{\"_class\":\"io.jenkins.blueocean.rest.hal.Link\",\"href\":\"/blue/rest/"
@@ -58,7 +58,7 @@ TP_TEST(future_node_has_no_state_result_or_start)
                                 .result = TP_RESULT_SUCCESS,
                                 .start_ms = 1714557600000,
                                 .end_ms = 1714557600250 };
-    cJSON *o = tp_blue_node_json(&run, &node, NULL, 0, true, 0);
+    cJSON *o = tp_blue_node_json(&run, &node, NULL, 0, true, false, 0);
     ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "state")));
     ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "result")));
     ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "startTime")));
