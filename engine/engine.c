@@ -1923,9 +1923,10 @@ static bool start_step(struct frame *f, const struct tp_plan_step *step)
 {
     struct run *run = f->run;
     const struct tp_step_def *def = tp_steps_find(step->name);
-    const struct tp_stub *stub = def == NULL ? tp_stubs_find(run->engine->stubs, step->name) : NULL;
+    const struct tp_stub *stub =
+        def == NULL || def->notify ? tp_stubs_find(run->engine->stubs, step->name) : NULL;
     if (stub != NULL) {
-        struct tp_step_def stub_def = { step->name, step->name, false, NULL };
+        struct tp_step_def stub_def = { step->name, step->name, false, NULL, false };
         int64_t id = step->id;
         for (const struct frame *p = f; p != NULL && id == step->id; p = p->parent) {
             if (p->attempt > 1)

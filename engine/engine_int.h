@@ -290,6 +290,7 @@ struct tp_step_def {
     bool needs_node; /* runs on an agent's workspace (sh), or anywhere (echo) */
     /* Sets f->step.description (if any) and starts the step. */
     enum tp_step_status (*start)(struct frame *f, const struct tp_plan_step *step);
+    bool notify; /* a notification a sandbox only logs: a --stubs line replaces it */
 };
 
 /* What a script's output becomes. */

@@ -556,29 +556,76 @@ static enum tp_step_status start_tool(struct frame *f, const struct tp_plan_step
     return TP_STEP_DONE;
 }
 
+/* A named argument's text, or "" (the frame has failed when it could not be evaluated). */
+static const char *arg_text(struct frame *f, const struct tp_plan_step *step, const char *name)
+{
+    const char *text = NULL;
+    if (tp_frame_eval_text(f, tp_ast_named_arg(step->call, name), &text) < 0 || text == NULL)
+        return "";
+    return text;
+}
+
+/*
+ * mail, emailext, slackSend: a sandbox sends no notifications. The step says what it would
+ * have sent and succeeds; a --stubs line (`slackSend shell:...`) replaces it.
+ */
+static enum tp_step_status start_notify(struct frame *f, const struct tp_plan_step *step)
+{
+    struct tp_buf what;
+    tp_buf_init(&what);
+    if (strcmp(step->name, "slackSend") == 0) {
+        const char *channel = arg_text(f, step, "channel");
+        const struct tp_expr *message = step_arg(step, "message");
+        const char *text = NULL;
+        if (tp_frame_eval_text(f, message, &text) < 0 || text == NULL)
+            text = "";
+        tp_buf_printf(&what, "Slack message%s%s: %s", channel[0] ? " to " : "", channel, text);
+        f->step.description = describe(f, text);
+    } else {
+        const char *to = arg_text(f, step, "to"), *subject = arg_text(f, step, "subject");
+        tp_buf_printf(&what, "mail%s%s, subject \"%s\"", to[0] ? " to " : "", to, subject);
+        f->step.description = describe(f, subject);
+    }
+    if (f->failed) {
+        tp_buf_close(&what);
+        f->step.result = TP_RESULT_FAILURE;
+        return TP_STEP_DONE;
+    }
+    tp_run_logf(f->run,
+                "tidepool: %s not sent (a sandbox sends no notifications; --stubs can "
+                "map %s to a command)\n",
+                tp_buf_str(&what), step->name);
+    tp_buf_close(&what);
+    f->step.result = TP_RESULT_SUCCESS;
+    return TP_STEP_DONE;
+}
+
 static const struct tp_step_def steps[] = {
-    { "echo", "Print Message", false, start_echo },
-    { "sh", "Shell Script", true, start_sh },
-    { "error", "Error signal", false, start_error },
-    { "unstable", "Set stage result to unstable", false, start_unstable },
-    { "sleep", "Sleep", false, start_sleep },
-    { "writeFile", "Write file to workspace", true, start_write_file },
-    { "readFile", "Read file from workspace", true, start_read_file },
-    { "fileExists", "Verify if file exists in workspace", true, start_file_exists },
+    { "echo", "Print Message", false, start_echo, false },
+    { "sh", "Shell Script", true, start_sh, false },
+    { "error", "Error signal", false, start_error, false },
+    { "unstable", "Set stage result to unstable", false, start_unstable, false },
+    { "sleep", "Sleep", false, start_sleep, false },
+    { "writeFile", "Write file to workspace", true, start_write_file, false },
+    { "readFile", "Read file from workspace", true, start_read_file, false },
+    { "fileExists", "Verify if file exists in workspace", true, start_file_exists, false },
     { "deleteDir", "Recursively delete the current directory from the workspace", true,
-      start_delete_dir },
-    { "pwd", "Determine current directory", true, start_pwd },
-    { "stash", "Stash some files to be used later in the build", true, tp_step_stash },
-    { "unstash", "Restore files previously stashed", true, tp_step_unstash },
-    { "input", "Wait for interactive input", false, tp_step_input },
-    { "isUnix", "Checks if running on a Unix-like node", true, start_is_unix },
-    { "archiveArtifacts", "Archive the artifacts", true, tp_step_archive },
-    { "junit", "Archive JUnit-formatted test results", true, tp_step_junit },
-    { "git", "Git", true, tp_step_git },
-    { "checkout", "Check out from version control", true, tp_step_checkout },
-    { "cleanWs", "Delete workspace when build is done", true, start_clean_ws },
-    { "tool", "Use a tool from a predefined Tool Installation", false, start_tool },
-    { "build", "Build a job", false, tp_step_build },
+      start_delete_dir, false },
+    { "pwd", "Determine current directory", true, start_pwd, false },
+    { "stash", "Stash some files to be used later in the build", true, tp_step_stash, false },
+    { "unstash", "Restore files previously stashed", true, tp_step_unstash, false },
+    { "input", "Wait for interactive input", false, tp_step_input, false },
+    { "isUnix", "Checks if running on a Unix-like node", true, start_is_unix, false },
+    { "archiveArtifacts", "Archive the artifacts", true, tp_step_archive, false },
+    { "junit", "Archive JUnit-formatted test results", true, tp_step_junit, false },
+    { "git", "Git", true, tp_step_git, false },
+    { "checkout", "Check out from version control", true, tp_step_checkout, false },
+    { "cleanWs", "Delete workspace when build is done", true, start_clean_ws, false },
+    { "tool", "Use a tool from a predefined Tool Installation", false, start_tool, false },
+    { "build", "Build a job", false, tp_step_build, false },
+    { "mail", "Mail", false, start_notify, true },
+    { "emailext", "Extended Email", false, start_notify, true },
+    { "slackSend", "Send Slack Message", false, start_notify, true },
 };
 
 /* The block steps: each runs its body as a frame (see engine.c). */
@@ -593,10 +640,9 @@ bool tp_steps_is_block(const char *name)
 }
 
 /* Steps Jenkins has (core and the common plugins) that tidepool does not run yet. */
-static const char *const jenkins_steps[] = { "bat",  "emailext",  "load",     "lock",
-                                             "mail", "milestone", "parallel", "powershell",
-                                             "pwsh", "sshagent",  "step",     "ws",
-                                             NULL };
+static const char *const jenkins_steps[] = { "bat",      "load",       "lock", "milestone",
+                                             "parallel", "powershell", "pwsh", "sshagent",
+                                             "step",     "ws",         NULL };
 
 bool tp_steps_is_jenkins(const char *name)
 {

@@ -424,13 +424,11 @@ def test_unknown_step_fails_like_jenkins():
             assert s.wait_run("unknown", 1)["result"] == "FAILURE"
             log = s.request("GET", "%s/pipelines/unknown/runs/1/log/" % ORG)[2].decode()
             assert "java.lang.NoSuchMethodError: No such DSL method 'fooBar' found among " \
-                   "steps [ansiColor, archiveArtifacts, build, catchError, checkout, cleanWs, deleteDir, " \
-                   "dir, echo, " \
-                   "error, fileExists, git, input, isUnix, junit, pwd, readFile, retry, script, " \
-                   "sh, sleep, " \
-                   "stash, timeout, timestamps, tool, unstable, unstash, waitUntil, warnError, " \
-                   "withCredentials, " \
-                   "withEnv, writeFile]" in log, log
+                   "steps [ansiColor, archiveArtifacts, build, catchError, checkout, cleanWs, " \
+                   "deleteDir, dir, echo, emailext, error, fileExists, git, input, isUnix, " \
+                   "junit, mail, pwd, readFile, retry, script, sh, slackSend, sleep, stash, " \
+                   "timeout, timestamps, tool, unstable, unstash, waitUntil, warnError, " \
+                   "withCredentials, withEnv, writeFile]" in log, log
             nodes = s.get_json("%s/pipelines/unknown/runs/1/nodes/" % ORG)
             assert [(n["state"], n["result"]) for n in nodes] == [
                 ("FINISHED", "FAILURE"), ("SKIPPED", "NOT_BUILT")]

@@ -125,9 +125,12 @@ def test_run_with_stubbed_plugin_steps():
         r = tidepool("run", jenkinsfile, "--stubs", bad)
         assert r.returncode == 2
         assert b"line 1: expected noop, shell:<command> or fail after slackSend" in r.stderr
-        # without stubs, Jenkins' own error
+        # without stubs: notifications are only logged; a step nobody has fails as in Jenkins
         r = tidepool("run", jenkinsfile)
-        assert "No such DSL method 'slackSend' found among steps" in r.stdout.decode()
+        out = r.stdout.decode()
+        assert "tidepool: Slack message to #builds: started not sent (a sandbox sends no " \
+            "notifications; --stubs can map slackSend to a command)" in out.split("\n"), out
+        assert "No such DSL method 'sonarScan' found among steps" in out, out
     finally:
         for path in (jenkinsfile, stubs, bad):
             os.unlink(path)
@@ -299,6 +302,39 @@ def test_run_with_tool_installations():
         shutil.rmtree(home, ignore_errors=True)
 
 
+NOTIFY = """pipeline {
+    agent none
+    stages {
+        stage('Tell') {
+            steps {
+                mail to: 'team@example.com', subject: "build ${BUILD_NUMBER}", body: 'done'
+                script { emailext(subject: 'from script', to: 'ops@example.com', body: 'x') }
+            }
+        }
+    }
+    post { always { slackSend message: 'finished' } }
+}
+"""
+
+
+def test_notifications_are_logged_not_sent():
+    jenkinsfile = write(NOTIFY)
+    try:
+        r = tidepool("run", jenkinsfile)
+        out = r.stdout.decode()
+        assert r.returncode == 0, out
+        lines = out.split("\n")
+        for line in ['tidepool: mail to team@example.com, subject "build 1" not sent (a sandbox '
+                     'sends no notifications; --stubs can map mail to a command)',
+                     'tidepool: mail to ops@example.com, subject "from script" not sent (a '
+                     'sandbox sends no notifications; --stubs can map emailext to a command)',
+                     'tidepool: Slack message: finished not sent (a sandbox sends no '
+                     'notifications; --stubs can map slackSend to a command)']:
+            assert line in lines, (line, out)
+    finally:
+        os.unlink(jenkinsfile)
+
+
 if __name__ == "__main__":
     run_tests([
         test_version_and_help,
@@ -307,6 +343,7 @@ if __name__ == "__main__":
         test_run_uses_real_shell_semantics,
         test_run_with_stubbed_plugin_steps,
         test_run_with_tool_installations,
+        test_notifications_are_logged_not_sent,
         test_run_with_a_broken_jenkinsfile,
         test_agent_none_leaves_stages_without_a_node,
         test_lint_reports_file_line_col_and_exit_codes,
