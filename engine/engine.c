@@ -67,8 +67,9 @@ struct tp_engine {
     bool no_answers;            /* inputs cannot be answered: they fail */
     const struct tp_stubs *stubs;
     const struct tp_tools *tools;
-    int recovered_running; /* runs a killed server left RUNNING, found at start */
-    int indexing;          /* branch indexings going (the shutdown waits for them) */
+    struct tp_locks *locks; /* the lock step's resources */
+    int recovered_running;  /* runs a killed server left RUNNING, found at start */
+    int indexing;           /* branch indexings going (the shutdown waits for them) */
 };
 
 static void schedule_pump(struct tp_engine *engine);
@@ -1500,6 +1501,9 @@ static void enter_block(struct frame *f)
     } else if (strcmp(name, "waitUntil") == 0 && f->script == NULL) {
         tp_frame_fail(f, TP_RESULT_FAILURE, true,
                       "waitUntil's condition is Groovy: write waitUntil { script { ... } }");
+    } else if (strcmp(name, "lock") == 0) {
+        tp_lock_enter(f); /* it opens the body when the resource is its */
+        return;
     } else if (strcmp(name, "withCredentials") == 0) {
         err = tp_credentials_with(f, tp_step_arg(f->block->call, "bindings"));
     } else if (strcmp(name, "node") == 0) {
@@ -1543,6 +1547,7 @@ static void leave_block(struct frame *f)
         return;
     }
     tp_run_puts(f->run, "[Pipeline] }\n");
+    tp_lock_leave(f); /* a lock's resource goes to the next in line */
     if ((f->failed || f->aborting) && catch_failure(f))
         f->caught = true;
     tp_run_logf(f->run, "[Pipeline] // %s\n", f->block->name);
@@ -2245,8 +2250,10 @@ static enum progress frame_advance(struct frame *f)
         enter_frame(f);
         return PROGRESS_MORE;
     }
-    if (f->skipped)
+    if (f->skipped || f->lock_skip)
         return PROGRESS_DONE;
+    if (f->lock_waiting)
+        return PROGRESS_WAIT; /* for the resource: its holder's release resumes it */
     if (f->stage != NULL && f->block == NULL && f->stage->input != NULL && !f->input_asked &&
         !must_skip(f)) {
         f->input_asked = true;
@@ -2427,6 +2434,9 @@ static void abort_frame(struct frame *f, enum abort_reason reason)
     } else if (f->input_pending) {
         f->kill_sent = true;
         f->sleep_timer = start_timer(f, 0, on_input_stopped);
+    } else if (f->lock_waiting) {
+        f->kill_sent = true;
+        tp_lock_stop_waiting(f);
     } else if (f->downstream != 0) {
         /* the run a build step waits for is stopped too; its end ends the step */
         f->kill_sent = true;
@@ -3087,6 +3097,7 @@ int tp_engine_new(uv_loop_t *loop, struct tp_store *store, const struct tp_engin
     engine->no_answers = opts->no_answers;
     engine->stubs = opts->stubs;
     engine->tools = opts->tools;
+    engine->locks = tp_locks_new();
     engine->slot_busy = tp_xcalloc((size_t)opts->executors, sizeof(bool));
     tp_env_init(&engine->base_env);
     for (char **e = environ; *e != NULL; e++) {
@@ -3134,6 +3145,24 @@ static void on_handle_closed(uv_handle_t *handle)
     (void)handle;
 }
 
+struct tp_locks *tp_engine_locks(struct tp_engine *engine)
+{
+    return engine->locks;
+}
+
+static void on_resume(uv_timer_t *handle)
+{
+    struct frame *f = timer_fired(handle);
+    if (f != NULL)
+        frame_continue(f);
+}
+
+void tp_frame_resume_later(struct frame *f)
+{
+    stop_timer(&f->sleep_timer);
+    f->sleep_timer = start_timer(f, 0, on_resume);
+}
+
 void tp_engine_free(struct tp_engine *engine)
 {
     if (engine == NULL)
@@ -3155,6 +3184,7 @@ void tp_engine_free(struct tp_engine *engine)
     }
     tp_env_close(&engine->base_env);
     free(engine->fired);
+    tp_locks_free(engine->locks);
     free(engine->slot_busy);
     free(engine->data_dir);
     free(engine->root_url);

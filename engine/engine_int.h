@@ -138,6 +138,9 @@ struct frame {
     bool entered, started, busy, kick, aborting, body_done;
     bool opened;     /* a stage's node and environment blocks are open */
     bool tools_open; /* the withEnv of its `tools` is open */
+    /* lock: the resource it holds or waits for, and whether it skipped its body */
+    const char *lock_resource;
+    bool lock_held, lock_waiting, lock_skip;
     /* build step: the run it waits for (0: none), and its wait/propagate */
     int64_t downstream;
     bool build_wait, build_propagate;
@@ -257,6 +260,19 @@ enum tp_step_status tp_step_archive(struct frame *f, const struct tp_plan_step *
 long tp_files_each(struct frame *f, const char *root, const char *includes, const char *excludes,
                    bool case_sensitive, int (*visit)(void *ctx, const char *path, const char *rel),
                    void *ctx);
+/* lock (lock.c): the resources of the lock step, by name. tp_lock_enter (as the block is
+ * entered) takes the resource or queues the frame (lock_waiting: it does not advance);
+ * tp_lock_leave (as it is left) gives it to the next in line, which resumes; a stopped frame
+ * stops waiting with tp_lock_stop_waiting. */
+struct tp_locks;
+struct tp_locks *tp_locks_new(void);
+void tp_locks_free(struct tp_locks *locks);
+struct tp_locks *tp_engine_locks(struct tp_engine *engine);
+void tp_lock_enter(struct frame *f);
+void tp_lock_leave(struct frame *f);
+void tp_lock_stop_waiting(struct frame *f);
+/* Continues frame `f` on the next loop turn. */
+void tp_frame_resume_later(struct frame *f);
 /* build (build.c): queues a run of another pipeline; with wait, the step ends with it. */
 enum tp_step_status tp_step_build(struct frame *f, const struct tp_plan_step *step);
 /* The run build step `f` waits for started, or ended (its result decides the step's). */

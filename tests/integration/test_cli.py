@@ -117,8 +117,8 @@ def test_run_with_stubbed_plugin_steps():
         for line in ["tidepool stub: slackSend (noop)", "tidepool stub: sonarScan (shell)",
                      'scanning with {"args":["my-project"]}',
                      "tidepool stub: sshagent (noop, its body runs)", "inside the agent",
-                     "tidepool stub: notifyTeam (noop)", "tidepool stub: lock (noop, its body runs)",
-                     "locked work", "tidepool stub: deployProd (fail)",
+                     "tidepool stub: notifyTeam (noop)", "Lock acquired on [Resource: db]",
+                     "locked work", "Lock released on resource [Resource: db]", "tidepool stub: deployProd (fail)",
                      "ERROR: deployProd is stubbed to fail"]:
             assert line in lines, (line, out)
         assert "never" not in lines
