@@ -3,6 +3,7 @@
 #include "common/fs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,5 +66,23 @@ int tp_fs_read_file(const char *path, size_t max, struct tp_buf *out)
     fclose(f);
     if (err == 0 && out->data == NULL)
         tp_buf_append(out, "", 0);
+    return err;
+}
+
+int tp_fs_write_file(const char *path, const void *data, size_t len, unsigned mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0)
+        return -errno;
+    int err = 0;
+    for (size_t done = 0; done < len && err == 0;) {
+        ssize_t n = write(fd, (const char *)data + done, len - done);
+        if (n < 0 && errno != EINTR)
+            err = -errno;
+        else if (n > 0)
+            done += (size_t)n;
+    }
+    if (close(fd) < 0 && err == 0)
+        err = -errno;
     return err;
 }

@@ -20,4 +20,8 @@ int tp_fs_remove_tree(const char *path);
  */
 int tp_fs_read_file(const char *path, size_t max, struct tp_buf *out);
 
+/* Writes `len` bytes to a new (or truncated) file at `path` with `mode`. Returns 0 or a
+ * -errno. */
+int tp_fs_write_file(const char *path, const void *data, size_t len, unsigned mode);
+
 #endif

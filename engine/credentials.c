@@ -21,8 +21,8 @@ enum {
 static const char NOT_FOUND[] =
     "org.jenkinsci.plugins.credentialsbinding.impl.CredentialNotFoundException: ";
 
-/* The credential `id`, or NULL after failing `f` with Jenkins' message. */
-static const cJSON *find(struct frame *f, const char *id)
+/* The run's credentials store, read the first time; NULL after failing `f` (not JSON). */
+static const cJSON *store_of(struct frame *f)
 {
     struct run *run = f->run;
     if (run->credentials == NULL) {
@@ -37,16 +37,27 @@ static const cJSON *find(struct frame *f, const char *id)
                 f, TP_RESULT_FAILURE, true,
                 tp_arena_printf(&run->arena, "%s is not a JSON object of credentials", path));
             tp_buf_close(&text);
+            cJSON_Delete(run->credentials);
+            run->credentials = NULL;
             return NULL;
         }
         tp_buf_close(&text);
         if (run->credentials == NULL)
             run->credentials = cJSON_CreateObject();
     }
-    const cJSON *c = cJSON_GetObjectItemCaseSensitive(run->credentials, id);
+    return run->credentials;
+}
+
+/* The credential `id`, or NULL after failing `f` with Jenkins' message. */
+static const cJSON *find(struct frame *f, const char *id)
+{
+    const cJSON *store = store_of(f);
+    if (store == NULL)
+        return NULL;
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(store, id);
     if (!cJSON_IsObject(c)) {
         tp_frame_fail(f, TP_RESULT_FAILURE, false,
-                      tp_arena_printf(&run->arena,
+                      tp_arena_printf(&f->run->arena,
                                       "%sCould not find credentials entry with ID '%s'", NOT_FOUND,
                                       id));
         return NULL;
@@ -83,19 +94,8 @@ static const char *write_secret_file(struct frame *f, const char *id, const char
     base = base != NULL ? base + 1 : name;
     const char *path = tp_arena_printf(&run->arena, "%s/%s", dir, *base ? base : "secret");
     int err = strchr(id, '/') != NULL || strstr(id, "..") != NULL ? TP_EINVAL : tp_fs_mkdir_p(dir);
-    int fd = err < 0 ? -1 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (err == 0 && fd < 0)
-        err = -errno;
-    size_t len = strlen(content), done = 0;
-    while (err == 0 && done < len) {
-        ssize_t n = write(fd, content + done, len - done);
-        if (n < 0)
-            err = -errno;
-        else
-            done += (size_t)n;
-    }
-    if (fd >= 0)
-        close(fd);
+    if (err == 0)
+        err = tp_fs_write_file(path, content, strlen(content), 0600);
     if (err < 0) {
         tp_frame_fail(f, TP_RESULT_FAILURE, true,
                       tp_arena_printf(&run->arena, "cannot write the secret file of %s: %s", id,
@@ -162,6 +162,35 @@ static int bind_credential(struct frame *f, const char *id, const cJSON *c, cons
                                   "%sNo suitable binding handler could be found for type %s.",
                                   NOT_FOUND, type));
     return TP_EINVAL;
+}
+
+int tp_credentials_ssh_key(struct frame *f, const char *id, bool quiet, const char **key_path,
+                           const char **username, const char **passphrase)
+{
+    struct run *run = f->run;
+    const cJSON *c;
+    if (quiet) { /* looked for without failing: it may be missing */
+        const cJSON *store = store_of(f);
+        if (store == NULL)
+            return TP_EINVAL;
+        c = cJSON_GetObjectItemCaseSensitive(store, id);
+        if (!cJSON_IsObject(c))
+            return TP_ENOTFOUND;
+    } else if ((c = find(f, id)) == NULL) {
+        return f->failed && f->run->credentials == NULL ? TP_EINVAL : TP_ENOTFOUND;
+    }
+    if (strcmp(field(c, "type"), "sshUserPrivateKey") != 0) {
+        tp_frame_fail(f, TP_RESULT_FAILURE, true,
+                      tp_arena_printf(&run->arena, "credentials %s are not an SSH key", id));
+        return TP_EINVAL;
+    }
+    *key_path = write_secret_file(f, id, "key", field(c, "privateKey"));
+    if (*key_path == NULL)
+        return TP_EINVAL;
+    *username = field(c, "username");
+    *passphrase = field(c, "passphrase");
+    add_secret(run, *passphrase);
+    return 0;
 }
 
 int tp_credentials_env(struct frame *f, const char *key, const char *id)

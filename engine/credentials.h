@@ -18,6 +18,7 @@
 #ifndef TP_ENGINE_CREDENTIALS_H
 #define TP_ENGINE_CREDENTIALS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct frame;
@@ -31,6 +32,11 @@ int tp_credentials_env(struct frame *f, const char *key, const char *id);
 /* withCredentials([string(credentialsId: 'id', variable: 'V'), ...]): binds each in f's
  * environment. Returns 0, or TP_EINVAL after failing `f`. */
 int tp_credentials_with(struct frame *f, const struct tp_expr *bindings);
+/* The SSH key `id` (sshagent): its file written (0600), its username and passphrase (masked
+ * from now on). Returns 0; TP_ENOTFOUND when there is no such credential (`f` failed with
+ * Jenkins' message, unless `quiet`); TP_EINVAL after failing `f` (not a key, unwritable). */
+int tp_credentials_ssh_key(struct frame *f, const char *id, bool quiet, const char **key_path,
+                           const char **username, const char **passphrase);
 /* Appends `data` to `out` with every secret of the run replaced by "****". */
 void tp_credentials_mask(const struct run *run, const char *data, size_t len, struct tp_buf *out);
 /* Forgets the run's secrets and removes its secret files. */

@@ -1504,6 +1504,9 @@ static void enter_block(struct frame *f)
     } else if (strcmp(name, "lock") == 0) {
         tp_lock_enter(f); /* it opens the body when the resource is its */
         return;
+    } else if (strcmp(name, "sshagent") == 0) {
+        tp_sshagent_enter(f); /* it opens the body when the agent is up */
+        return;
     } else if (strcmp(name, "withCredentials") == 0) {
         err = tp_credentials_with(f, tp_step_arg(f->block->call, "bindings"));
     } else if (strcmp(name, "node") == 0) {
@@ -1548,6 +1551,7 @@ static void leave_block(struct frame *f)
     }
     tp_run_puts(f->run, "[Pipeline] }\n");
     tp_lock_leave(f); /* a lock's resource goes to the next in line */
+    tp_sshagent_leave(f);
     if ((f->failed || f->aborting) && catch_failure(f))
         f->caught = true;
     tp_run_logf(f->run, "[Pipeline] // %s\n", f->block->name);
@@ -2252,8 +2256,8 @@ static enum progress frame_advance(struct frame *f)
     }
     if (f->skipped || f->lock_skip)
         return PROGRESS_DONE;
-    if (f->lock_waiting)
-        return PROGRESS_WAIT; /* for the resource: its holder's release resumes it */
+    if (f->lock_waiting || f->agent_starting)
+        return PROGRESS_WAIT; /* the resource's release, or the agent's start, resumes it */
     if (f->stage != NULL && f->block == NULL && f->stage->input != NULL && !f->input_asked &&
         !must_skip(f)) {
         f->input_asked = true;

@@ -138,6 +138,10 @@ struct frame {
     bool entered, started, busy, kick, aborting, body_done;
     bool opened;     /* a stage's node and environment blocks are open */
     bool tools_open; /* the withEnv of its `tools` is open */
+    /* sshagent: its agent's directory and pid, and whether the agent is being started */
+    const char *agent_dir;
+    long agent_pid;
+    bool agent_starting;
     /* lock: the resource it holds or waits for, and whether it skipped its body */
     const char *lock_resource;
     bool lock_held, lock_waiting, lock_skip;
@@ -271,6 +275,10 @@ struct tp_locks *tp_engine_locks(struct tp_engine *engine);
 void tp_lock_enter(struct frame *f);
 void tp_lock_leave(struct frame *f);
 void tp_lock_stop_waiting(struct frame *f);
+/* sshagent (sshagent.c): as the block is entered, ssh-agent is started with the keys
+ * (agent_starting: the frame does not advance until it is up); as it is left, killed. */
+void tp_sshagent_enter(struct frame *f);
+void tp_sshagent_leave(struct frame *f);
 /* Continues frame `f` on the next loop turn. */
 void tp_frame_resume_later(struct frame *f);
 /* build (build.c): queues a run of another pipeline; with wait, the step ends with it. */

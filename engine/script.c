@@ -888,12 +888,11 @@ static const char *const symbols[] = { "string",
                                        NULL };
 
 /* Block steps whose closures run as frames of the engine's block steps. */
-static const char *const frame_blocks[] = {
-    "dir",        "withEnv",   "timeout",    "retry",
-    "catchError", "warnError", "waitUntil",  "withCredentials",
-    "stage",      "node",      "timestamps", "ansiColor",
-    "lock",       NULL
-};
+static const char *const frame_blocks[] = { "dir",       "withEnv",         "timeout",
+                                            "retry",     "catchError",      "warnError",
+                                            "waitUntil", "withCredentials", "stage",
+                                            "node",      "timestamps",      "ansiColor",
+                                            "lock",      "sshagent",        NULL };
 
 /* A child script state running `closure`: it starts from the variables the closure sees and
  * the binding as it is now. */

@@ -631,7 +631,8 @@ static const struct tp_step_def steps[] = {
 /* The block steps: each runs its body as a frame (see engine.c). */
 static const char *const block_steps[] = {
     "dir",       "withEnv",         "timeout",    "retry",     "catchError", "warnError",
-    "waitUntil", "withCredentials", "timestamps", "ansiColor", "lock",       NULL
+    "waitUntil", "withCredentials", "timestamps", "ansiColor", "lock",       "sshagent",
+    NULL
 };
 
 bool tp_steps_is_block(const char *name)
@@ -640,9 +641,8 @@ bool tp_steps_is_block(const char *name)
 }
 
 /* Steps Jenkins has (core and the common plugins) that tidepool does not run yet. */
-static const char *const jenkins_steps[] = { "bat",        "load", "milestone", "parallel",
-                                             "powershell", "pwsh", "sshagent",  "step",
-                                             "ws",         NULL };
+static const char *const jenkins_steps[] = { "bat",  "load", "milestone", "parallel", "powershell",
+                                             "pwsh", "step", "ws",        NULL };
 
 bool tp_steps_is_jenkins(const char *name)
 {

@@ -80,7 +80,7 @@ STUBBED = """pipeline {
             steps {
                 slackSend channel: '#builds', message: 'started'
                 sonarScan 'my-project'
-                sshagent(['deploy-key']) {
+                withMaven(maven: 'M3') {
                     sh 'echo inside the agent'
                 }
                 script {
@@ -98,7 +98,7 @@ STUBBED = """pipeline {
 STUBS = """# plugin steps this sandbox does not have
 slackSend noop
 sonarScan shell:echo "scanning with $TP_STUB_ARGS"
-sshagent noop
+withMaven noop
 notifyTeam noop
 lock noop
 deployProd fail
@@ -116,7 +116,7 @@ def test_run_with_stubbed_plugin_steps():
         lines = out.split("\n")
         for line in ["tidepool stub: slackSend (noop)", "tidepool stub: sonarScan (shell)",
                      'scanning with {"args":["my-project"]}',
-                     "tidepool stub: sshagent (noop, its body runs)", "inside the agent",
+                     "tidepool stub: withMaven (noop, its body runs)", "inside the agent",
                      "tidepool stub: notifyTeam (noop)", "Lock acquired on [Resource: db]",
                      "locked work", "Lock released on resource [Resource: db]", "tidepool stub: deployProd (fail)",
                      "ERROR: deployProd is stubbed to fail"]:

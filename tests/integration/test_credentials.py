@@ -6,6 +6,7 @@ import glob
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -95,5 +96,67 @@ def test_bound_secrets_reach_steps_and_never_the_log():
         shutil.rmtree(data, ignore_errors=True)
 
 
+AGENT = """pipeline {
+    agent any
+    stages {
+        stage('Push') {
+            steps {
+                sshagent(['git-key', 'locked-key']) {
+                    sh 'ssh-add -l | sed "s/.*SHA256:[^ ]* //" > keys.txt; cat keys.txt; echo "$SSH_AGENT_PID" > agent.pid'
+                }
+                script {
+                    sshagent(credentials: ['nowhere'], ignoreMissing: true) { echo 'went on' }
+                }
+                sshagent(['nowhere']) { echo 'never' }
+            }
+        }
+    }
+}
+"""
+
+
+def test_sshagent_serves_the_keys_to_the_block():
+    home = tempfile.mkdtemp(prefix="tp-it-keys-")
+    store = {}
+    for name, passphrase in (("git-key", ""), ("locked-key", "open sesame")):
+        path = os.path.join(home, name)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-C",
+                        "%s-comment" % name, "-f", path], check=True)
+        with open(path) as f:
+            store[name] = {"type": "sshUserPrivateKey", "username": "git",
+                           "privateKey": f.read(), "passphrase": passphrase}
+    jobs = write_jobs({"agent": AGENT})
+    data = tempfile.mkdtemp(prefix="tp-it-data-")
+    with open(os.path.join(data, "credentials.json"), "w") as f:
+        json.dump(store, f)
+    try:
+        with Server(jobs=jobs, data=data) as s:
+            s.post_run("agent")
+            run = s.wait_run("agent", 1)
+            log = s.run_log("agent").replace("\r\n", "\n")
+            lines = log.split("\n")
+            assert run["result"] == "FAILURE", log
+            for line in ["[ssh-agent] Using credentials git", "$ ssh-agent",
+                         "[ssh-agent] Started.", "git-key-comment (ED25519)",
+                         "locked-key-comment (ED25519)", "[ssh-agent] Stopped.",
+                         "[ssh-agent] Could not find specified credentials: nowhere", "went on",
+                         "org.jenkinsci.plugins.credentialsbinding.impl."
+                         "CredentialNotFoundException: Could not find credentials entry with ID "
+                         "'nowhere'"]:
+                assert line in lines, (line, log)
+            assert "never" not in lines and "open sesame" not in log
+            # the agent is gone with its block
+            with open(os.path.join(data, "workspace", "agent", "agent.pid")) as f:
+                pid = int(f.read())
+            assert not os.path.exists("/proc/%d" % pid) or \
+                open("/proc/%d/stat" % pid).read().split()[2] == "Z"
+            assert glob.glob(os.path.join(data, "workspace", "agent@tmp", "ssh-agent-*")) == []
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    run_tests([test_bound_secrets_reach_steps_and_never_the_log])
+    run_tests([test_bound_secrets_reach_steps_and_never_the_log,
+               test_sshagent_serves_the_keys_to_the_block])
