@@ -93,6 +93,13 @@ static void run_plan(struct run *run);
 static const char *change_set(struct run *run, const char *path);
 static const char *script_cron(const char *script, struct tp_arena *arena);
 static void frame_continue(struct frame *f);
+
+enum progress {
+    PROGRESS_MORE, /* call again */
+    PROGRESS_WAIT, /* waiting on a child process or child frames */
+    PROGRESS_DONE  /* the frame is finished */
+};
+
 static int64_t dynamic_id(struct run *run);
 static void abort_frame(struct frame *f, enum abort_reason reason);
 
@@ -519,27 +526,46 @@ void tp_frame_child_env(struct frame *f, struct tp_envlist *out)
 
 /* --- preparing a run --- */
 
-/* Evaluates an environment block into `env` (in order: a self-reference sees the outer
- * value). Returns 0, or an error already recorded on `f`. */
-static int apply_environment(struct frame *f, const struct tp_plan_env *items, size_t n)
+/* Whether evaluating `e` calls a function (a step such as sh, or a method of the file) other
+ * than credentials(): it then runs as a script would, steps and all. */
+static bool calls_function(const struct tp_expr *e)
+{
+    if (e == NULL)
+        return false;
+    if (e->kind == TP_EXPR_CALL && e->a == NULL && e->b == NULL && e->text != NULL &&
+        strcmp(e->text, "credentials") != 0)
+        return true;
+    if (calls_function(e->a) || calls_function(e->b) || calls_function(e->c))
+        return true;
+    for (size_t i = 0; i < e->args.count; i++) {
+        if (calls_function(e->args.items[i]))
+            return true;
+    }
+    for (size_t i = 0; i < e->named.count; i++) {
+        if (calls_function(e->named.items[i].value))
+            return true;
+    }
+    return false;
+}
+
+/* Evaluates one plain `environment {}` entry into f's environment (a self-reference sees the
+ * outer value). Returns 0, or an error already recorded on `f`. */
+static int apply_env_entry(struct frame *f, const struct tp_plan_env *item)
 {
     struct tp_buf value;
     tp_buf_init(&value);
-    int err = 0;
-    for (size_t i = 0; i < n && err == 0; i++) {
-        const struct tp_expr *v = items[i].value;
-        tp_buf_reset(&value);
-        if (v->kind == TP_EXPR_CALL && v->a == NULL && v->b == NULL &&
-            strcmp(v->text, "credentials") == 0 && v->args.count == 1) {
-            /* KEY = credentials('id'): the credential's variables, masked in the log */
-            err = tp_frame_eval(f, v->args.items[0], &value);
-            if (err == 0)
-                err = tp_credentials_env(f, items[i].key, tp_buf_str(&value));
-            continue;
-        }
+    int err;
+    const struct tp_expr *v = item->value;
+    if (v->kind == TP_EXPR_CALL && v->a == NULL && v->b == NULL &&
+        strcmp(v->text, "credentials") == 0 && v->args.count == 1) {
+        /* KEY = credentials('id'): the credential's variables, masked in the log */
+        err = tp_frame_eval(f, v->args.items[0], &value);
+        if (err == 0)
+            err = tp_credentials_env(f, item->key, tp_buf_str(&value));
+    } else {
         err = tp_frame_eval(f, v, &value);
         if (err == 0)
-            tp_env_set(&f->env, items[i].key, tp_buf_str(&value));
+            tp_env_set(&f->env, item->key, tp_buf_str(&value));
     }
     tp_buf_close(&value);
     return err;
@@ -745,7 +771,7 @@ static void run_end(struct run *run)
     if (run->resuming)
         end_resume(run, false); /* it ended before coming back to its input */
     if (run->pipeline_started) {
-        if (run->plan->nenv > 0)
+        if (run->env_opened)
             tp_run_puts(run, "[Pipeline] }\n[Pipeline] // withEnv\n");
         if (run->plan->agent.kind != TP_AGENT_NONE)
             tp_run_puts(run, "[Pipeline] }\n[Pipeline] // node\n");
@@ -1467,6 +1493,8 @@ static int enter_dir(struct frame *f)
 static void enter_block(struct frame *f)
 {
     const char *name = f->block->name;
+    if (f->quiet)
+        return;
     if (f->branch != NULL) {
         tp_run_logf(f->run, "[Pipeline] { (Branch: %s)\n", f->branch);
         f->node.state = TP_STATE_RUNNING;
@@ -1534,6 +1562,8 @@ static void enter_block(struct frame *f)
 static void leave_block(struct frame *f)
 {
     stop_timer(&f->timer);
+    if (f->quiet)
+        return;
     if (f->branch != NULL) {
         tp_run_puts(f->run, "[Pipeline] }\n");
         enum tp_result result = f->result;
@@ -1576,6 +1606,86 @@ static bool retry_again(struct frame *f)
     if (f->script != NULL)
         tp_script_reset(f->script);
     return true;
+}
+
+/* The environment is in place: what comes after it as a stage (or the pipeline) is entered —
+ * the pipeline's options wrappers, then tools. */
+static void finish_entry(struct frame *f)
+{
+    struct run *run = f->run;
+    if (f->stage == NULL) {
+        open_options(f);
+        if (run->plan->ntools > 0 && !f->failed)
+            open_tools(f, run->plan->tools, run->plan->ntools, NULL, 0);
+        return;
+    }
+    if (f->stage->ntools > 0 && !f->failed)
+        open_tools(f, f->stage->tools, f->stage->ntools, run->plan->tools, run->plan->ntools);
+}
+
+static void start_environment(struct frame *f, const struct tp_plan_env *items, size_t n)
+{
+    f->env_items = items;
+    f->env_count = n;
+    f->env_next = 0;
+    f->env_started = true;
+}
+
+/* Evaluates the next entries of the frame's `environment {}`: at once, or, for a value that
+ * calls a function, in a quiet script frame the frame waits for. Then the withEnv opens (as
+ * Jenkins evaluates the values first) and the rest of the entry follows. */
+static enum progress continue_environment(struct frame *f)
+{
+    static const struct tp_plan_step env_step = { .name = "environment" };
+    while (f->env_next < f->env_count && !f->failed) {
+        const struct tp_plan_env *item = &f->env_items[f->env_next];
+        if (calls_function(item->value)) {
+            struct frame *c = tp_frame_new_script(f, &env_step, tp_script_for_value(item->value));
+            c->quiet = true;
+            f->env_child = c;
+            f->env_pending = true;
+            frame_continue(c);
+            return PROGRESS_WAIT;
+        }
+        apply_env_entry(f, item);
+        f->env_next++;
+    }
+    f->env_done = true;
+    if (f->env_count > 0 && !f->failed) {
+        tp_run_puts(f->run, "[Pipeline] withEnv\n[Pipeline] {\n");
+        f->env_opened = true;
+        if (f->stage == NULL)
+            f->run->env_opened = true;
+    }
+    finish_entry(f);
+    return PROGRESS_MORE;
+}
+
+/* The script frame evaluating an environment value ended: its value is the variable's, or its
+ * failure the frame's. */
+static void env_child_ended(struct frame *p, struct frame *c)
+{
+    p->env_pending = false;
+    p->env_child = NULL;
+    if ((c->failed || c->aborting) && !c->caught) {
+        p->failed = true;
+        enum tp_result result = c->result;
+        if (c->aborting && result == TP_RESULT_SUCCESS)
+            result = TP_RESULT_ABORTED;
+        p->result = tp_result_worse(p->result, result);
+        if (c->has_error && !p->has_error) {
+            p->has_error = true;
+            p->abort_style = c->abort_style;
+            tp_buf_puts(&p->error, tp_buf_str(&c->error));
+        }
+        return;
+    }
+    struct tp_buf value;
+    tp_buf_init(&value);
+    tp_script_result_text(c->script, &value);
+    tp_env_set(&p->env, p->env_items[p->env_next].key, tp_buf_str(&value));
+    tp_buf_close(&value);
+    p->env_next++;
 }
 
 /* A stage that is not entered: its line in the log, and its node (and its children's)
@@ -1621,9 +1731,7 @@ static void enter_frame(struct frame *f)
         return;
     }
     if (stage == NULL) {
-        open_options(f);
-        if (run->plan->ntools > 0 && !f->failed)
-            open_tools(f, run->plan->tools, run->plan->ntools, NULL, 0);
+        start_environment(f, run->plan->env, run->plan->nenv);
         return;
     }
     if (restart_skips(f)) {
@@ -1655,12 +1763,7 @@ static void enter_frame(struct frame *f)
         tp_run_logf(run, "[Pipeline] node\nRunning on Jenkins in %s\n[Pipeline] {\n",
                     run->workspace);
     tp_env_set(&f->env, "STAGE_NAME", stage->name);
-    if (stage->nenv > 0) {
-        tp_run_puts(run, "[Pipeline] withEnv\n[Pipeline] {\n");
-        apply_environment(f, stage->env, stage->nenv);
-    }
-    if (stage->ntools > 0 && !f->failed)
-        open_tools(f, stage->tools, stage->ntools, run->plan->tools, run->plan->ntools);
+    start_environment(f, stage->env, stage->nenv);
 }
 
 static void leave_frame(struct frame *f)
@@ -1680,7 +1783,7 @@ static void leave_frame(struct frame *f)
     if (f->skipped)
         return;
     if (f->opened) {
-        if (stage->nenv > 0)
+        if (f->env_opened)
             tp_run_puts(run, "[Pipeline] }\n[Pipeline] // withEnv\n");
         if (has_own_node(stage))
             tp_run_puts(run, "[Pipeline] }\n[Pipeline] // node\n");
@@ -2075,6 +2178,10 @@ static bool must_skip(const struct frame *f)
  */
 static void absorb(struct frame *p, struct frame *c)
 {
+    if (p->env_pending && c == p->env_child) {
+        env_child_ended(p, c);
+        return;
+    }
     if (p->mode == FRAME_SCRIPT) {
         tp_script_child_ended(p, c); /* Groovy called the block: it sees the outcome */
         return;
@@ -2146,12 +2253,6 @@ static void finish_frame(struct frame *f)
     frame_free(f);
     frame_continue(parent);
 }
-
-enum progress {
-    PROGRESS_MORE, /* call again */
-    PROGRESS_WAIT, /* waiting on a child process or child frames */
-    PROGRESS_DONE  /* the frame is finished */
-};
 
 static enum progress advance_body(struct frame *f);
 
@@ -2256,6 +2357,10 @@ static enum progress frame_advance(struct frame *f)
     }
     if (f->skipped || f->lock_skip)
         return PROGRESS_DONE;
+    if (f->env_pending)
+        return PROGRESS_WAIT; /* an environment value is being evaluated */
+    if (f->env_started && !f->env_done)
+        return continue_environment(f);
     if (f->lock_waiting || f->agent_starting)
         return PROGRESS_WAIT; /* the resource's release, or the agent's start, resumes it */
     if (f->stage != NULL && f->block == NULL && f->stage->input != NULL && !f->input_asked &&
@@ -2965,10 +3070,6 @@ static void run_plan(struct run *run)
     if (tp_script_prologue(run, &prologue) < 0)
         tp_frame_fail(run->root, TP_RESULT_FAILURE, false, tp_buf_str(&prologue));
     tp_buf_close(&prologue);
-    if (run->plan->nenv > 0) {
-        tp_run_puts(run, "[Pipeline] withEnv\n[Pipeline] {\n");
-        apply_environment(run->root, run->plan->env, run->plan->nenv);
-    }
     frame_continue(run->root);
 }
 

@@ -79,6 +79,7 @@ struct run {
 
     struct frame *waiter; /* the build step of another run that waits for this one, or NULL */
     bool restart_reached; /* restarted from a stage: that stage was reached */
+    bool env_opened;      /* the pipeline's environment's withEnv was opened */
 
     struct tp_envlist env; /* build env: core variables + pipeline environment */
     /* The script binding (variables set without `def`), shared by the run's script blocks;
@@ -138,6 +139,14 @@ struct frame {
     bool entered, started, busy, kick, aborting, body_done;
     bool opened;     /* a stage's node and environment blocks are open */
     bool tools_open; /* the withEnv of its `tools` is open */
+    /* Its `environment {}`, evaluated in order as it is entered; a value that calls a function
+     * (sh(returnStdout: true, ...).trim(), a method of the file) is evaluated by a quiet
+     * script frame `env_child` while the frame waits (env_pending). */
+    const struct tp_plan_env *env_items;
+    size_t env_count, env_next;
+    bool env_started, env_done, env_pending, env_opened;
+    struct frame *env_child;
+    bool quiet; /* a frame of the engine's own (an environment value): no block lines */
     /* sshagent: its agent's directory and pid, and whether the agent is being started */
     const char *agent_dir;
     long agent_pid;

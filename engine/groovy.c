@@ -2350,6 +2350,10 @@ int tp_groovy_run_prologue(struct tp_groovy *g)
         const struct tp_stmt *st = g->script->items[i];
         if (st->kind == TP_STMT_METHOD || st->kind == TP_STMT_IMPORT || st->kind == TP_STMT_CLASS)
             continue;
+        /* @Library('lib') _ : the host says the library is not loaded */
+        if (st->annotation != NULL && st->annotation->text != NULL &&
+            strcmp(st->annotation->text, "Library") == 0)
+            continue;
         if (st->kind == TP_STMT_EXPR && st->expr->kind == TP_EXPR_CALL && st->expr->a == NULL &&
             st->expr->b == NULL &&
             (strcmp(st->expr->text, "pipeline") == 0 || strcmp(st->expr->text, "library") == 0 ||

@@ -1102,6 +1102,31 @@ static void open_pass(struct tp_script_state *s)
     s->result = tp_gv_null();
 }
 
+struct tp_script_state *tp_script_for_value(const struct tp_expr *value)
+{
+    struct tp_script_state *s = script_alloc(NULL);
+    struct tp_stmt *st = tp_arena_alloc(&s->arena, sizeof(*st));
+    memset(st, 0, sizeof(*st));
+    st->kind = TP_STMT_EXPR;
+    st->line = value->line;
+    st->col = value->col;
+    st->expr = (struct tp_expr *)value;
+    struct tp_block *body = tp_arena_alloc(&s->arena, sizeof(*body));
+    memset(body, 0, sizeof(*body));
+    body->items = tp_arena_alloc(&s->arena, sizeof(*body->items));
+    body->items[0] = st;
+    body->count = 1;
+    body->line = value->line;
+    body->col = value->col;
+    s->body = body;
+    return s;
+}
+
+void tp_script_result_text(const struct tp_script_state *s, struct tp_buf *out)
+{
+    tp_gv_to_string(s->done ? s->result : tp_gv_null(), out);
+}
+
 bool tp_script_result_truth(const struct tp_script_state *s)
 {
     return s->done && tp_gv_truth(s->result);
@@ -1255,8 +1280,37 @@ int tp_script_eval_number(struct frame *f, const struct tp_expr *e, long long *o
     return err;
 }
 
+/* The shared libraries the file asks for (@Library('x') _ or library 'x'): tidepool loads
+ * none; the log says so, and their steps fail when called unless --stubs names them. */
+static void note_libraries(struct run *run)
+{
+    const struct tp_block *body = run->plan->script.body;
+    for (size_t i = 0; body != NULL && i < body->count; i++) {
+        const struct tp_stmt *st = body->items[i];
+        const struct tp_expr *call = NULL;
+        if (st->annotation != NULL && st->annotation->text != NULL &&
+            strcmp(st->annotation->text, "Library") == 0)
+            call = st->annotation;
+        else if (st->kind == TP_STMT_EXPR && st->expr->kind == TP_EXPR_CALL &&
+                 st->expr->a == NULL && st->expr->text != NULL &&
+                 strcmp(st->expr->text, "library") == 0)
+            call = st->expr;
+        if (call == NULL)
+            continue;
+        const struct tp_expr *name = call->args.count > 0 ? call->args.items[0] : NULL;
+        if (name == NULL)
+            name = tp_ast_named_arg(call, "identifier");
+        tp_run_logf(run,
+                    "tidepool: the shared library %s is not loaded (line %d): tidepool loads "
+                    "none; its steps fail when called, unless --stubs names them\n",
+                    name != NULL && name->kind == TP_EXPR_STRING ? name->text : "(unnamed)",
+                    call->line);
+    }
+}
+
 int tp_script_prologue(struct run *run, struct tp_buf *error)
 {
+    note_libraries(run);
     struct tp_script_state s;
     open_pure(run->root, &s);
     int err = pure_outcome(&s, tp_groovy_run_prologue(&s.g), error);

@@ -51,6 +51,11 @@ enum tp_script_progress tp_script_advance(struct frame *f);
 /* The step `f` was running ended: records its outcome for the next pass. `value` (may be
  * NULL) is its return value, taken by the script. */
 void tp_script_step_ended(struct frame *f, enum tp_result result, const char *error, cJSON *value);
+/* A script state that evaluates `value` (an `environment {}` value that calls a function):
+ * its block is that one expression. Free with tp_script_free. */
+struct tp_script_state *tp_script_for_value(const struct tp_expr *value);
+/* Appends the block's value as a string ("null" when none) to `out`. */
+void tp_script_result_text(const struct tp_script_state *script, struct tp_buf *out);
 /* Whether the block's value (its `return`, or its last expression) is Groovy-true. */
 bool tp_script_result_truth(const struct tp_script_state *script);
 /* Branch `branch` of a parallel script frame `p` called has ended: what it changed (binding,

@@ -559,6 +559,58 @@ def test_what_parallel_branches_change_is_seen_after_them():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+ENV_STEPS = """
+def shortName() {
+    return sh(returnStdout: true, script: 'echo "  short-from-method  "').trim()
+}
+
+pipeline {
+    agent any
+    environment {
+        FIRST = sh(returnStdout: true, script: 'echo "  first value  "').trim()
+        SECOND = "${env.FIRST}-second"
+        THIRD = shortName()
+    }
+    stages {
+        stage('Use') {
+            environment { STAGED = sh(script: 'echo "staged $SECOND"', returnStdout: true).trim() }
+            steps { sh 'echo "FIRST=$FIRST SECOND=$SECOND THIRD=$THIRD STAGED=$STAGED"' }
+        }
+        stage('Broken') {
+            environment { NEVER = sh(returnStdout: true, script: 'exit 4').trim() }
+            steps { echo 'never' }
+        }
+    }
+}
+"""
+
+
+def test_environment_values_may_call_steps():
+    # environment { X = sh(returnStdout: true, ...).trim() }: the value is the step's, made as
+    # the stage (or pipeline) is entered, before its withEnv; later values see earlier ones.
+    jobs = write_jobs({"envsteps": ENV_STEPS})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("envsteps")
+            run = s.wait_run("envsteps", 1)
+            log = console(s, "envsteps")
+            assert run["result"] == "FAILURE", log
+            assert "FIRST=first value SECOND=first value-second THIRD=short-from-method " \
+                "STAGED=staged first value-second" in lines(log), log
+            assert "never" not in lines(log)
+            assert "ERROR: script returned exit code 4" in lines(log), log
+            # the pipeline's values are made before its withEnv opens, the stage's in it
+            assert log.index("[Pipeline] sh") < log.index("[Pipeline] withEnv")
+            nodes = {n["displayName"]: n for n in s.nodes("envsteps")}
+            assert nodes["Broken"]["result"] == "FAILURE"
+            steps = s.node_steps("envsteps", nodes["Use"]["id"])
+            assert [st["displayDescription"] for st in steps] == [
+                'echo "staged $SECOND"',
+                'echo "FIRST=$FIRST SECOND=$SECOND THIRD=$THIRD STAGED=$STAGED"'], steps
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_a_script_branches_on_what_its_steps_return,
@@ -572,4 +624,5 @@ if __name__ == "__main__":
         test_a_stage_inside_script_belongs_to_its_stage,
         test_current_build_description_and_display_name_are_kept,
         test_what_parallel_branches_change_is_seen_after_them,
+        test_environment_values_may_call_steps,
     ])
