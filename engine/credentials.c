@@ -141,6 +141,15 @@ static int bind_credential(struct frame *f, const char *id, const cJSON *c, cons
             tp_env_set(&f->env, pass, field(c, "password"));
         return 0;
     }
+    if (strcmp(type, "aws") == 0) {
+        /* {"type": "aws", "accessKey": "...", "secretKey": "..."} */
+        add_secret(run, field(c, "secretKey"));
+        if (user != NULL)
+            tp_env_set(&f->env, user, field(c, "accessKey"));
+        if (pass != NULL)
+            tp_env_set(&f->env, pass, field(c, "secretKey"));
+        return 0;
+    }
     if (strcmp(type, "file") == 0 || strcmp(type, "sshUserPrivateKey") == 0) {
         bool key = type[0] == 's';
         const char *path = write_secret_file(f, id, key ? "key" : field(c, "fileName"),
@@ -211,6 +220,31 @@ static const char *arg(struct frame *f, const struct tp_expr *call, const char *
     return text;
 }
 
+/* The kind a `[$class: 'StringBinding', ...]` binding names (the symbol it is written as
+ * now), or NULL after failing `f` for a class tidepool does not bind. */
+static const char *binding_class(struct frame *f, const struct tp_expr *b)
+{
+    static const char *const classes[][2] = {
+        { "StringBinding", "string" },
+        { "UsernamePasswordMultiBinding", "usernamePassword" },
+        { "UsernamePasswordBinding", "usernameColonPassword" },
+        { "FileBinding", "file" },
+        { "SSHUserPrivateKeyBinding", "sshUserPrivateKey" },
+        { "AmazonWebServicesCredentialsBinding", "aws" },
+    };
+    const char *name = arg(f, b, "$class");
+    for (size_t i = 0; name != NULL && i < sizeof(classes) / sizeof(classes[0]); i++) {
+        if (strcmp(name, classes[i][0]) == 0)
+            return classes[i][1];
+    }
+    tp_frame_fail(f, TP_RESULT_FAILURE, true,
+                  tp_arena_printf(&f->run->arena,
+                                  "withCredentials: tidepool binds no %s (string, username and "
+                                  "password, file, SSH key and AWS bindings only)",
+                                  name != NULL ? name : "binding without a $class"));
+    return NULL;
+}
+
 int tp_credentials_with(struct frame *f, const struct tp_expr *bindings)
 {
     if (bindings == NULL || bindings->kind != TP_EXPR_LIST) {
@@ -224,8 +258,14 @@ int tp_credentials_with(struct frame *f, const struct tp_expr *bindings)
     int err = 0;
     for (size_t i = 0; i < bindings->args.count && err == 0; i++) {
         const struct tp_expr *b = bindings->args.items[i];
-        if (b->kind != TP_EXPR_CALL || b->text == NULL) {
-            tp_frame_fail(f, TP_RESULT_FAILURE, true, "withCredentials: a binding is not a call");
+        const char *kind = b->kind == TP_EXPR_CALL  ? b->text
+                           : b->kind == TP_EXPR_MAP ? binding_class(f, b)
+                                                    : NULL;
+        if (kind == NULL) {
+            if (!f->failed)
+                tp_frame_fail(f, TP_RESULT_FAILURE, true,
+                              "withCredentials: a binding is a call, string(credentialsId: 'id', "
+                              "variable: 'V'), or a map with a known $class");
             err = TP_EINVAL;
             break;
         }
@@ -233,10 +273,15 @@ int tp_credentials_with(struct frame *f, const struct tp_expr *bindings)
         const char *variable = arg(f, b, "variable");
         const char *user = arg(f, b, "usernameVariable");
         const char *pass = arg(f, b, "passwordVariable");
-        const char *kind = b->text;
         if (strcmp(kind, "sshUserPrivateKey") == 0) {
             variable = arg(f, b, "keyFileVariable");
             pass = arg(f, b, "passphraseVariable");
+        } else if (strcmp(kind, "aws") == 0) {
+            /* the access key id and the secret key, in AWS's own variables by default */
+            user = arg(f, b, "accessKeyVariable");
+            pass = arg(f, b, "secretKeyVariable");
+            user = user != NULL ? user : "AWS_ACCESS_KEY_ID";
+            pass = pass != NULL ? pass : "AWS_SECRET_ACCESS_KEY";
         }
         if (f->failed) {
             err = TP_EINVAL;

@@ -10,7 +10,8 @@
  *     "deploy":    { "type": "usernamePassword", "username": "...", "password": "..." },
  *     "kubeconfig":{ "type": "file", "fileName": "config", "content": "..." },
  *     "git-key":   { "type": "sshUserPrivateKey", "username": "git", "privateKey": "...",
- *                    "passphrase": "..." } }
+ *                    "passphrase": "..." },
+ *     "aws-key":   { "type": "aws", "accessKey": "AKIA...", "secretKey": "..." } }
  *
  * A file credential (and an SSH key) is written, mode 0600, under
  * `<workspace>@tmp/secretFiles/`, removed when the run ends.

@@ -363,8 +363,9 @@ static struct run *run_new(struct tp_engine *engine, const struct tp_run_rec *re
     struct tp_plan *plan;
     if (tp_plan_compile(rec->script, strlen(rec->script), &plan) == 0) {
         run->exclusive = run->exclusive || has_option(plan, "disableConcurrentBuilds");
-        /* options { quietPeriod(N) }: the run waits N seconds in the queue first */
-        for (size_t i = 0; i < plan->noptions; i++) {
+        /* options { quietPeriod(N) }: the run waits N seconds in the queue first (not under
+         * `tidepool run`, whose one run is asked for now) */
+        for (size_t i = 0; i < plan->noptions && !engine->no_answers; i++) {
             const struct tp_expr *q = tp_step_arg(plan->options[i].call, "quietPeriod");
             if (strcmp(plan->options[i].name, "quietPeriod") == 0 && q != NULL &&
                 q->kind == TP_EXPR_INT && q->ival > 0)

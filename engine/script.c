@@ -885,6 +885,7 @@ static const char *const symbols[] = { "string",
                                        "usernameColonPassword",
                                        "sshUserPrivateKey",
                                        "certificate",
+                                       "aws",
                                        NULL };
 
 /* Block steps whose closures run as frames of the engine's block steps. */
@@ -1177,7 +1178,8 @@ static int refuse_call(void *ctx, struct tp_groovy *g, const char *name, const s
     (void)out;
     if (tp_str_in(name, symbols))
         return host_call(ctx, g, name, c, out);
-    if (tp_steps_find(name) != NULL || tp_steps_is_jenkins(name) || tp_steps_is_block(name))
+    if (tp_steps_find(name) != NULL || tp_steps_is_jenkins(name) || tp_steps_is_block(name) ||
+        tp_str_in(name, frame_blocks))
         return tp_groovy_throw(g, ABORT_EXCEPTION,
                                "tidepool runs steps only inside stages and script {} blocks, not "
                                "'%s' here (line %d)",

@@ -17,6 +17,7 @@ STORE = {
     "api-token": {"type": "string", "secret": "s3cr3t-T0ken"},
     "deploy": {"type": "usernamePassword", "username": "bob", "password": "hunter2pw"},
     "kubeconfig": {"type": "file", "fileName": "config", "content": "apiVersion: v1\n"},
+    "aws-key": {"type": "aws", "accessKey": "AKIAEXAMPLE", "secretKey": "wJalrXUtnFEMI"},
 }
 
 SECRETS = """pipeline {
@@ -46,6 +47,16 @@ SECRETS = """pipeline {
                     withCredentials([string(credentialsId: 'api-token', variable: 'T3')]) {
                         sh 'echo t3=$T3'
                     }
+                }
+                withCredentials([[$class: 'AmazonWebServicesCredentialsBinding',
+                                  credentialsId: 'aws-key', accessKeyVariable: 'AK',
+                                  secretKeyVariable: 'SK'],
+                                 [$class: 'StringBinding', credentialsId: 'api-token',
+                                  variable: 'T4']]) {
+                    sh 'echo ak=$AK sk=$SK t4=$T4'
+                }
+                withCredentials([aws(credentialsId: 'aws-key')]) {
+                    sh 'echo id=$AWS_ACCESS_KEY_ID secret=$AWS_SECRET_ACCESS_KEY'
                 }
             }
         }
@@ -77,7 +88,8 @@ def test_bound_secrets_reach_steps_and_never_the_log():
             log = s.run_log("secrets").replace("\r\n", "\n")
             assert run["result"] == "SUCCESS", log
             for line in ["token=**** user=bob pass=**** both=****", "groovy sees ****",
-                         "t2=**** u=bob p=****", "t3=****", "apiVersion: v1", "mode=600",
+                         "t2=**** u=bob p=****", "t3=****", "ak=AKIAEXAMPLE sk=**** t4=****",
+                         "id=AKIAEXAMPLE secret=****", "apiVersion: v1", "mode=600",
                          "config",
                          "Masking supported pattern matches of $T2 or $U or $P"]:
                 assert line in log.split("\n"), (line, log)
