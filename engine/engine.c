@@ -93,6 +93,7 @@ static void run_plan(struct run *run);
 static const char *change_set(struct run *run, const char *path);
 static const char *script_cron(const char *script, struct tp_arena *arena);
 static void frame_continue(struct frame *f);
+static void touch_activity(struct frame *f);
 
 enum progress {
     PROGRESS_MORE, /* call again */
@@ -216,6 +217,8 @@ void tp_frame_log(struct run *run, struct frame *f, const char *data, size_t len
 {
     if (run->resuming)
         return; /* these lines are in the log already */
+    if (len > 0)
+        touch_activity(f);
     int64_t step_id = f != NULL && f->step_active ? f->step.step_id : 0;
     if (step_id == 0)
         f = NULL;
@@ -1219,6 +1222,15 @@ static void on_timeout(uv_timer_t *handle)
     abort_frame(f, ABORT_TIMEOUT);
 }
 
+/* Output of a step in `f`: the activity timeouts around it start again. */
+static void touch_activity(struct frame *f)
+{
+    for (struct frame *p = f; p != NULL; p = p->parent) {
+        if (p->activity_ms > 0 && p->timer != NULL)
+            uv_timer_start(&p->timer->handle, on_timeout, p->activity_ms, 0);
+    }
+}
+
 int tp_frame_duration(struct frame *f, const char *what, const struct tp_expr *call,
                       const char *default_unit, uint64_t *ms)
 {
@@ -1267,16 +1279,19 @@ int tp_frame_duration(struct frame *f, const char *what, const struct tp_expr *c
 static int enter_timeout(struct frame *f, const struct tp_expr *call)
 {
     const struct tp_expr *activity = tp_ast_named_arg(call, "activity");
-    if (activity != NULL && activity->kind == TP_EXPR_BOOL && activity->flag) {
-        tp_frame_fail(f, TP_RESULT_FAILURE, true,
-                      "tidepool does not support timeout(activity: true) yet");
-        return TP_EUNSUPPORTED;
-    }
     uint64_t delay = 0;
     if (tp_frame_duration(f, "timeout", call, "MINUTES", &delay) < 0)
         return TP_EINVAL;
     char span[64];
     tp_time_span(delay, span, sizeof(span));
+    if (activity != NULL && activity->kind == TP_EXPR_BOOL && activity->flag) {
+        /* activity: the time counts from the body's last line of output */
+        tp_run_logf(f->run, "Timeout set to expire after %s without activity\n", span);
+        f->activity_ms = delay > 0 ? delay : 1;
+        stop_timer(&f->timer);
+        f->timer = start_timer(f, delay, on_timeout);
+        return 0;
+    }
     tp_run_logf(f->run, "Timeout set to expire in %s\n", span);
     if (f->timer != NULL && uv_timer_get_due_in(&f->timer->handle) < delay)
         delay = uv_timer_get_due_in(&f->timer->handle); /* two timeouts: the earlier wins */

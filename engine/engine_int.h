@@ -146,7 +146,8 @@ struct frame {
     size_t env_count, env_next;
     bool env_started, env_done, env_pending, env_opened;
     struct frame *env_child;
-    bool quiet; /* a frame of the engine's own (an environment value): no block lines */
+    bool quiet;           /* a frame of the engine's own (an environment value): no block lines */
+    uint64_t activity_ms; /* timeout(activity: true): restarted by each line of output */
     /* sshagent: its agent's directory and pid, and whether the agent is being started */
     const char *agent_dir;
     long agent_pid;

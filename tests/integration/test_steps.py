@@ -566,10 +566,48 @@ def test_a_restart_kills_what_a_killed_server_left_running():
         shutil.rmtree(data, ignore_errors=True)
 
 
+ACTIVITY = pipeline("""
+        stage('Chatty') {
+            steps {
+                timeout(time: 1, unit: 'SECONDS', activity: true) {
+                    sh 'for i in 1 2 3 4 5; do echo tick $i; sleep 0.4; done'
+                }
+            }
+        }
+        stage('Quiet') {
+            steps {
+                timeout(time: 1, unit: 'SECONDS', activity: true) {
+                    sh 'echo start; sleep 5; echo never'
+                }
+            }
+        }
+""")
+
+
+def test_activity_timeout_counts_from_the_last_output():
+    # timeout(activity: true): a body that keeps writing runs past the time; a silent one is
+    # stopped that long after its last line.
+    jobs = write_jobs({"activity": ACTIVITY})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("activity")
+            run = s.wait_run("activity", 1)
+            log = s.run_log("activity").replace("\r\n", "\n")
+            assert run["result"] == "ABORTED", log
+            assert "Timeout set to expire after 1.0 sec without activity\n" in log, log
+            assert "tick 5\n" in log and "start\n" in log and "never" not in log
+            assert log.endswith("Timeout has been exceeded\nFinished: ABORTED\n"), log[-300:]
+            nodes = {n["displayName"]: n["result"] for n in s.nodes("activity")}
+            assert nodes == {"Chatty": "SUCCESS", "Quiet": "ABORTED"}, nodes
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_dir_with_env_and_files,
         test_timeout_kills_the_body_and_aborts_the_build,
+        test_activity_timeout_counts_from_the_last_output,
         test_retry_runs_the_body_again,
         test_catch_error_warn_error_and_unstable_let_the_build_go_on,
         test_sleep_is_a_step_that_stop_interrupts,
