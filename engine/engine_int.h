@@ -346,6 +346,8 @@ const char *tp_scm_branch_name(const char *spec);
 enum tp_step_status tp_step_git(struct frame *f, const struct tp_plan_step *step);
 enum tp_step_status tp_step_checkout(struct frame *f, const struct tp_plan_step *step);
 
+/* readJSON, writeJSON, readProperties (utility.c), ended by a NULL name. */
+extern const struct tp_step_def tp_utility_steps[];
 /* The step named `name`, or NULL. */
 const struct tp_step_def *tp_steps_find(const char *name);
 /* Whether `name` is a step Jenkins has that tidepool does not run yet. */

@@ -655,6 +655,10 @@ const struct tp_step_def *tp_steps_find(const char *name)
         if (strcmp(steps[i].name, name) == 0)
             return &steps[i];
     }
+    for (const struct tp_step_def *d = tp_utility_steps; d->name != NULL; d++) {
+        if (strcmp(d->name, name) == 0)
+            return d;
+    }
     return NULL;
 }
 
@@ -669,11 +673,17 @@ void tp_steps_list(struct tp_buf *out)
         NSTEPS = sizeof(steps) / sizeof(steps[0])
     };
 
-    const char *names[NSTEPS + sizeof(block_steps) / sizeof(block_steps[0]) + 1];
+    enum {
+        NUTILITY = 8 /* room for tp_utility_steps */
+    };
+
+    const char *names[NSTEPS + NUTILITY + sizeof(block_steps) / sizeof(block_steps[0]) + 1];
     size_t n = 0;
     names[n++] = "script";
     for (size_t i = 0; i < NSTEPS; i++)
         names[n++] = steps[i].name;
+    for (size_t i = 0; tp_utility_steps[i].name != NULL && i < NUTILITY; i++)
+        names[n++] = tp_utility_steps[i].name;
     for (const char *const *p = block_steps; *p != NULL; p++)
         names[n++] = *p;
     qsort(names, n, sizeof(names[0]), compare_names); /* Jenkins lists them sorted */

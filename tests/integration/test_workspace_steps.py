@@ -199,6 +199,47 @@ def test_artifacts_download_as_a_zip():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+DATA = pipeline("""
+        stage('Data') {
+            steps {
+                writeFile file: 'app.properties', text: 'name = tidepool\\nversion: 1.2\\n# comment\\nlong = a \\\\\\n  b\\nurl=http://x/${name}\\n'
+                writeFile file: 'meta.json', text: '{"tags": ["a", "b"], "build": {"n": 7}}'
+                script {
+                    def props = readProperties file: 'app.properties', defaults: [owner: 'ann'], interpolate: true
+                    echo "props ${props.name} ${props.version} [${props.long}] ${props.url} ${props.owner}"
+                    def meta = readJSON file: 'meta.json'
+                    echo "json ${meta.tags[1]} ${meta.build.n + 1}"
+                    def parsed = readJSON text: '[1, {"k": true}]'
+                    echo "text ${parsed[1].k}"
+                    writeJSON file: 'out.json', json: [name: props.name, tags: meta.tags, n: 3]
+                    echo "round ${readFile('out.json')}"
+                    echo "as text ${writeJSON(returnText: true, json: [a: [1, 2]])}"
+                }
+                readJSON text: '{broken'
+            }
+        }
+""")
+
+
+def test_data_steps_read_and_write_json_and_properties():
+    jobs = write_jobs({"data": DATA})
+    try:
+        with Server(jobs=jobs) as s:
+            s.post_run("data")
+            run = s.wait_run("data", 1)
+            log = s.run_log("data").replace("\r\n", "\n")
+            lines = log.split("\n")
+            assert run["result"] == "FAILURE", log
+            for line in ["props tidepool 1.2 [a b] http://x/tidepool ann", "json b 8",
+                         "text true", 'round {"name":"tidepool","tags":["a","b"],"n":3}',
+                         'as text {"a":[1,2]}']:
+                assert line in lines, (line, log)
+            assert "ERROR: net.sf.json.JSONException: Invalid JSON String near character 2" \
+                in lines, log
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 def test_timestamps_stamp_every_line():
     jobs = write_jobs({"stamped": STAMPED})
     try:
@@ -249,6 +290,7 @@ if __name__ == "__main__":
     run_tests([
         test_artifacts_are_archived_and_the_workspace_cleaned,
         test_artifacts_download_as_a_zip,
+        test_data_steps_read_and_write_json_and_properties,
         test_timestamps_stamp_every_line,
         test_junit_reports_make_the_build_unstable,
         test_wrapper_steps_run_their_bodies,
