@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The data steps of pipeline-utility-steps: readJSON (file: or text:) and writeJSON (file:,
- * json:, pretty:, returnText:), readProperties (file:, text:, defaults:, interpolate:). Values
- * go to Groovy as maps, lists and strings; files are the workspace's (the frame's directory).
+ * json:, pretty:, returnText:), readProperties (file:, text:, defaults:, interpolate:),
+ * readYaml (file: or text:; libyaml). Values go to Groovy as maps, lists, strings, numbers and
+ * booleans; files are the workspace's (the frame's directory).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <cjson/cJSON.h>
+#include <yaml.h>
 
 #include "common/buf.h"
 #include "common/err.h"
@@ -301,10 +303,218 @@ static enum tp_step_status start_read_properties(struct frame *f, const struct t
     return TP_STEP_DONE;
 }
 
+/* A plain YAML scalar as SnakeYAML (YAML 1.1) resolves it: null, booleans, integers (also
+ * 0x.. and 0..), floats; anything else, and every quoted scalar, a string. */
+static cJSON *yaml_scalar(const char *text, size_t len, bool plain)
+{
+    if (!plain)
+        return cJSON_CreateString(text);
+    static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
+    static const char *const trues[] = { "true", "True", "TRUE", "yes", "Yes", "YES",
+                                         "on",   "On",   "ON",   "y",   "Y",   NULL };
+    static const char *const falses[] = { "false", "False", "FALSE", "no", "No", "NO",
+                                          "off",   "Off",   "OFF",   "n",  "N",  NULL };
+    if (tp_str_in(text, nulls))
+        return cJSON_CreateNull();
+    if (tp_str_in(text, trues))
+        return cJSON_CreateBool(true);
+    if (tp_str_in(text, falses))
+        return cJSON_CreateBool(false);
+    char *end = NULL;
+    const char *digits = text + (text[0] == '-' || text[0] == '+');
+    if (isdigit((unsigned char)digits[0])) {
+        long long i = strtoll(text, &end, 0);
+        if (end == text + len && strchr(text, '_') == NULL)
+            return cJSON_CreateNumber((double)i);
+        double d = strtod(text, &end);
+        if (end == text + len && strchr(text, 'x') == NULL && strchr(text, 'X') == NULL)
+            return cJSON_CreateNumber(d);
+    }
+    return cJSON_CreateString(text);
+}
+
+struct yaml_frame {
+    cJSON *node;
+    char *key;    /* a mapping's key waiting for its value */
+    char *anchor; /* &name of the collection, or NULL */
+};
+
+enum {
+    YAML_MAX_DEPTH = 256,
+    YAML_MAX_ANCHORS = 1024
+};
+
+/* Parses YAML `text` into `*out`: the document's value, or, for several documents, a list of
+ * them (as readYaml returns). Returns 0, or TP_EINVAL with libyaml's problem in `error`. */
+static int yaml_to_json(const char *text, cJSON **out, struct tp_buf *error)
+{
+    yaml_parser_t parser;
+    yaml_event_t event;
+    if (!yaml_parser_initialize(&parser))
+        return TP_EINVAL;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+    struct yaml_frame stack[YAML_MAX_DEPTH];
+    size_t depth = 0;
+    cJSON *docs = cJSON_CreateArray();
+
+    struct {
+        char *name;
+        cJSON *value;
+    } anchors[YAML_MAX_ANCHORS];
+
+    size_t nanchors = 0;
+    int err = 0;
+    for (bool done = false; !done && err == 0;) {
+        if (!yaml_parser_parse(&parser, &event)) {
+            tp_buf_printf(error, "%s (line %zu)",
+                          parser.problem != NULL ? parser.problem : "not YAML",
+                          parser.problem_mark.line + 1);
+            err = TP_EINVAL;
+            break;
+        }
+        cJSON *value = NULL;
+        const char *anchor = NULL;
+        switch (event.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_SCALAR_EVENT:
+            value = yaml_scalar((const char *)event.data.scalar.value, event.data.scalar.length,
+                                event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+                                    event.data.scalar.tag == NULL);
+            anchor = (const char *)event.data.scalar.anchor;
+            break;
+        case YAML_ALIAS_EVENT:
+            for (size_t i = nanchors; i-- > 0 && value == NULL;) {
+                if (strcmp(anchors[i].name, (const char *)event.data.alias.anchor) == 0)
+                    value = cJSON_Duplicate(anchors[i].value, true);
+            }
+            if (value == NULL) {
+                tp_buf_printf(error, "unknown alias *%s", event.data.alias.anchor);
+                err = TP_EINVAL;
+            }
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (depth == YAML_MAX_DEPTH) {
+                tp_buf_puts(error, "YAML nested too deep");
+                err = TP_EINVAL;
+                break;
+            }
+            stack[depth].node = event.type == YAML_SEQUENCE_START_EVENT ? cJSON_CreateArray()
+                                                                        : cJSON_CreateObject();
+            stack[depth].key = NULL;
+            const yaml_char_t *name = event.type == YAML_SEQUENCE_START_EVENT
+                                          ? event.data.sequence_start.anchor
+                                          : event.data.mapping_start.anchor;
+            stack[depth].anchor = name != NULL ? tp_xstrdup((const char *)name) : NULL;
+            depth++;
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            value = stack[--depth].node;
+            free(stack[depth].key);
+            anchor = stack[depth].anchor; /* freed below */
+            break;
+        default:
+            break;
+        }
+        bool owned_anchor =
+            event.type == YAML_SEQUENCE_END_EVENT || event.type == YAML_MAPPING_END_EVENT;
+        if (value != NULL && err == 0) {
+            if (anchor != NULL && nanchors < YAML_MAX_ANCHORS) {
+                anchors[nanchors].name = tp_xstrdup(anchor);
+                anchors[nanchors++].value = cJSON_Duplicate(value, true);
+            }
+            if (depth == 0) {
+                cJSON_AddItemToArray(docs, value);
+            } else if (cJSON_IsArray(stack[depth - 1].node)) {
+                cJSON_AddItemToArray(stack[depth - 1].node, value);
+            } else if (stack[depth - 1].key == NULL) {
+                /* a key: its text (a key that is a collection reads as its JSON) */
+                char *key = cJSON_IsString(value) ? tp_xstrdup(value->valuestring)
+                                                  : cJSON_PrintUnformatted(value);
+                stack[depth - 1].key = key;
+                cJSON_Delete(value);
+            } else if (strcmp(stack[depth - 1].key, "<<") == 0 && cJSON_IsObject(value)) {
+                /* a merge key: the entries not already there */
+                cJSON *item;
+                cJSON_ArrayForEach(item, value)
+                {
+                    if (!cJSON_HasObjectItem(stack[depth - 1].node, item->string))
+                        cJSON_AddItemToObject(stack[depth - 1].node, item->string,
+                                              cJSON_Duplicate(item, true));
+                }
+                cJSON_Delete(value);
+                free(stack[depth - 1].key);
+                stack[depth - 1].key = NULL;
+            } else {
+                cJSON_DeleteItemFromObjectCaseSensitive(stack[depth - 1].node,
+                                                        stack[depth - 1].key);
+                cJSON_AddItemToObject(stack[depth - 1].node, stack[depth - 1].key, value);
+                free(stack[depth - 1].key);
+                stack[depth - 1].key = NULL;
+            }
+        } else if (value != NULL) {
+            cJSON_Delete(value);
+        }
+        if (owned_anchor)
+            free((char *)anchor);
+        yaml_event_delete(&event);
+    }
+    while (depth > 0) { /* an error left these open */
+        depth--;
+        free(stack[depth].key);
+        free(stack[depth].anchor);
+        cJSON_Delete(stack[depth].node);
+    }
+    for (size_t i = 0; i < nanchors; i++) {
+        free(anchors[i].name);
+        cJSON_Delete(anchors[i].value);
+    }
+    yaml_parser_delete(&parser);
+    if (err < 0) {
+        cJSON_Delete(docs);
+        return err;
+    }
+    if (cJSON_GetArraySize(docs) == 1) {
+        *out = cJSON_DetachItemFromArray(docs, 0);
+        cJSON_Delete(docs);
+    } else {
+        *out = docs; /* none (an empty text) or several documents */
+        if (cJSON_GetArraySize(docs) == 0) {
+            cJSON_Delete(docs);
+            *out = cJSON_CreateNull();
+        }
+    }
+    return 0;
+}
+
+static enum tp_step_status start_read_yaml(struct frame *f, const struct tp_plan_step *step)
+{
+    const char *text = input_text(f, step, "readYaml");
+    if (text == NULL)
+        return TP_STEP_DONE;
+    struct tp_buf error;
+    tp_buf_init(&error);
+    cJSON *value = NULL;
+    if (yaml_to_json(text, &value, &error) < 0) {
+        enum tp_step_status status =
+            failed(f, tp_arena_printf(&f->run->arena, "readYaml: %s", tp_buf_str(&error)));
+        tp_buf_close(&error);
+        return status;
+    }
+    tp_buf_close(&error);
+    f->step_value = value;
+    f->step.result = TP_RESULT_SUCCESS;
+    return TP_STEP_DONE;
+}
+
 const struct tp_step_def tp_utility_steps[] = {
     { "readJSON", "Read JSON from files in the workspace.", true, start_read_json, false },
     { "writeJSON", "Write JSON to a file in the workspace.", true, start_write_json, false },
     { "readProperties", "Read properties from files in the workspace or text.", true,
       start_read_properties, false },
+    { "readYaml", "Read yaml from files in the workspace or text.", true, start_read_yaml, false },
     { NULL, NULL, false, NULL, false },
 };

@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="cmake ninja-build pkg-config gcc make libc6-dev libuv1-dev libcjson-dev \
-libsqlite3-dev libmd-dev libexpat1-dev libssl-dev zlib1g-dev node-llhttp python3 git openssh-client \
+libsqlite3-dev libmd-dev libexpat1-dev libssl-dev zlib1g-dev libyaml-dev node-llhttp python3 git openssh-client \
 python3-jenkins jenkins-job-builder"
 
 missing=""

@@ -426,10 +426,10 @@ def test_unknown_step_fails_like_jenkins():
             assert "java.lang.NoSuchMethodError: No such DSL method 'fooBar' found among " \
                    "steps [ansiColor, archiveArtifacts, build, catchError, checkout, cleanWs, " \
                    "deleteDir, dir, echo, emailext, error, fileExists, git, input, isUnix, " \
-                   "junit, lock, mail, pwd, readFile, readJSON, readProperties, retry, script, " \
-                   "sh, slackSend, sleep, sshagent, stash, timeout, timestamps, tool, unstable, " \
-                   "unstash, waitUntil, warnError, withCredentials, withEnv, writeFile, " \
-                   "writeJSON]" in log, log
+                   "junit, lock, mail, pwd, readFile, readJSON, readProperties, readYaml, retry, " \
+                   "script, sh, slackSend, sleep, sshagent, stash, timeout, timestamps, tool, " \
+                   "unstable, unstash, waitUntil, warnError, withCredentials, withEnv, " \
+                   "writeFile, writeJSON]" in log, log
             nodes = s.get_json("%s/pipelines/unknown/runs/1/nodes/" % ORG)
             assert [(n["state"], n["result"]) for n in nodes] == [
                 ("FINISHED", "FAILURE"), ("SKIPPED", "NOT_BUILT")]

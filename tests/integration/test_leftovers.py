@@ -31,8 +31,9 @@ def zombie_children(pid):
             for child in f.read().split():
                 try:
                     with open("/proc/%s/stat" % child) as st:
-                        if st.read().rsplit(")", 1)[1].split()[0] == "Z":
-                            zombies.append(int(child))
+                        stat = st.read()
+                        if stat.rsplit(")", 1)[1].split()[0] == "Z":
+                            zombies.append(stat.split(")", 1)[0])  # "pid (comm"
                 except FileNotFoundError:
                     pass  # reaped between the two reads
     return zombies
@@ -56,7 +57,8 @@ def test_leftover_processes_die_with_the_run():
             deadline = time.time() + 5
             while zombie_children(s.proc.pid) and time.time() < deadline:
                 time.sleep(0.02)
-            assert zombie_children(s.proc.pid) == []
+            zombies = zombie_children(s.proc.pid)
+            assert zombies == [], zombies  # which ones, when this fails (rarely, under load)
     finally:
         for pid in pids_with(b"36.5"):
             os.kill(pid, signal.SIGKILL)

@@ -214,6 +214,25 @@ DATA = pipeline("""
                     writeJSON file: 'out.json', json: [name: props.name, tags: meta.tags, n: 3]
                     echo "round ${readFile('out.json')}"
                     echo "as text ${writeJSON(returnText: true, json: [a: [1, 2]])}"
+                    writeFile file: 'conf.yml', text: '''
+base: &base
+  image: alpine
+  retries: 3
+jobs:
+  - name: unit
+    <<: *base
+    parallel: yes
+  - name: "e2e"
+    image: debian
+    ratio: 0.5
+    note: ~
+'''
+                    def conf = readYaml file: 'conf.yml'
+                    def unit = conf.jobs[0]
+                    def e2e = conf.jobs[1]
+                    echo "yaml ${unit.name} ${unit.image} ${unit.retries + 1} ${unit.parallel} ${e2e.image} ${e2e.ratio} ${e2e.note}"
+                    def docs = readYaml text: "a: 1\\n---\\nb: [x, 'y']\\n"
+                    echo "docs ${docs.size()} ${docs[1].b[1]}"
                 }
                 readJSON text: '{broken'
             }
@@ -232,7 +251,8 @@ def test_data_steps_read_and_write_json_and_properties():
             assert run["result"] == "FAILURE", log
             for line in ["props tidepool 1.2 [a b] http://x/tidepool ann", "json b 8",
                          "text true", 'round {"name":"tidepool","tags":["a","b"],"n":3}',
-                         'as text {"a":[1,2]}']:
+                         'as text {"a":[1,2]}', "yaml unit alpine 4 true debian 0.5 null",
+                         "docs 2 y"]:
                 assert line in lines, (line, log)
             assert "ERROR: net.sf.json.JSONException: Invalid JSON String near character 2" \
                 in lines, log
