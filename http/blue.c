@@ -569,20 +569,6 @@ static int newer_first(const void *a, const void *b)
     return sx < sy ? 1 : sx > sy ? -1 : 0;
 }
 
-struct mbp_runs {
-    struct tp_run_rec *items;
-    size_t count, cap;
-    struct tp_arena *arena;
-};
-
-static int collect_mbp_run(void *ctx, const struct tp_run_rec *rec)
-{
-    struct mbp_runs *r = ctx;
-    r->items = tp_arena_grow(r->arena, r->items, r->count, &r->cap, sizeof(*r->items));
-    r->items[r->count++] = *rec;
-    return 0;
-}
-
 /* GET .../{mbp}/runs/: the runs of every branch (start+limit of each), newest first. */
 static int get_mbp_runs(struct tp_req *req, struct tp_resp *resp, const struct tp_pipeline_rec *mbp,
                         int64_t start, int64_t limit)
@@ -597,7 +583,7 @@ static int get_mbp_runs(struct tp_req *req, struct tp_resp *resp, const struct t
     tp_req_query(req, "branch", &only);
     struct branches_ctx b;
     int err = branches_of(req, mbp->name, &b);
-    struct mbp_runs runs = { .arena = req->arena };
+    struct tp_run_list runs = { .arena = req->arena };
     for (size_t i = 0; i < b.count && err == 0; i++) {
         const char *name = strrchr(b.items[i].name, '/') + 1;
         if (only != NULL && strcmp(only, name) != 0)
@@ -606,7 +592,7 @@ static int get_mbp_runs(struct tp_req *req, struct tp_resp *resp, const struct t
             continue;
         int64_t take = start + limit < MAX_MBP_RUNS_ROWS ? limit : MAX_MBP_RUNS_ROWS - start;
         err = tp_store_run_list(req->app->store, b.items[i].id, TP_RUNS_ALL, start, take,
-                                req->arena, collect_mbp_run, &runs);
+                                req->arena, tp_store_run_collect, &runs);
     }
     if (err < 0)
         return err;
@@ -863,10 +849,10 @@ static int get_queue(struct tp_req *req, struct tp_resp *resp)
         /* the queued runs of every branch, the latest queued first */
         struct branches_ctx b;
         int err = branches_of(req, pipeline.name, &b);
-        struct mbp_runs runs = { .arena = req->arena };
+        struct tp_run_list runs = { .arena = req->arena };
         for (size_t i = 0; i < b.count && err == 0; i++)
             err = tp_store_run_list(req->app->store, b.items[i].id, TP_RUNS_QUEUED, 0, INT64_MAX,
-                                    req->arena, collect_mbp_run, &runs);
+                                    req->arena, tp_store_run_collect, &runs);
         if (err < 0)
             return err;
         if (runs.count > 1)

@@ -126,27 +126,13 @@ static bool shape(struct tp_req *req, struct tp_resp *resp, struct tp_tree **tre
 
 /* --- gathering --- */
 
-struct runs {
-    struct tp_run_rec *items;
-    size_t count, cap;
-    struct tp_arena *arena;
-};
-
-static int collect_run(void *ctx, const struct tp_run_rec *rec)
-{
-    struct runs *r = ctx;
-    r->items = tp_arena_grow(r->arena, r->items, r->count, &r->cap, sizeof(*r->items));
-    r->items[r->count++] = *rec;
-    return 0;
-}
-
 /* The runs (newest first), plan and parameters of `pipeline`, a job. Returns 0 or TP_EDB. */
 static int load_runs(struct tp_req *req, const struct tp_pipeline_rec *pipeline,
                      struct tp_classic_job *job, struct tp_plan **plan)
 {
-    struct runs runs = { .arena = req->arena };
+    struct tp_run_list runs = { .arena = req->arena };
     int err = tp_store_run_list(req->app->store, pipeline->id, TP_RUNS_ALL, 0, MAX_RUNS, req->arena,
-                                collect_run, &runs);
+                                tp_store_run_collect, &runs);
     if (err < 0)
         return err;
     *plan = NULL;
@@ -258,9 +244,9 @@ static cJSON *full_job(struct tp_req *req, int64_t id)
     struct tp_pipeline_rec *pipeline = tp_arena_alloc(req->arena, sizeof(*pipeline));
     if (tp_store_pipeline_get_by_id(req->app->store, id, req->arena, pipeline) < 0)
         return NULL;
-    struct runs runs = { .arena = req->arena };
+    struct tp_run_list runs = { .arena = req->arena };
     if (tp_store_run_list(req->app->store, pipeline->id, TP_RUNS_ALL, 0, MAX_LISTED_RUNS,
-                          req->arena, collect_run, &runs) < 0)
+                          req->arena, tp_store_run_collect, &runs) < 0)
         return NULL;
     struct tp_plan *plan = NULL;
     if (tp_plan_compile(pipeline->script, strlen(pipeline->script), &plan) < 0) {
@@ -415,14 +401,15 @@ static int get_plugins(struct tp_req *req, struct tp_resp *resp)
 /* --- computers --- */
 
 struct busy_ctx {
-    struct runs runs;
+    struct tp_run_list runs;
 };
 
 static int collect_busy(void *ctx, const struct tp_run_rec *rec)
 {
-    struct runs *r = ctx;
-    return rec->state == TP_STATE_RUNNING || rec->state == TP_STATE_PAUSED ? collect_run(r, rec)
-                                                                           : 0;
+    struct tp_run_list *r = ctx;
+    return rec->state == TP_STATE_RUNNING || rec->state == TP_STATE_PAUSED
+               ? tp_store_run_collect(r, rec)
+               : 0;
 }
 
 static int computer(struct tp_req *req, struct tp_resp *resp, bool set)
@@ -431,7 +418,7 @@ static int computer(struct tp_req *req, struct tp_resp *resp, bool set)
     bool deep;
     if (!shape(req, resp, &tree, &deep))
         return 0;
-    struct runs busy = { .arena = req->arena };
+    struct tp_run_list busy = { .arena = req->arena };
     int err = tp_store_run_list_unfinished(req->app->store, req->arena, collect_busy, &busy);
     if (err < 0)
         return err;

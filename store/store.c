@@ -632,6 +632,14 @@ static void read_run(sqlite3_stmt *stmt, struct tp_arena *arena, struct tp_run_r
     out->restart_from = col_text(stmt, 21, arena);
 }
 
+int tp_store_run_collect(void *list, const struct tp_run_rec *rec)
+{
+    struct tp_run_list *l = list;
+    l->items = tp_arena_grow(l->arena, l->items, l->count, &l->cap, sizeof(*l->items));
+    l->items[l->count++] = *rec;
+    return 0;
+}
+
 int tp_store_run_insert(struct tp_store *store, struct tp_run_rec *rec)
 {
     sqlite3_stmt *take = stmt_get(store, SQL_PIPELINE_TAKE_NUMBER);

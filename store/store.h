@@ -261,6 +261,15 @@ enum tp_run_filter {
 
 /* Runs of a pipeline, newest first, skipping `start`, at most `limit`. */
 typedef int (*tp_store_run_fn)(void *ctx, const struct tp_run_rec *rec);
+
+/* Runs gathered in order by tp_store_run_collect (a tp_store_run_fn), in `arena`. */
+struct tp_run_list {
+    struct tp_run_rec *items;
+    size_t count, cap;
+    struct tp_arena *arena;
+};
+
+int tp_store_run_collect(void *list, const struct tp_run_rec *rec);
 int tp_store_run_list(struct tp_store *store, int64_t pipeline_id, enum tp_run_filter filter,
                       int64_t start, int64_t limit, struct tp_arena *arena, tp_store_run_fn each,
                       void *ctx);

@@ -10,7 +10,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from tp import Server, pids_with, pipeline, run_tests, write_jobs  # noqa: E402
+import tp  # noqa: E402
+from tp import Server, pipeline, run_tests, write_jobs  # noqa: E402
 
 LEAVER = pipeline("""
         stage('Leave') {
@@ -22,6 +23,10 @@ LEAVER = pipeline("""
             }
         }
 """)
+
+
+def pids_with(marker):
+    return tp.pids_with(marker, command=b"sleep")
 
 
 def zombie_children(pid):
@@ -61,7 +66,10 @@ def test_leftover_processes_die_with_the_run():
             assert zombies == [], zombies  # which ones, when this fails (rarely, under load)
     finally:
         for pid in pids_with(b"36.5"):
-            os.kill(pid, signal.SIGKILL)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass  # gone already
         shutil.rmtree(jobs, ignore_errors=True)
 
 

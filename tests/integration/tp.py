@@ -189,18 +189,20 @@ def run_tests(tests):
     sys.exit(1 if failed else 0)
 
 
-def pids_with(marker):
-    """Pids of the processes whose command line contains `marker` (bytes)."""
+def pids_with(marker, command=None):
+    """Pids of the processes whose command line contains `marker` (bytes); with `command`
+    (bytes), only those running that program (not the shells whose inline script names it)."""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             with open("/proc/%s/cmdline" % pid, "rb") as f:
-                if marker in f.read():
-                    found.append(int(pid))
+                cmd = f.read()
         except OSError:
-            pass
+            continue
+        if marker in cmd and (command is None or cmd.startswith(command + b"\0")):
+            found.append(int(pid))
     return found
 
 
