@@ -68,8 +68,9 @@ struct tp_engine {
     const struct tp_stubs *stubs;
     const struct tp_tools *tools;
     struct tp_locks *locks; /* the lock step's resources */
-    int recovered_running;  /* runs a killed server left RUNNING, found at start */
-    int indexing;           /* branch indexings going (the shutdown waits for them) */
+    struct tp_milestones *milestones;
+    int recovered_running; /* runs a killed server left RUNNING, found at start */
+    int indexing;          /* branch indexings going (the shutdown waits for them) */
 };
 
 static void schedule_pump(struct tp_engine *engine);
@@ -335,6 +336,7 @@ static struct run *run_new(struct tp_engine *engine, const struct tp_run_rec *re
     run->rec.restart_from =
         rec->restart_from ? tp_arena_strdup(&run->arena, rec->restart_from) : NULL;
     run->executor = -1;
+    run->milestone_ordinal = -1;
     run->result = TP_RESULT_SUCCESS;
     run->rec.blockage = NULL; /* the pump says again why it waits */
     /* job properties from the job's config.xml */
@@ -788,7 +790,7 @@ static void run_end(struct run *run)
             tp_run_logf(run, "%s\n", tp_buf_str(&run->error));
     }
     if (run->aborting)
-        run->result = TP_RESULT_ABORTED;
+        run->result = run->superseded ? TP_RESULT_NOT_BUILT : TP_RESULT_ABORTED;
     run->rec.result = run->result;
     tp_run_logf(run, "Finished: %s\n", tp_result_name(run->result));
     apply(run, run->result == TP_RESULT_ABORTED ? TP_RUN_EV_ABORT : TP_RUN_EV_FINISH);
@@ -796,6 +798,7 @@ static void run_end(struct run *run)
     run->rec.log_complete = true;
     save_run(run);
     discard_old_runs(run);
+    tp_milestones_run_end(run); /* older builds behind its last milestone are superseded */
     if (run->pipeline_started)
         tp_stash_drop(run);
     /* Anything a step left running is the subreaper's child by now: nothing to look for
@@ -3219,6 +3222,7 @@ int tp_engine_new(uv_loop_t *loop, struct tp_store *store, const struct tp_engin
     engine->stubs = opts->stubs;
     engine->tools = opts->tools;
     engine->locks = tp_locks_new();
+    engine->milestones = tp_milestones_new();
     engine->slot_busy = tp_xcalloc((size_t)opts->executors, sizeof(bool));
     tp_env_init(&engine->base_env);
     for (char **e = environ; *e != NULL; e++) {
@@ -3271,6 +3275,22 @@ struct tp_locks *tp_engine_locks(struct tp_engine *engine)
     return engine->locks;
 }
 
+struct tp_milestones *tp_engine_milestones(struct tp_engine *engine)
+{
+    return engine->milestones;
+}
+
+void tp_engine_supersede(struct tp_engine *engine, int64_t pipeline_id, int64_t number,
+                         int64_t newer)
+{
+    for (struct run *run = engine->active; run != NULL; run = run->next) {
+        if (run->rec.pipeline_id == pipeline_id && run->rec.number == number && !run->aborting) {
+            run->superseded = true;
+            abort_run(run, tp_arena_printf(&run->arena, "Superseded by #%lld", (long long)newer));
+        }
+    }
+}
+
 static void on_resume(uv_timer_t *handle)
 {
     struct frame *f = timer_fired(handle);
@@ -3306,6 +3326,7 @@ void tp_engine_free(struct tp_engine *engine)
     tp_env_close(&engine->base_env);
     free(engine->fired);
     tp_locks_free(engine->locks);
+    tp_milestones_free(engine->milestones);
     free(engine->slot_busy);
     free(engine->data_dir);
     free(engine->root_url);

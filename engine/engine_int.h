@@ -79,7 +79,9 @@ struct run {
 
     struct frame *waiter; /* the build step of another run that waits for this one, or NULL */
     bool restart_reached; /* restarted from a stage: that stage was reached */
-    bool env_opened;      /* the pipeline's environment's withEnv was opened */
+    long long milestone_ordinal; /* the last milestone it reached, -1: none */
+    bool superseded;             /* aborted by a newer build's milestone: NOT_BUILT */
+    bool env_opened;             /* the pipeline's environment's withEnv was opened */
 
     struct tp_envlist env; /* build env: core variables + pipeline environment */
     /* The script binding (variables set without `def`), shared by the run's script blocks;
@@ -289,6 +291,17 @@ void tp_lock_stop_waiting(struct frame *f);
  * (agent_starting: the frame does not advance until it is up); as it is left, killed. */
 void tp_sshagent_enter(struct frame *f);
 void tp_sshagent_leave(struct frame *f);
+/* milestone (milestone.c): each job's milestones, in memory; the step, and what a run's end
+ * does to the older runs behind its last milestone. tp_engine_supersede aborts run `number` of
+ * pipeline `pipeline_id` (if active) as NOT_BUILT, "Superseded by #newer". */
+struct tp_milestones;
+struct tp_milestones *tp_milestones_new(void);
+void tp_milestones_free(struct tp_milestones *milestones);
+struct tp_milestones *tp_engine_milestones(struct tp_engine *engine);
+enum tp_step_status tp_step_milestone(struct frame *f, const struct tp_plan_step *step);
+void tp_milestones_run_end(struct run *run);
+void tp_engine_supersede(struct tp_engine *engine, int64_t pipeline_id, int64_t number,
+                         int64_t newer);
 /* Continues frame `f` on the next loop turn. */
 void tp_frame_resume_later(struct frame *f);
 /* build (build.c): queues a run of another pipeline; with wait, the step ends with it. */

@@ -626,6 +626,8 @@ static const struct tp_step_def steps[] = {
     { "mail", "Mail", false, start_notify, true },
     { "emailext", "Extended Email", false, start_notify, true },
     { "slackSend", "Send Slack Message", false, start_notify, true },
+    { "milestone", "The milestone step forces all builds to go through in order", false,
+      tp_step_milestone, false },
 };
 
 /* The block steps: each runs its body as a frame (see engine.c). */
@@ -641,8 +643,8 @@ bool tp_steps_is_block(const char *name)
 }
 
 /* Steps Jenkins has (core and the common plugins) that tidepool does not run yet. */
-static const char *const jenkins_steps[] = { "bat",  "load", "milestone", "parallel", "powershell",
-                                             "pwsh", "step", "ws",        NULL };
+static const char *const jenkins_steps[] = { "bat",  "load", "parallel", "powershell",
+                                             "pwsh", "step", "ws",       NULL };
 
 bool tp_steps_is_jenkins(const char *name)
 {

@@ -416,7 +416,7 @@ def test_unknown_step_fails_like_jenkins():
         stage('A') { steps { echo 'before'; fooBar 'x' } }
         stage('B') { steps { echo 'after' } }
 """), "later": pipeline("""
-        stage('A') { steps { milestone 1 } }
+        stage('A') { steps { powershell 'Get-Date' } }
 """)})
     try:
         with Server(jobs=jobs) as s:
@@ -426,10 +426,10 @@ def test_unknown_step_fails_like_jenkins():
             assert "java.lang.NoSuchMethodError: No such DSL method 'fooBar' found among " \
                    "steps [ansiColor, archiveArtifacts, build, catchError, checkout, cleanWs, " \
                    "deleteDir, dir, echo, emailext, error, fileExists, git, input, isUnix, " \
-                   "junit, lock, mail, pwd, readFile, readJSON, readProperties, readYaml, retry, " \
-                   "script, sh, slackSend, sleep, sshagent, stash, timeout, timestamps, tool, " \
-                   "unstable, unstash, waitUntil, warnError, withCredentials, withEnv, " \
-                   "writeFile, writeJSON]" in log, log
+                   "junit, lock, mail, milestone, pwd, readFile, readJSON, readProperties, " \
+                   "readYaml, retry, script, sh, slackSend, sleep, sshagent, stash, timeout, " \
+                   "timestamps, tool, unstable, unstash, waitUntil, warnError, " \
+                   "withCredentials, withEnv, writeFile, writeJSON]" in log, log
             nodes = s.get_json("%s/pipelines/unknown/runs/1/nodes/" % ORG)
             assert [(n["state"], n["result"]) for n in nodes] == [
                 ("FINISHED", "FAILURE"), ("SKIPPED", "NOT_BUILT")]
@@ -437,7 +437,7 @@ def test_unknown_step_fails_like_jenkins():
             s.post_run("later")
             assert s.wait_run("later", 1)["result"] == "FAILURE"
             log = s.request("GET", "%s/pipelines/later/runs/1/log/" % ORG)[2].decode()
-            assert "ERROR: tidepool does not support the 'milestone' step yet (line 5)\r\n" in log, log
+            assert "ERROR: tidepool does not support the 'powershell' step yet (line 5)\r\n" in log, log
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
 

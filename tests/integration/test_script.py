@@ -231,7 +231,7 @@ ERRORS = {
     "missing": pipeline("stage('S') { steps { script { echo \"${undefinedName}\" } } }"),
     "unknown": pipeline("stage('S') { steps { script { frobnicate 'x' } } }"),
     "endless": pipeline("stage('S') { steps { script { def i = 0; while (true) { i++ } } } }"),
-    "unsupported": pipeline("stage('S') { steps { script { milestone(1) } } }"),
+    "unsupported": pipeline("stage('S') { steps { script { bat('dir') } } }"),
 }
 
 
@@ -252,7 +252,7 @@ def test_groovy_errors_read_as_in_jenkins():
                 "echo" in \
                 logs["unknown"]
             assert "the script ran more than 20 million operations" in logs["endless"]
-            assert "ERROR: tidepool does not support the 'milestone' step yet" in logs["unsupported"]
+            assert "ERROR: tidepool does not support the 'bat' step yet" in logs["unsupported"]
             # the server is still serving
             assert s.get_json("%s/pipelines/endless/" % ORG)["name"] == "endless"
     finally:

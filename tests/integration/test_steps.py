@@ -11,7 +11,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from tp import ORG, Server, pipeline, run_tests, write_jobs  # noqa: E402
+from tp import ORG, Server, pipeline, run_tests, wait_until, write_jobs  # noqa: E402
 
 
 FILES = pipeline(r"""
@@ -603,11 +603,59 @@ def test_activity_timeout_counts_from_the_last_output():
         shutil.rmtree(jobs, ignore_errors=True)
 
 
+ORDERED = """pipeline {
+    agent any
+    parameters {
+        string(name: 'PREP', defaultValue: '0')
+        string(name: 'WAIT', defaultValue: '0')
+    }
+    stages {
+        stage('Prep') { steps { sh 'sleep $PREP' } }
+        stage('Build') { steps { milestone 1; sh 'sleep $WAIT' } }
+        stage('Deploy') { steps { milestone(ordinal: 2, label: 'deploy'); echo "deployed ${BUILD_NUMBER}" } }
+    }
+}
+"""
+
+
+def test_milestones_keep_builds_in_order():
+    # A newer build passing milestone 2 supersedes an older one still between 1 and 2; an older
+    # build reaching a milestone a newer one passed is cancelled. Both end NOT_BUILT.
+    jobs = write_jobs({"ordered": ORDERED})
+    body = '{"parameters": [{"name": "PREP", "value": "%s"}, {"name": "WAIT", "value": "%s"}]}'
+    try:
+        with Server(jobs=jobs, executors=4) as s:
+            s.post_run("ordered", (body % ("0", "30")).encode())
+            wait_until(lambda: "Trying to pass milestone 1" in s.run_log("ordered", 1))
+            s.post_run("ordered", (body % ("0", "0")).encode())
+            assert s.wait_run("ordered", 2)["result"] == "SUCCESS"
+            first = s.wait_run("ordered", 1)
+            log = s.run_log("ordered", 1).replace("\r\n", "\n")
+            assert first["result"] == "NOT_BUILT", log
+            assert log.endswith("Superseded by #2\nFinished: NOT_BUILT\n"), log[-200:]
+            assert "deployed 1" not in log
+            # an older build comes to a milestone a newer one passed
+            s.post_run("ordered", (body % ("1.5", "0")).encode())
+            s.post_run("ordered", (body % ("0", "0")).encode())
+            assert s.wait_run("ordered", 4)["result"] == "SUCCESS"
+            third = s.wait_run("ordered", 3)
+            log = s.run_log("ordered", 3).replace("\r\n", "\n")
+            assert third["result"] == "NOT_BUILT", log
+            assert "Trying to pass milestone 1\nCanceled since build #4 already got here\n" in log
+            assert log.endswith("Superseded by ordered#4\nFinished: NOT_BUILT\n"), log[-200:]
+            steps = s.get_json("%s/pipelines/ordered/runs/4/steps/" % ORG)
+            assert [st["displayDescription"] for st in steps
+                    if st["displayName"].startswith("The milestone step")] == [None, "deploy"]
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([
         test_dir_with_env_and_files,
         test_timeout_kills_the_body_and_aborts_the_build,
         test_activity_timeout_counts_from_the_last_output,
+        test_milestones_keep_builds_in_order,
         test_retry_runs_the_body_again,
         test_catch_error_warn_error_and_unstable_let_the_build_go_on,
         test_sleep_is_a_step_that_stop_interrupts,
