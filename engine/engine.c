@@ -1328,12 +1328,18 @@ static bool is_wrapper_option(const char *name)
 /* The pipeline options the engine applies (the others are named in the log as not). */
 static bool is_applied_option(const char *name)
 {
+    /* ansiColor: the colours pass through as the plugin leaves them; durabilityHint: every
+     * write is committed as it goes whatever the hint */
     static const char *const applied[] = { "parallelsAlwaysFailFast",
                                            "skipStagesAfterUnstable",
                                            "disableConcurrentBuilds",
                                            "buildDiscarder",
                                            "timestamps",
                                            "quietPeriod",
+                                           "disableResume",
+                                           "disableRestartFromStage",
+                                           "ansiColor",
+                                           "durabilityHint",
                                            NULL };
     return is_wrapper_option(name) || tp_str_in(name, applied);
 }
@@ -3406,7 +3412,13 @@ static int recover_one(void *ctx, const struct tp_run_rec *rec)
         enqueue(engine, run_new(engine, rec));
         return 0;
     }
-    if (rec->state == TP_STATE_PAUSED) {
+    /* options { disableResume() }: a paused run is not resumed, it fails as a running one */
+    bool resumable = rec->state == TP_STATE_PAUSED;
+    struct tp_plan *plan = NULL;
+    if (resumable && tp_plan_compile(rec->script, strlen(rec->script), &plan) == 0)
+        resumable = !has_option(plan, "disableResume");
+    tp_plan_free(plan);
+    if (resumable) {
         /* Paused at an input: walked again up to that input, which waits for its answer. */
         struct run *run = run_new(engine, rec);
         int64_t raw = 0, lf = 0;
@@ -3429,7 +3441,10 @@ static int recover_one(void *ctx, const struct tp_run_rec *rec)
     }
     engine->recovered_running++;
     struct run *run = run_new(engine, rec);
-    const char *line = "tidepool stopped while this run was in progress; it cannot be resumed\n";
+    const char *line = rec->state == TP_STATE_PAUSED
+                           ? "Resume disabled by user, failing build.\n"
+                           : "tidepool stopped while this run was in progress; it cannot be "
+                             "resumed\n";
     /* The stored size lags behind the chunks (it is written with state changes): the
      * chunks themselves say where the log ends. */
     int64_t raw = 0, lf = 0;
@@ -3437,14 +3452,14 @@ static int recover_one(void *ctx, const struct tp_run_rec *rec)
     run->rec.log_size = raw;
     run->executor = 0;
     tp_run_puts(run, line);
-    run->rec.result = TP_RESULT_ABORTED;
+    run->rec.result = rec->state == TP_STATE_PAUSED ? TP_RESULT_FAILURE : TP_RESULT_ABORTED;
     run->rec.state = TP_STATE_FINISHED;
     run->rec.end_ms = tp_time_now_ms();
-    tp_run_puts(run, "Finished: ABORTED\n");
+    tp_run_logf(run, "Finished: %s\n", tp_result_name(run->rec.result));
     run->rec.log_complete = true;
     flush_pending(run);
     tp_store_run_update(engine->store, &run->rec);
-    tp_store_run_close_open_nodes(engine->store, run->rec.id, TP_RESULT_ABORTED, run->rec.end_ms);
+    tp_store_run_close_open_nodes(engine->store, run->rec.id, run->rec.result, run->rec.end_ms);
     tp_log(TP_LOG_WARN, "engine", "aborted run left unfinished pipeline=%s number=%lld",
            rec->pipeline, (long long)rec->number);
     run_free(run);

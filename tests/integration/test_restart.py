@@ -41,6 +41,13 @@ RUNNING = pipeline("""
         stage('Long') { steps { sh 'echo started-long; sleep 33.75' } }
 """)
 
+NORESUME = """pipeline {
+    agent any
+    options { disableResume() }
+    stages { stage('Gate') { steps { input 'Resume me?' } } }
+}
+"""
+
 QUEUED = pipeline("""
         stage('Q') { steps { echo 'queued-ran' } }
 """)
@@ -56,12 +63,15 @@ def paused_step(s, name):
 
 
 def test_sigkill_with_running_queued_and_paused_runs():
-    jobs = write_jobs({"paused": PAUSED, "running": RUNNING, "queued": QUEUED})
+    jobs = write_jobs({"paused": PAUSED, "running": RUNNING, "queued": QUEUED,
+                       "noresume": NORESUME})
     data = tempfile.mkdtemp(prefix="tp-it-data-")
     try:
-        s = Server(jobs=jobs, data=data, executors=2).start()
+        s = Server(jobs=jobs, data=data, executors=3).start()
         s.post_run("paused")
         before = wait_until(lambda: paused_step(s, "paused"))
+        s.post_run("noresume")
+        wait_until(lambda: paused_step(s, "noresume"))
         s.post_run("running")
         wait_until(lambda: pids_with(b"33.75"))
         s.post_run("queued")
@@ -69,7 +79,12 @@ def test_sigkill_with_running_queued_and_paused_runs():
         log_before = s.run_log("paused")
         s.stop(sig=signal.SIGKILL)
 
-        with Server(jobs=jobs, data=data, executors=2) as s:
+        with Server(jobs=jobs, data=data, executors=3) as s:
+            # options { disableResume() }: the paused run fails instead of waiting again
+            run = s.wait_run("noresume", 1)
+            log = s.run_log("noresume").replace("\r\n", "\n")
+            assert run["result"] == "FAILURE", log
+            assert log.endswith("Resume disabled by user, failing build.\nFinished: FAILURE\n"), log
             # The running run: ABORTED, its log kept up to the kill.
             run = s.wait_run("running", 1)
             assert run["result"] == "ABORTED", run
