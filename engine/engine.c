@@ -1338,6 +1338,7 @@ static bool is_applied_option(const char *name)
                                            "quietPeriod",
                                            "disableResume",
                                            "disableRestartFromStage",
+                                           "preserveStashes",
                                            "ansiColor",
                                            "durabilityHint",
                                            NULL };
@@ -3036,6 +3037,19 @@ static void run_begin(struct run *run)
     run_plan(run);
 }
 
+/* A run restarted from a stage starts with the stashes its original run preserved. */
+static void inherit_stashes(struct run *run)
+{
+    long long original = 0;
+    struct tp_run_rec from;
+    if (run->rec.restart_from == NULL || run->resuming || run->rec.cause == NULL ||
+        sscanf(run->rec.cause, TP_RESTART_CAUSE "%lld", &original) != 1)
+        return;
+    if (tp_store_run_get(run->engine->store, run->rec.pipeline_id, original, &run->arena, &from) ==
+        0)
+        tp_stash_inherit(run, from.id);
+}
+
 static void run_plan(struct run *run)
 {
     int err = tp_plan_compile(run->rec.script, strlen(run->rec.script), &run->plan);
@@ -3071,6 +3085,7 @@ static void run_plan(struct run *run)
     if (run->rec.parameters != NULL)
         run->params = cJSON_Parse(run->rec.parameters);
     set_core_env(run);
+    inherit_stashes(run);
     run->previous_result = previous_result(run);
     run->skip_after_unstable = has_option(run->plan, "skipStagesAfterUnstable");
     run->timestamps = has_option(run->plan, "timestamps");

@@ -268,6 +268,9 @@ void tp_frame_wait_input(struct frame *f, const char *message, const char *id, c
 enum tp_step_status tp_step_stash(struct frame *f, const struct tp_plan_step *step);
 enum tp_step_status tp_step_unstash(struct frame *f, const struct tp_plan_step *step);
 void tp_stash_drop(struct run *run);
+/* A run restarted from a stage starts with the stashes run `from_run_id` kept
+ * (preserveStashes). */
+void tp_stash_inherit(struct run *run, int64_t from_run_id);
 /* archiveArtifacts (stash.c): copies matching workspace files to the run's artifacts. */
 enum tp_step_status tp_step_archive(struct frame *f, const struct tp_plan_step *step);
 /* Calls visit(ctx, path, rel) for each regular file under `root` that the comma-separated Ant

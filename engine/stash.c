@@ -272,15 +272,89 @@ enum tp_step_status tp_step_unstash(struct frame *f, const struct tp_plan_step *
     return TP_STEP_DONE;
 }
 
-void tp_stash_drop(struct run *run)
+static char *stashes_of(struct run *run, int64_t run_id)
 {
     const char *home = tp_env_get(&run->env, "JENKINS_HOME");
-    if (home == NULL)
-        return;
-    char *dir = tp_arena_printf(&run->arena, "%s/stashes/%lld", home, (long long)run->rec.id);
+    return home != NULL ? tp_arena_printf(&run->arena, "%s/stashes/%lld", home, (long long)run_id)
+                        : NULL;
+}
+
+static void remove_stashes(struct run *run, int64_t run_id)
+{
+    char *dir = stashes_of(run, run_id);
     struct stat st;
-    if (stat(dir, &st) == 0)
+    if (dir != NULL && stat(dir, &st) == 0)
         tp_fs_remove_tree(dir);
+}
+
+/* options { preserveStashes(buildCount: N) }: how many builds keep theirs (0: none). */
+static long long preserved(const struct run *run)
+{
+    for (size_t i = 0; run->plan != NULL && i < run->plan->noptions; i++) {
+        const struct tp_plan_call *o = &run->plan->options[i];
+        if (strcmp(o->name, "preserveStashes") != 0)
+            continue;
+        const struct tp_expr *count = tp_ast_named_arg(o->call, "buildCount");
+        long long n = count != NULL && count->kind == TP_EXPR_INT ? count->ival : 1;
+        return n < 1 ? 1 : n > 50 ? 50 : n; /* the plugin's bounds */
+    }
+    return 0;
+}
+
+static int drop_older(void *ctx, const struct tp_run_rec *rec)
+{
+    remove_stashes(ctx, rec->id);
+    return 0;
+}
+
+void tp_stash_drop(struct run *run)
+{
+    long long keep = preserved(run);
+    if (keep == 0) {
+        remove_stashes(run, run->rec.id);
+        return;
+    }
+    /* this build's stay, with those of the newest builds before it, for restarts */
+    tp_store_run_list(tp_engine_store(run->engine), run->rec.pipeline_id, TP_RUNS_BUILDS, keep,
+                      INT64_MAX, &run->arena, drop_older, run);
+}
+
+/* Hard-links the tree `from` into `to` (made as needed). */
+static void link_tree(const char *from, const char *to, int depth)
+{
+    DIR *d = depth < MAX_DEPTH ? opendir(from) : NULL;
+    if (d == NULL || mkdir(to, 0755) < 0) {
+        if (d != NULL)
+            closedir(d);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        size_t nf = strlen(from) + strlen(e->d_name) + 2, nt = strlen(to) + strlen(e->d_name) + 2;
+        char *a = malloc(nf), *b = malloc(nt);
+        snprintf(a, nf, "%s/%s", from, e->d_name);
+        snprintf(b, nt, "%s/%s", to, e->d_name);
+        struct stat st;
+        if (lstat(a, &st) == 0 && S_ISDIR(st.st_mode))
+            link_tree(a, b, depth + 1);
+        else if (lstat(a, &st) == 0 && S_ISREG(st.st_mode) && link(a, b) < 0)
+            copy_file(a, b);
+        free(a);
+        free(b);
+    }
+    closedir(d);
+}
+
+void tp_stash_inherit(struct run *run, int64_t from_run_id)
+{
+    char *from = stashes_of(run, from_run_id), *to = stashes_of(run, run->rec.id);
+    struct stat st;
+    if (from == NULL || stat(from, &st) < 0)
+        return;
+    char *parent = tp_arena_printf(&run->arena, "%s/..", to);
+    mkdir(parent, 0755);
+    link_tree(from, to, 0);
 }
 
 static bool flag_arg(const struct tp_plan_step *step, const char *name, bool fallback)

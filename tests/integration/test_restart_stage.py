@@ -12,10 +12,23 @@ from tp import ORG, Server, run_tests, write_jobs  # noqa: E402
 
 FLAKY = """pipeline {
     agent any
+    options { preserveStashes() }
     parameters { string(name: 'WHO', defaultValue: 'nobody') }
     stages {
-        stage('Build') { steps { echo "building for ${params.WHO}" } }
-        stage('Test') { steps { sh 'test -f fixed && echo "tests pass for $WHO"' } }
+        stage('Build') {
+            steps {
+                echo "building for ${params.WHO}"
+                writeFile file: 'made.txt', text: "made by build ${BUILD_NUMBER}"
+                stash name: 'made', includes: 'made.txt'
+            }
+        }
+        stage('Test') {
+            steps {
+                sh 'rm -f made.txt'
+                unstash 'made'
+                sh 'cat made.txt; echo; test -f fixed && echo "tests pass for $WHO"'
+            }
+        }
         stage('Deploy') {
             when { isRestartedRun() }
             steps { echo 'deploying a restarted run' }
@@ -65,6 +78,7 @@ def test_restart_from_a_stage():
             assert "building for" not in log
             assert "tests pass for ann\n" in log  # the same parameters
             assert "deploying a restarted run\n" in log
+            assert "made by build 1" in log  # the stash build 1 preserved
             nodes2 = [(n["displayName"], n["state"], n["result"]) for n in s.nodes("flaky", 2)]
             assert nodes2 == [("Build", "SKIPPED", "NOT_BUILT"), ("Test", "FINISHED", "SUCCESS"),
                               ("Deploy", "FINISHED", "SUCCESS")], nodes2

@@ -251,7 +251,7 @@ def test_step_errors_are_clear():
 
 OPTIONS = """pipeline {
     agent any
-    options { timeout(time: 1, unit: 'HOURS'); preserveStashes() }
+    options { timeout(time: 1, unit: 'HOURS'); skipDefaultCheckout() }
     stages {
         stage('Again') {
             options { retry(2) }
@@ -287,7 +287,7 @@ def test_timeout_and_retry_options_wrap_stages_and_the_pipeline():
             log = s.run_log("options")
             assert run["result"] == "ABORTED", log
             assert "[Pipeline] timeout\r\nTimeout set to expire in 1 hr 0 min\r\n" in log, log
-            assert "tidepool: option preserveStashes is not applied by tidepool yet\r\n" in log
+            assert "tidepool: option skipDefaultCheckout is not applied by tidepool yet\r\n" in log
             assert "[Pipeline] { (Again)\r\n[Pipeline] retry\r\n[Pipeline] {\r\n" in log, log
             assert "ERROR: script returned exit code 1\r\nRetrying\r\n" in log
             assert "Timeout set to expire in 300 ms\r\n" in log
