@@ -32,14 +32,18 @@ def pids_with(marker):
 def zombie_children(pid):
     zombies = []
     for task in os.listdir("/proc/%d/task" % pid):
-        with open("/proc/%d/task/%s/children" % (pid, task)) as f:
-            for child in f.read().split():
+        try:
+            with open("/proc/%d/task/%s/children" % (pid, task)) as f:
+                children = f.read().split()
+        except OSError:
+            continue  # a thread (the server's worker pool) that ended meanwhile
+        for child in children:
                 try:
                     with open("/proc/%s/stat" % child) as st:
                         stat = st.read()
                         if stat.rsplit(")", 1)[1].split()[0] == "Z":
                             zombies.append(stat.split(")", 1)[0])  # "pid (comm"
-                except FileNotFoundError:
+                except OSError:
                     pass  # reaped between the two reads
     return zombies
 
